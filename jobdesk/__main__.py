@@ -1,0 +1,3 @@
+from jobdesk.cli.main import main
+
+raise SystemExit(main())

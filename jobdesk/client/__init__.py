@@ -1,0 +1,1 @@
+"""The asyncio client: keeps a local job store equal to a server's state."""

@@ -1,0 +1,1 @@
+"""Qt-free state shared by the client and the server: pure logic, no I/O."""

@@ -1,0 +1,88 @@
+"""jobdesk's wire protocol: msgspec structs shared by server, SDK and monitor.
+
+Imports nothing else of jobdesk's, so any part can depend on it.
+"""
+
+from jobdesk.protocol.errors import ErrorBody, ErrorCode, ErrorDetail
+from jobdesk.protocol.messages import (
+    MAX_FRAME_BYTES,
+    Auth,
+    AuthFailed,
+    ClientMessage,
+    Connected,
+    ErrorMessage,
+    Heartbeat,
+    JobFilter,
+    JobRemoved,
+    JobsSubscribed,
+    JobStatsUpdate,
+    JobUpdate,
+    Ping,
+    Pong,
+    ServerMessage,
+    SubscribeJobs,
+    UnsubscribeJobs,
+    decode_client_message,
+    decode_server_message,
+    encode_message,
+)
+from jobdesk.protocol.models import (
+    KNOWN_JOB_TYPES,
+    Job,
+    JobObject,
+    JobStats,
+    LogEntry,
+    Priority,
+    SubOperation,
+)
+from jobdesk.protocol.status import (
+    ACTIVE,
+    TERMINAL,
+    Dialect,
+    Status,
+    parse_status,
+    status_word,
+)
+from jobdesk.protocol.timestamps import format_timestamp, now_timestamp, parse_timestamp
+
+__all__ = [
+    "ACTIVE",
+    "KNOWN_JOB_TYPES",
+    "MAX_FRAME_BYTES",
+    "TERMINAL",
+    "Auth",
+    "AuthFailed",
+    "ClientMessage",
+    "Connected",
+    "Dialect",
+    "ErrorBody",
+    "ErrorCode",
+    "ErrorDetail",
+    "ErrorMessage",
+    "Heartbeat",
+    "Job",
+    "JobFilter",
+    "JobObject",
+    "JobRemoved",
+    "JobStats",
+    "JobStatsUpdate",
+    "JobUpdate",
+    "JobsSubscribed",
+    "LogEntry",
+    "Ping",
+    "Pong",
+    "Priority",
+    "ServerMessage",
+    "Status",
+    "SubOperation",
+    "SubscribeJobs",
+    "UnsubscribeJobs",
+    "decode_client_message",
+    "decode_server_message",
+    "encode_message",
+    "format_timestamp",
+    "now_timestamp",
+    "parse_status",
+    "parse_timestamp",
+    "status_word",
+]

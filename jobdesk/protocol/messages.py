@@ -1,0 +1,140 @@
+"""WebSocket messages on /api/notifications/ws: seed 003's set, plus seq and epoch.
+
+Each message is a struct tagged by its ``type`` field, so one ``decode_client_message``
+call both parses and dispatches, and an unknown ``type`` is a clear error.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from jobdesk.protocol.models import Job, JobStats
+
+SubscribeMode = Literal["replay", "snapshot", "live"]
+StreamDialect = Literal["canonical", "seed003"]
+
+MAX_FRAME_BYTES = 64 * 1024
+"""Frames over this size close the socket with 1009."""
+
+
+class _Message(msgspec.Struct, tag_field="type", rename="camel", kw_only=True):
+    pass
+
+
+# --- client -> server -------------------------------------------------------------------
+
+
+class Auth(_Message, tag="auth"):
+    token: str
+
+
+class JobFilter(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True):
+    """Seed 004's subscription by user or job: every given field must match."""
+
+    owner: str | None = None
+    job_ids: list[str] | None = None
+    job_type: str | None = None
+
+
+class SubscribeJobs(_Message, tag="subscribe_jobs", omit_defaults=True):
+    since: int | None = None
+    epoch: str | None = None
+    filter: JobFilter | None = None
+    dialect: StreamDialect = "canonical"
+
+
+class UnsubscribeJobs(_Message, tag="unsubscribe_jobs"):
+    pass
+
+
+class Ping(_Message, tag="ping"):
+    pass
+
+
+ClientMessage = Auth | SubscribeJobs | UnsubscribeJobs | Ping
+
+
+# --- server -> client -------------------------------------------------------------------
+
+
+class Connected(_Message, tag="connected"):
+    message: str = "WebSocket connection established"
+    epoch: str
+    seq: int
+
+
+class JobsSubscribed(_Message, tag="jobs_subscribed"):
+    message: str = "Subscribed to job updates"
+    mode: SubscribeMode
+    epoch: str
+    seq: int
+
+
+class JobUpdate(_Message, tag="job_update"):
+    job: Job
+    seq: int
+    epoch: str
+    timestamp: str
+
+
+class JobRemoved(_Message, tag="job_removed"):
+    job_id: str
+    seq: int
+    epoch: str
+    timestamp: str
+
+
+class JobStatsUpdate(_Message, tag="job_stats_update"):
+    stats: JobStats
+    timestamp: str
+
+
+class Heartbeat(_Message, tag="heartbeat"):
+    seq: int
+    epoch: str
+    timestamp: str
+
+
+class Pong(_Message, tag="pong"):
+    pass
+
+
+class AuthFailed(_Message, tag="auth_failed"):
+    message: str = "Invalid or expired token"
+
+
+class ErrorMessage(_Message, tag="error"):
+    code: str
+    message: str
+
+
+ServerMessage = (
+    Connected
+    | JobsSubscribed
+    | JobUpdate
+    | JobRemoved
+    | JobStatsUpdate
+    | Heartbeat
+    | Pong
+    | AuthFailed
+    | ErrorMessage
+)
+
+_client_decoder = msgspec.json.Decoder(ClientMessage)
+_server_decoder = msgspec.json.Decoder(ServerMessage)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_client_message(data: bytes | str) -> ClientMessage:
+    """Parse one client frame; raises msgspec.ValidationError or DecodeError on bad input."""
+    return _client_decoder.decode(data)
+
+
+def decode_server_message(data: bytes | str) -> ServerMessage:
+    return _server_decoder.decode(data)
+
+
+def encode_message(message: ClientMessage | ServerMessage) -> bytes:
+    return _encoder.encode(message)

@@ -1,0 +1,186 @@
+"""REST request and response bodies, per the seed each endpoint comes from.
+
+Seed 002 (``/api/jobs``) speaks progress 0-100 and queued|processing|completed|error;
+seed 001 (``/api/admin/jobs``) speaks progress as a 0-1 fraction and
+pending|running|completed|failed. The canonical snapshot speaks the Job model itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from jobdesk.protocol.models import (
+    Fraction,
+    Job,
+    JobObject,
+    LogLevel,
+    Percent,
+    Priority,
+    Wire,
+)
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Text = Annotated[str, msgspec.Meta(max_length=10_000)]
+JobTypeName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+Seed002Status = Literal["queued", "processing", "completed", "error"]
+Seed001Status = Literal["pending", "running", "completed", "failed"]
+
+
+# --- seed 002: /api/jobs ----------------------------------------------------------------
+
+
+class CreateJobRequest(Wire, frozen=True):
+    """``POST /api/jobs``: every field optional, as seed 002 says."""
+
+    job_type: JobTypeName = "generic"
+    message: Text = ""
+    metadata: JobObject = {}
+    name: Name | None = None
+    priority: Priority = Priority.MEDIUM
+
+
+class CreateJobResponse(Wire, frozen=True):
+    job_id: str
+    status: Literal["queued"] = "queued"
+    timestamp: str
+
+
+class Seed002JobView(Wire, frozen=True, omit_defaults=True):
+    """``GET /api/jobs/{jobId}``: the polling view."""
+
+    status: Seed002Status
+    message: str
+    progress: Percent
+    timestamp: str
+    document_id: str | None = None
+    error: str | None = None
+
+
+class Snapshot(Wire, frozen=True):
+    """``GET /api/jobs``: one consistent read; with ``since``, only what changed after it."""
+
+    epoch: str
+    seq: int
+    jobs: list[Job]
+    removed: list[str] = []
+
+
+# --- seed 001: /api/admin/jobs ----------------------------------------------------------
+
+
+class SubOperationSpec(Wire, frozen=True):
+    name: Name
+    weight: Annotated[float, msgspec.Meta(gt=0, le=1_000_000)] = 1.0
+
+
+class StartJobRequest(Wire, frozen=True):
+    """``POST /api/admin/jobs/start``: the caller does the work, so the job starts running."""
+
+    job_type: JobTypeName = "generic"
+    name: Name | None = None
+    message: Text = ""
+    metadata: JobObject = {}
+    priority: Priority = Priority.MEDIUM
+
+
+class StartJobResponse(Wire, frozen=True):
+    job_id: str
+    status: Literal["running"] = "running"
+    timestamp: str
+
+
+class ProgressRequest(Wire, frozen=True):
+    """``POST /api/admin/jobs/{id}/progress``.
+
+    ``progress`` is a 0-1 fraction. With ``subOperation`` it is that sub-operation's
+    progress and the job's becomes the weighted mean. ``pipeline`` (jobdesk's addition)
+    declares the weighted sub-operations, as the PipelineLogger's initializePipeline does.
+    """
+
+    progress: Fraction | None = None
+    message: Text | None = None
+    sub_operation: Name | None = None
+    pipeline: Annotated[list[SubOperationSpec], msgspec.Meta(max_length=1000)] | None = None
+
+
+class SubOperationView(Wire, frozen=True):
+    name: str
+    weight: float
+    progress: Fraction
+
+
+class ProgressView(Wire, frozen=True):
+    job_id: str
+    status: Seed001Status
+    progress: Fraction
+    message: str
+    sub_operations: list[SubOperationView]
+    timestamp: str
+
+
+class MessageRequest(Wire, frozen=True):
+    level: LogLevel = "info"
+    text: Text
+
+
+class CompleteRequest(Wire, frozen=True):
+    result: Any = None
+    message: Text | None = None
+
+
+class FailRequest(Wire, frozen=True):
+    error: Text
+
+
+class ForceFailRequest(Wire, frozen=True):
+    reason: Text | None = None
+
+
+class AdminJob(Wire, frozen=True):
+    """A job in seed 001's words: progress as a 0-1 fraction, seed 001 statuses."""
+
+    id: str
+    name: str
+    job_type: str
+    status: Seed001Status
+    progress: Fraction
+    message: str
+    messages: list[Any]
+    sub_operations: list[SubOperationView]
+    metadata: JobObject
+    owner: str
+    result: Any
+    error: str | None
+    stale: bool
+    created_at: str
+    started_at: str | None
+    updated_at: str
+    finished_at: str | None
+
+
+class AdminJobsResponse(Wire, frozen=True):
+    jobs: list[AdminJob]
+
+
+class JobAck(Wire, frozen=True):
+    """Answer of the seed 001 write endpoints."""
+
+    job_id: str
+    status: Seed001Status
+    timestamp: str
+
+
+class HealthResponse(Wire, frozen=True):
+    status: Literal["ok", "degraded"]
+    active_jobs: int
+    stale_jobs: list[str]
+    past_jobs: int
+    timestamp: str
+
+
+class CleanupResponse(Wire, frozen=True):
+    failed_jobs: int
+    timestamp: str

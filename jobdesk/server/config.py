@@ -1,0 +1,37 @@
+"""Server settings: one frozen value built by the command line or by an embedding program."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    db_path: Path = Path("jobdesk.db")
+    host: str = "127.0.0.1"
+    port: int = 8765
+    stale_after_s: float = 10 * 60
+    """No update for this long marks a running job stale (seed 001: 10 minutes)."""
+    timeout_s: float = 30 * 60
+    """Running longer than this fails the job (seed 001: 30 minutes)."""
+    sweep_interval_s: float = 5.0
+    """How often stale, timeout and retention rules are applied."""
+    retention_count: int = 1000
+    """Terminal jobs kept, newest first; older ones are removed."""
+    retention_age_s: float = 7 * 24 * 3600
+    """Terminal jobs older than this are removed."""
+    max_active_jobs: int = 10_000
+    """Creating a job beyond this many queued, running or retrying ones answers 429."""
+    history_events: int = 100_000
+    """Events kept for replay (GET /api/jobs?since=, subscribe_jobs since); older ones 410."""
+    max_messages_per_job: int = 500
+    """Log entries kept per job, newest kept."""
+    heartbeat_s: float = 30.0
+    stats_interval_s: float = 0.25
+    auth_timeout_s: float = 5.0
+    max_body_bytes: int = 1024 * 1024
+    allowed_origins: frozenset[str] = field(default_factory=frozenset)
+    """Origins allowed to open the WebSocket from a browser; native clients send none."""
+    batch_max: int = 512
+    """Most commands grouped into one write transaction."""
