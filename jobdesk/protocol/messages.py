@@ -26,7 +26,7 @@ class _Message(msgspec.Struct, tag_field="type", rename="camel", kw_only=True):
 # --- client -> server -------------------------------------------------------------------
 
 
-class Auth(_Message, tag="auth"):
+class Auth(_Message, tag="auth", kw_only=True):
     token: str
 
 
@@ -38,18 +38,18 @@ class JobFilter(msgspec.Struct, rename="camel", kw_only=True, omit_defaults=True
     job_type: str | None = None
 
 
-class SubscribeJobs(_Message, tag="subscribe_jobs", omit_defaults=True):
+class SubscribeJobs(_Message, tag="subscribe_jobs", kw_only=True, omit_defaults=True):
     since: int | None = None
     epoch: str | None = None
     filter: JobFilter | None = None
     dialect: StreamDialect = "canonical"
 
 
-class UnsubscribeJobs(_Message, tag="unsubscribe_jobs"):
+class UnsubscribeJobs(_Message, tag="unsubscribe_jobs", kw_only=True):
     pass
 
 
-class Ping(_Message, tag="ping"):
+class Ping(_Message, tag="ping", kw_only=True):
     pass
 
 
@@ -59,53 +59,53 @@ ClientMessage = Auth | SubscribeJobs | UnsubscribeJobs | Ping
 # --- server -> client -------------------------------------------------------------------
 
 
-class Connected(_Message, tag="connected"):
+class Connected(_Message, tag="connected", kw_only=True):
     message: str = "WebSocket connection established"
     epoch: str
     seq: int
 
 
-class JobsSubscribed(_Message, tag="jobs_subscribed"):
+class JobsSubscribed(_Message, tag="jobs_subscribed", kw_only=True):
     message: str = "Subscribed to job updates"
     mode: SubscribeMode
     epoch: str
     seq: int
 
 
-class JobUpdate(_Message, tag="job_update"):
+class JobUpdate(_Message, tag="job_update", kw_only=True):
     job: Job
     seq: int
     epoch: str
     timestamp: str
 
 
-class JobRemoved(_Message, tag="job_removed"):
+class JobRemoved(_Message, tag="job_removed", kw_only=True):
     job_id: str
     seq: int
     epoch: str
     timestamp: str
 
 
-class JobStatsUpdate(_Message, tag="job_stats_update"):
+class JobStatsUpdate(_Message, tag="job_stats_update", kw_only=True):
     stats: JobStats
     timestamp: str
 
 
-class Heartbeat(_Message, tag="heartbeat"):
+class Heartbeat(_Message, tag="heartbeat", kw_only=True):
     seq: int
     epoch: str
     timestamp: str
 
 
-class Pong(_Message, tag="pong"):
+class Pong(_Message, tag="pong", kw_only=True):
     pass
 
 
-class AuthFailed(_Message, tag="auth_failed"):
+class AuthFailed(_Message, tag="auth_failed", kw_only=True):
     message: str = "Invalid or expired token"
 
 
-class ErrorMessage(_Message, tag="error"):
+class ErrorMessage(_Message, tag="error", kw_only=True):
     code: str
     message: str
 

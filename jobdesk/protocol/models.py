@@ -28,13 +28,13 @@ class Wire(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=F
     """Base of every wire struct: camelCase field names, keyword-only construction."""
 
 
-class LogEntry(Wire, frozen=True):
+class LogEntry(Wire, frozen=True, kw_only=True):
     level: LogLevel
     text: str
     timestamp: str
 
 
-class SubOperation(Wire, frozen=True):
+class SubOperation(Wire, frozen=True, kw_only=True):
     """One weighted step of a job's pipeline (seed 001's PipelineLogger)."""
 
     name: str
@@ -42,7 +42,7 @@ class SubOperation(Wire, frozen=True):
     progress: Percent = 0.0
 
 
-class Job(Wire, frozen=True):
+class Job(Wire, frozen=True, kw_only=True):
     """A job as the canonical API and the WebSocket stream send it (progress 0-100)."""
 
     id: str
@@ -67,7 +67,7 @@ class Job(Wire, frozen=True):
     finished_at: str | None = None
 
 
-class JobStats(Wire, frozen=True):
+class JobStats(Wire, frozen=True, kw_only=True):
     """Counts per status, in seed 003's words (pending is the canonical queued)."""
 
     pending: int = 0

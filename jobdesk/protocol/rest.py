@@ -32,7 +32,7 @@ Seed001Status = Literal["pending", "running", "completed", "failed"]
 # --- seed 002: /api/jobs ----------------------------------------------------------------
 
 
-class CreateJobRequest(Wire, frozen=True):
+class CreateJobRequest(Wire, frozen=True, kw_only=True):
     """``POST /api/jobs``: every field optional, as seed 002 says."""
 
     job_type: JobTypeName = "generic"
@@ -42,13 +42,13 @@ class CreateJobRequest(Wire, frozen=True):
     priority: Priority = Priority.MEDIUM
 
 
-class CreateJobResponse(Wire, frozen=True):
+class CreateJobResponse(Wire, frozen=True, kw_only=True):
     job_id: str
     status: Literal["queued"] = "queued"
     timestamp: str
 
 
-class Seed002JobView(Wire, frozen=True, omit_defaults=True):
+class Seed002JobView(Wire, frozen=True, kw_only=True, omit_defaults=True):
     """``GET /api/jobs/{jobId}``: the polling view."""
 
     status: Seed002Status
@@ -59,7 +59,7 @@ class Seed002JobView(Wire, frozen=True, omit_defaults=True):
     error: str | None = None
 
 
-class Snapshot(Wire, frozen=True):
+class Snapshot(Wire, frozen=True, kw_only=True):
     """``GET /api/jobs``: one consistent read; with ``since``, only what changed after it."""
 
     epoch: str
@@ -71,12 +71,12 @@ class Snapshot(Wire, frozen=True):
 # --- seed 001: /api/admin/jobs ----------------------------------------------------------
 
 
-class SubOperationSpec(Wire, frozen=True):
+class SubOperationSpec(Wire, frozen=True, kw_only=True):
     name: Name
     weight: Annotated[float, msgspec.Meta(gt=0, le=1_000_000)] = 1.0
 
 
-class StartJobRequest(Wire, frozen=True):
+class StartJobRequest(Wire, frozen=True, kw_only=True):
     """``POST /api/admin/jobs/start``: the caller does the work, so the job starts running."""
 
     job_type: JobTypeName = "generic"
@@ -86,13 +86,13 @@ class StartJobRequest(Wire, frozen=True):
     priority: Priority = Priority.MEDIUM
 
 
-class StartJobResponse(Wire, frozen=True):
+class StartJobResponse(Wire, frozen=True, kw_only=True):
     job_id: str
     status: Literal["running"] = "running"
     timestamp: str
 
 
-class ProgressRequest(Wire, frozen=True):
+class ProgressRequest(Wire, frozen=True, kw_only=True):
     """``POST /api/admin/jobs/{id}/progress``.
 
     ``progress`` is a 0-1 fraction. With ``subOperation`` it is that sub-operation's
@@ -106,13 +106,13 @@ class ProgressRequest(Wire, frozen=True):
     pipeline: Annotated[list[SubOperationSpec], msgspec.Meta(max_length=1000)] | None = None
 
 
-class SubOperationView(Wire, frozen=True):
+class SubOperationView(Wire, frozen=True, kw_only=True):
     name: str
     weight: float
     progress: Fraction
 
 
-class ProgressView(Wire, frozen=True):
+class ProgressView(Wire, frozen=True, kw_only=True):
     job_id: str
     status: Seed001Status
     progress: Fraction
@@ -121,25 +121,25 @@ class ProgressView(Wire, frozen=True):
     timestamp: str
 
 
-class MessageRequest(Wire, frozen=True):
+class MessageRequest(Wire, frozen=True, kw_only=True):
     level: LogLevel = "info"
     text: Text
 
 
-class CompleteRequest(Wire, frozen=True):
+class CompleteRequest(Wire, frozen=True, kw_only=True):
     result: Any = None
     message: Text | None = None
 
 
-class FailRequest(Wire, frozen=True):
+class FailRequest(Wire, frozen=True, kw_only=True):
     error: Text
 
 
-class ForceFailRequest(Wire, frozen=True):
+class ForceFailRequest(Wire, frozen=True, kw_only=True):
     reason: Text | None = None
 
 
-class AdminJob(Wire, frozen=True):
+class AdminJob(Wire, frozen=True, kw_only=True):
     """A job in seed 001's words: progress as a 0-1 fraction, seed 001 statuses."""
 
     id: str
@@ -161,11 +161,11 @@ class AdminJob(Wire, frozen=True):
     finished_at: str | None
 
 
-class AdminJobsResponse(Wire, frozen=True):
+class AdminJobsResponse(Wire, frozen=True, kw_only=True):
     jobs: list[AdminJob]
 
 
-class JobAck(Wire, frozen=True):
+class JobAck(Wire, frozen=True, kw_only=True):
     """Answer of the seed 001 write endpoints."""
 
     job_id: str
@@ -173,7 +173,7 @@ class JobAck(Wire, frozen=True):
     timestamp: str
 
 
-class HealthResponse(Wire, frozen=True):
+class HealthResponse(Wire, frozen=True, kw_only=True):
     status: Literal["ok", "degraded"]
     active_jobs: int
     stale_jobs: list[str]
@@ -181,6 +181,6 @@ class HealthResponse(Wire, frozen=True):
     timestamp: str
 
 
-class CleanupResponse(Wire, frozen=True):
+class CleanupResponse(Wire, frozen=True, kw_only=True):
     failed_jobs: int
     timestamp: str

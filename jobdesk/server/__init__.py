@@ -1,0 +1,1 @@
+"""The job server: REST (seeds 001/002), WebSocket (seed 003), SQLite storage."""

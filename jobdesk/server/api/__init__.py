@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket layer: thin Litestar handlers over the JobService."""

@@ -1,0 +1,139 @@
+"""Seed 001's admin API under /api/admin/jobs: progress as a 0-1 fraction."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Router, get, post
+from litestar.di import Provide
+from litestar.params import JSONBody, Parameter, QueryParameter
+
+from jobdesk.protocol import now_timestamp
+from jobdesk.protocol.rest import (
+    AdminJobsResponse,
+    CleanupResponse,
+    CompleteRequest,
+    FailRequest,
+    ForceFailRequest,
+    HealthResponse,
+    JobAck,
+    MessageRequest,
+    ProgressRequest,
+    ProgressView,
+    StartJobRequest,
+    StartJobResponse,
+)
+from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
+from jobdesk.server.views import ack, admin_view, progress_view
+
+JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
+_WRITE = errors(400, 401, 403, 404, 409)
+
+
+@get("/", responses=errors(401), security=BEARER)
+async def list_jobs(
+    service: Service,
+    principal: Caller,
+    include_past: Annotated[bool, QueryParameter(name="includePast")] = False,
+) -> AdminJobsResponse:
+    """Active jobs; with includePast=true also the finished jobs still retained."""
+    jobs = service.state.select(include_past=include_past)
+    return AdminJobsResponse(jobs=[admin_view(j) for j in jobs])
+
+
+@post("/start", status_code=201, responses=errors(400, 401, 403, 429), security=BEARER)
+async def start_job(
+    data: JSONBody[StartJobRequest], service: Service, principal: Caller
+) -> StartJobResponse:
+    """Start a job the caller is doing itself: it is running and owned by the caller."""
+    job = await service.create(principal, data, running=True)
+    return StartJobResponse(job_id=job.id, timestamp=job.created_at)
+
+
+@get("/health", responses=errors(401), security=BEARER)
+async def health(service: Service, principal: Caller) -> HealthResponse:
+    stale = service.stale_jobs()
+    stats = service.stats()
+    return HealthResponse(
+        status="degraded" if stale else "ok",
+        active_jobs=stats.pending + stats.running + stats.retrying,
+        stale_jobs=stale,
+        past_jobs=stats.completed + stats.failed + stats.cancelled,
+        timestamp=now_timestamp(),
+    )
+
+
+@post("/emergency-cleanup", status_code=200, responses=errors(401, 403), security=BEARER)
+async def emergency_cleanup(service: Service, principal: Caller) -> CleanupResponse:
+    """Fail every queued, running or retrying job (operators only)."""
+    count = await service.emergency_cleanup(principal)
+    return CleanupResponse(failed_jobs=count, timestamp=now_timestamp())
+
+
+@get("/{job_id:str}/progress", responses=errors(401, 404), security=BEARER)
+async def get_progress(job_id: JobId, service: Service, principal: Caller) -> ProgressView:
+    return progress_view(service.get(job_id))
+
+
+@post("/{job_id:str}/progress", status_code=200, responses=_WRITE, security=BEARER)
+async def post_progress(
+    job_id: JobId, data: JSONBody[ProgressRequest], service: Service, principal: Caller
+) -> JobAck:
+    """Set progress (0-1), a sub-operation's progress, or declare the weighted pipeline."""
+    return ack(await service.progress(principal, job_id, data))
+
+
+@post("/{job_id:str}/message", status_code=200, responses=_WRITE, security=BEARER)
+async def post_message(
+    job_id: JobId, data: JSONBody[MessageRequest], service: Service, principal: Caller
+) -> JobAck:
+    return ack(await service.message(principal, job_id, data))
+
+
+@post("/{job_id:str}/complete", status_code=200, responses=_WRITE, security=BEARER)
+async def post_complete(
+    job_id: JobId,
+    service: Service,
+    principal: Caller,
+    data: JSONBody[CompleteRequest | None] = None,
+) -> JobAck:
+    """Complete the job; ``result`` (e.g. ``{"documentId": ...}``) is kept in full."""
+    return ack(await service.complete(principal, job_id, data or CompleteRequest()))
+
+
+@post("/{job_id:str}/fail", status_code=200, responses=_WRITE, security=BEARER)
+async def post_fail(
+    job_id: JobId, data: JSONBody[FailRequest], service: Service, principal: Caller
+) -> JobAck:
+    return ack(await service.fail(principal, job_id, data))
+
+
+@post("/{job_id:str}/force-fail", status_code=200, responses=_WRITE, security=BEARER)
+async def post_force_fail(
+    job_id: JobId,
+    service: Service,
+    principal: Caller,
+    data: JSONBody[ForceFailRequest | None] = None,
+) -> JobAck:
+    """Fail a job whatever its worker says (operators only)."""
+    return ack(await service.force_fail(principal, job_id, data.reason if data else None))
+
+
+def admin_router() -> Router:
+    return Router(
+        path="/api/admin/jobs",
+        route_handlers=[
+            list_jobs,
+            start_job,
+            health,
+            emergency_cleanup,
+            get_progress,
+            post_progress,
+            post_message,
+            post_complete,
+            post_fail,
+            post_force_fail,
+        ],
+        dependencies={"principal": Provide(provide_principal)},
+        tags=["admin jobs (seed 001)"],
+    )

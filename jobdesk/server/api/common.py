@@ -1,0 +1,107 @@
+"""What every handler shares: who is calling, and how errors are answered."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import SecurityRequirement
+
+from jobdesk.protocol import ErrorBody, ErrorCode, ErrorDetail
+from jobdesk.server.errors import ApiError
+from jobdesk.server.service import JobService
+from jobdesk.server.tokens import Principal
+
+log = logging.getLogger(__name__)
+BEARER: list[SecurityRequirement] = [{"bearer": []}]
+Service = NamedDependency[JobService]
+Caller = NamedDependency[Principal]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def provide_principal(request: Request[Any, Any, Any], service: Service) -> Principal:
+    return await service.authenticate(bearer_token(request.headers.get("authorization")))
+
+
+def _error_response(
+    status: int, code: ErrorCode, message: str, field: str | None
+) -> Response[ErrorBody]:
+    return Response(
+        ErrorBody(error=ErrorDetail(code=code, message=message, field=field)),
+        status_code=status,
+        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+    )
+
+
+def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorBody]:
+    return _error_response(exc.status_code, exc.code, exc.message, exc.field)
+
+
+_PATH = re.compile(r"at `\$\.?([^`]*)`")
+
+
+def _field_of(extra: Any) -> tuple[str | None, str]:
+    """Litestar's validation detail names the key and msgspec's message the path."""
+    if isinstance(extra, list) and extra and isinstance(extra[0], dict):
+        first = extra[0]
+        message = str(first.get("message", "invalid input"))
+        key = first.get("key")
+        found = _PATH.search(message)
+        field = found.group(1) if found and found.group(1) else key
+        return (str(field) if field else None), message
+    return "body", "invalid input"
+
+
+def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
+    field, detail = _field_of(exc.extra)
+    if field is None:
+        field, detail = "body", str(exc.detail)
+    message = f"invalid {field}: {detail}"
+    return _error_response(400, ErrorCode.INVALID_INPUT, message, field)
+
+
+_HTTP_CODES = {
+    401: ErrorCode.AUTH_REQUIRED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.INVALID_INPUT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+}
+
+
+def http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+    code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_INPUT)
+    if exc.status_code >= 500:
+        code = ErrorCode.UNKNOWN_ERROR
+    return _error_response(exc.status_code, code, str(exc.detail), None)
+
+
+def internal_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    log.exception("unexpected error", exc_info=exc)
+    return _error_response(500, ErrorCode.UNKNOWN_ERROR, "internal server error", None)
+
+
+def errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the error answers a route can give."""
+    described = {
+        400: "Invalid input: the field is named",
+        401: "No or invalid bearer token",
+        403: "The token's role may not do this",
+        404: "No such job",
+        409: "The job is already finished",
+        410: "Resync required: take a full snapshot",
+        413: "Body too large",
+        429: "Too many active jobs",
+    }
+    return {s: ResponseSpec(data_container=ErrorBody, description=described[s]) for s in statuses}

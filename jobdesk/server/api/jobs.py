@@ -1,0 +1,96 @@
+"""Seed 002's Jobs API and the canonical snapshot/resync endpoint, under /api/jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Router, get, post
+from litestar.di import Provide
+from litestar.params import JSONBody, Parameter, QueryParameter
+
+from jobdesk.protocol import ErrorCode, Status, parse_status
+from jobdesk.protocol.rest import CreateJobRequest, CreateJobResponse, Seed002JobView, Snapshot
+from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
+from jobdesk.server.errors import ApiError
+from jobdesk.server.state import ResyncRequired
+from jobdesk.server.views import seed002_view
+
+JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
+
+
+@post("/", status_code=201, responses=errors(400, 401, 403, 429), security=BEARER)
+async def create_job(
+    data: JSONBody[CreateJobRequest], service: Service, principal: Caller
+) -> CreateJobResponse:
+    """Create a queued job (seed 002)."""
+    job = await service.create(principal, data, running=False)
+    return CreateJobResponse(job_id=job.id, timestamp=job.created_at)
+
+
+@get("/{job_id:str}", responses=errors(401, 404), security=BEARER)
+async def poll_job(job_id: JobId, service: Service, principal: Caller) -> Seed002JobView:
+    """A job's status for polling, in seed 002's words (queued|processing|completed|error)."""
+    return seed002_view(service.get(job_id))
+
+
+def _status_filter(word: str | None) -> Status | None:
+    if word is None:
+        return None
+    try:
+        return parse_status(word)
+    except ValueError as exc:
+        raise ApiError(ErrorCode.INVALID_INPUT, str(exc), "status") from None
+
+
+@get("/", responses=errors(400, 401, 410), security=BEARER)
+async def snapshot(
+    service: Service,
+    principal: Caller,
+    since: Annotated[
+        int | None, Parameter(ge=0, description="resync: changes after this seq")
+    ] = None,
+    epoch: Annotated[str | None, Parameter(max_length=64)] = None,
+    status: Annotated[str | None, Parameter(max_length=32, description="any seed's word")] = None,
+    job_type: Annotated[str | None, QueryParameter(name="jobType", max_length=100)] = None,
+    owner: Annotated[str | None, Parameter(max_length=200)] = None,
+    include_past: Annotated[bool, QueryParameter(name="includePast")] = True,
+) -> Snapshot:
+    """Every job in one consistent read, or with ``since`` only what changed after it.
+
+    Answers 410 RESYNC_REQUIRED when ``since`` is older than the kept history, ahead of
+    the server, or ``epoch`` is not the server's.
+    """
+    state = service.state
+    wanted = _status_filter(status)
+    if since is None:
+        jobs = state.select(
+            include_past=include_past, status=wanted, job_type=job_type, owner=owner
+        )
+        return Snapshot(epoch=state.epoch, seq=state.seq, jobs=jobs)
+    try:
+        state.check_since(since, epoch)
+    except ResyncRequired as exc:
+        raise ApiError(ErrorCode.RESYNC_REQUIRED, str(exc), "since") from None
+    changed, removed = [], []
+    for change in state.changes_since(since):
+        if change.job is None:
+            removed.append(change.job_id)
+        else:
+            job = change.job
+            if (
+                (include_past or job.status.is_active)
+                and (wanted is None or job.status is wanted)
+                and (job_type is None or job.job_type == job_type)
+                and (owner is None or job.owner == owner)
+            ):
+                changed.append(job)
+    return Snapshot(epoch=state.epoch, seq=state.seq, jobs=changed, removed=removed)
+
+
+def jobs_router() -> Router:
+    return Router(
+        path="/api/jobs",
+        route_handlers=[create_job, poll_job, snapshot],
+        dependencies={"principal": Provide(provide_principal)},
+        tags=["jobs (seed 002, snapshot)"],
+    )

@@ -1,0 +1,113 @@
+"""The ASGI application (Litestar) and how it is run under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from jobdesk import __version__
+from jobdesk.protocol import MAX_FRAME_BYTES
+from jobdesk.server.api.admin import admin_router
+from jobdesk.server.api.common import (
+    api_error_handler,
+    http_handler,
+    internal_handler,
+    validation_handler,
+)
+from jobdesk.server.api.jobs import jobs_router
+from jobdesk.server.api.ws import notifications
+from jobdesk.server.config import ServerConfig
+from jobdesk.server.errors import ApiError
+from jobdesk.server.service import JobService
+
+OPENAPI_PATH = "/api/schema"
+"""The OpenAPI schema is at /api/schema/openapi.json (and browsable at /api/schema)."""
+
+
+def create_app(config: ServerConfig, service: JobService | None = None) -> Litestar:
+    """Build the app; the service (and its database) opens now, its tasks at startup."""
+    job_service = service or JobService(config)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await job_service.start()
+        try:
+            yield
+        finally:
+            await job_service.stop()
+
+    return Litestar(
+        route_handlers=[jobs_router(), admin_router(), notifications],
+        dependencies={"service": Provide(lambda: job_service, sync_to_thread=False)},
+        exception_handlers={
+            ApiError: api_error_handler,
+            ValidationException: validation_handler,
+            HTTPException: http_handler,
+            Exception: internal_handler,
+        },
+        lifespan=[lifespan],
+        request_max_body_size=config.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="jobdesk",
+            version=__version__,
+            path=OPENAPI_PATH,
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http", scheme="bearer", description="jobdesk token"
+                    )
+                }
+            ),
+        ),
+        logging_config=None,
+    )
+
+
+def uvicorn_config(app: Any, config: ServerConfig, **extra: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        ws="websockets-sansio",
+        ws_max_size=MAX_FRAME_BYTES,
+        ws_per_message_deflate=False,  # a compression bomb must not cost memory
+        ws_ping_interval=None,  # the protocol has its own heartbeat
+        lifespan="on",
+        log_level="warning",
+        **extra,
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before serving, so port 0 gives a free port the caller can read at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_server(config: ServerConfig) -> None:
+    """Serve until interrupted (``jobdesk serve``)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(config)
+    sock = bind_socket(config.host, config.port)
+    host, port = sock.getsockname()[:2]
+    logging.getLogger("jobdesk").info(
+        "jobdesk %s serving http://%s:%d (db %s)", __version__, host, port, config.db_path
+    )
+    server = uvicorn.Server(uvicorn_config(app, config))
+    server.run(sockets=[sock])

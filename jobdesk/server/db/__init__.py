@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy Core schema, its Alembic migrations and the engine."""

@@ -1,0 +1,63 @@
+"""The database schema (SQLAlchemy Core), the single source Alembic migrates to.
+
+A job row holds the whole Job as msgspec JSON plus the columns queries filter on; the
+events table holds one row per change, in ``seq`` order, written in the same transaction
+as the job row it describes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+"""Server-wide values: ``epoch`` (fixed at creation), ``seq`` and ``history_floor``."""
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("job_type", String(100), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index("ix_jobs_seq", "seq"),
+    Index("ix_jobs_status", "status"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("job_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_events_kind_seq", "kind", "seq"),
+)
+"""``kind`` is ``update`` or ``removed``; events at or below ``history_floor`` are pruned."""
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+"""Only a token's SHA-256 is stored: the token itself is shown once, when created."""

@@ -1,0 +1,318 @@
+"""The job service: every operation the REST and WebSocket layers offer, as async calls.
+
+It checks who may do what, turns requests into lifecycle transitions, and hands them to
+the single writer; reads come from the committed in-memory state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import msgspec
+
+from jobdesk.protocol import ErrorCode, Job, JobStats, Priority, Status, format_timestamp
+from jobdesk.protocol.rest import (
+    CompleteRequest,
+    CreateJobRequest,
+    FailRequest,
+    MessageRequest,
+    ProgressRequest,
+    StartJobRequest,
+)
+from jobdesk.server import lifecycle
+from jobdesk.server.changes import Change
+from jobdesk.server.config import ServerConfig
+from jobdesk.server.errors import ApiError, not_found
+from jobdesk.server.hub import Hub
+from jobdesk.server.state import ServerState
+from jobdesk.server.storage import Storage
+from jobdesk.server.tokens import Principal, Role, TokenVerifier
+from jobdesk.server.writer import Transaction, Writer
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_job_id() -> str:
+    return "job_" + uuid.uuid4().hex[:16]
+
+
+class JobService:
+    def __init__(self, config: ServerConfig, clock: Clock = _utc_now) -> None:
+        self.config = config
+        self._clock = clock
+        self.storage = Storage.open(config.db_path)
+        self.state = ServerState(self.storage.load())
+        self.hub = Hub(self.state.epoch)
+        self.tokens = TokenVerifier(self.storage)
+        self._writer = Writer(
+            self.state,
+            self.storage,
+            self._committed,
+            batch_max=config.batch_max,
+            history_events=config.history_events,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stats_dirty = asyncio.Event()
+
+    # --- running -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._writer.run_forever(), name="jobdesk-writer"),
+            asyncio.create_task(self._sweep_forever(), name="jobdesk-sweeper"),
+            asyncio.create_task(self._stats_forever(), name="jobdesk-stats"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._writer.drain()
+        self.storage.close()
+
+    def _committed(self, changes: list[Change]) -> None:
+        self.hub.publish(changes)
+        self._stats_dirty.set()
+
+    def _now(self) -> tuple[datetime, str]:
+        moment = self._clock()
+        return moment, format_timestamp(moment)
+
+    # --- auth --------------------------------------------------------------------------
+
+    async def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise ApiError(ErrorCode.AUTH_REQUIRED, "a bearer token is required")
+        principal = self.tokens.cached(token)
+        if principal is None:
+            principal = await asyncio.to_thread(self.tokens.lookup, token)
+        if principal is None:
+            raise ApiError(ErrorCode.AUTH_REQUIRED, "invalid or expired token")
+        return principal
+
+    # --- reads -------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job:
+        job = self.state.get(job_id)
+        if job is None:
+            raise not_found(job_id)
+        return job
+
+    def stats(self) -> JobStats:
+        return self.state.stats()
+
+    def stale_jobs(self) -> list[str]:
+        return [
+            r.job.id for r in self.state.jobs.values() if r.job.stale and r.job.status.is_active
+        ]
+
+    # --- writes ------------------------------------------------------------------------
+
+    async def create(
+        self, who: Principal, request: CreateJobRequest | StartJobRequest, *, running: bool
+    ) -> Job:
+        who.require_writer()
+        _, now = self._now()
+        owner = who.name if (running or who.role is Role.WORKER) else ""
+        job = Job(
+            id=new_job_id(),
+            name=request.name or request.job_type,
+            job_type=request.job_type,
+            status=Status.RUNNING if running else Status.QUEUED,
+            message=request.message,
+            metadata=request.metadata,
+            priority=Priority(request.priority),
+            owner=owner,
+            attempts=1 if running else 0,
+            created_at=now,
+            started_at=now if running else None,
+            updated_at=now,
+        )
+        limit = self.config.max_active_jobs
+
+        def run(tx: Transaction) -> Job:
+            if self.state.active_count() + self._pending_new(tx) >= limit:
+                raise ApiError(
+                    ErrorCode.TOO_MANY_ACTIVE_JOBS,
+                    f"the server already holds {limit} active jobs; retry when some finish",
+                )
+            return tx.put(job)
+
+        return await self._writer.submit(run)
+
+    @staticmethod
+    def _pending_new(tx: Transaction) -> int:
+        return sum(1 for c in tx.changes if c.job is not None and c.job.version == 1)
+
+    async def update(self, who: Principal, job_id: str, change: Callable[[Job, str], Job]) -> Job:
+        """Apply a worker's or operator's change to one job, checking who may make it."""
+        who.require_writer()
+        _, now = self._now()
+
+        def run(tx: Transaction) -> Job:
+            job = tx.get(job_id)
+            if job is None:
+                raise not_found(job_id)
+            who.check_may_update(job)
+            updated = change(job, now)
+            if who.role is Role.WORKER and not job.owner:
+                updated = _with_owner(updated, who.name)
+            return tx.put(updated)
+
+        return await self._writer.submit(run)
+
+    async def progress(self, who: Principal, job_id: str, request: ProgressRequest) -> Job:
+        percent = None if request.progress is None else request.progress * 100.0
+        pipeline = (
+            None if request.pipeline is None else [(s.name, s.weight) for s in request.pipeline]
+        )
+        return await self.update(
+            who,
+            job_id,
+            lambda job, now: lifecycle.report_progress(
+                job,
+                now=now,
+                percent=percent,
+                message=request.message,
+                sub_operation=request.sub_operation,
+                pipeline=pipeline,
+            ),
+        )
+
+    async def message(self, who: Principal, job_id: str, request: MessageRequest) -> Job:
+        keep = self.config.max_messages_per_job
+        return await self.update(
+            who,
+            job_id,
+            lambda job, now: lifecycle.add_message(
+                job, now=now, level=request.level, text=request.text, keep=keep
+            ),
+        )
+
+    async def complete(self, who: Principal, job_id: str, request: CompleteRequest) -> Job:
+        return await self.update(
+            who,
+            job_id,
+            lambda job, now: lifecycle.complete(
+                job, now=now, result=request.result, message=request.message
+            ),
+        )
+
+    async def fail(self, who: Principal, job_id: str, request: FailRequest) -> Job:
+        keep = self.config.max_messages_per_job
+        return await self.update(
+            who,
+            job_id,
+            lambda job, now: lifecycle.fail(job, now=now, error=request.error, keep=keep),
+        )
+
+    async def force_fail(self, who: Principal, job_id: str, reason: str | None) -> Job:
+        who.require_operator("force-fail a job")
+        error = reason or f"Force-failed by operator {who.name}"
+        keep = self.config.max_messages_per_job
+        return await self.update(
+            who, job_id, lambda job, now: lifecycle.fail(job, now=now, error=error, keep=keep)
+        )
+
+    async def emergency_cleanup(self, who: Principal) -> int:
+        """Seed 001's emergency cleanup: every queued, running or retrying job fails."""
+        who.require_operator("run the emergency cleanup")
+        _, now = self._now()
+        error = f"Failed by emergency cleanup (operator {who.name})"
+        keep = self.config.max_messages_per_job
+
+        def run(tx: Transaction) -> int:
+            active = [j for j in tx.jobs() if j.status.is_active]
+            for job in active:
+                tx.put(lifecycle.fail(job, now=now, error=error, keep=keep))
+            return len(active)
+
+        return await self._writer.submit(run)
+
+    # --- background rules --------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Mark stale jobs, fail timed-out ones, remove what retention no longer keeps."""
+        moment, now = self._now()
+        config = self.config
+        t = moment.timestamp()
+
+        def run(tx: Transaction) -> int:
+            before = len(tx.changes)
+            finished: list[tuple[float, str]] = []
+            for record in list(self.state.jobs.values()):
+                job = tx.get(record.job.id)
+                if job is None:
+                    continue
+                if (
+                    job.status is Status.RUNNING
+                    and record.started_s is not None
+                    and (t - record.started_s > config.timeout_s)
+                ):
+                    minutes = config.timeout_s / 60
+                    tx.put(
+                        lifecycle.fail(
+                            job,
+                            now=now,
+                            error=f"Timed out: running longer than {minutes:.0f} min",
+                            keep=config.max_messages_per_job,
+                        )
+                    )
+                elif (
+                    job.status.is_active
+                    and job.status is not Status.QUEUED
+                    and (not job.stale and t - record.updated_s > config.stale_after_s)
+                ):
+                    tx.put(
+                        lifecycle.mark_stale(
+                            job,
+                            now=now,
+                            idle_minutes=(t - record.updated_s) / 60,
+                            keep=config.max_messages_per_job,
+                        )
+                    )
+                elif job.status.is_terminal and record.finished_s is not None:
+                    finished.append((record.finished_s, job.id))
+            finished.sort(reverse=True)
+            for index, (finished_s, job_id) in enumerate(finished):
+                if index >= config.retention_count or t - finished_s > config.retention_age_s:
+                    tx.remove(job_id)
+            return len(tx.changes) - before
+
+        return await self._writer.submit(run)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.sweep_interval_s)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("sweep failed")
+
+    async def _stats_forever(self) -> None:
+        """Broadcast stats when they change, at most once per stats interval."""
+        last: JobStats | None = None
+        while True:
+            await self._stats_dirty.wait()
+            self._stats_dirty.clear()
+            stats = self.state.stats()
+            if stats != last:
+                self.hub.publish_stats(stats)
+                last = stats
+            await asyncio.sleep(self.config.stats_interval_s)
+
+
+def _with_owner(job: Job, owner: str) -> Job:
+    return msgspec.structs.replace(job, owner=owner)

@@ -1,0 +1,143 @@
+"""The committed state, held in memory: what every read and every replay is served from.
+
+Only the writer changes it, and only after the database has committed, in one step on
+the event loop; a reader that takes what it needs without awaiting therefore always sees
+one consistent seq, with nothing half-applied.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
+from jobdesk.server.changes import Change
+from jobdesk.server.storage import StoredState
+
+
+class ResyncRequired(Exception):
+    """A ``since`` that cannot be served from the kept history; the client must snapshot."""
+
+
+@dataclass(slots=True)
+class JobRecord:
+    job: Job
+    seq: int
+    updated_s: float
+    started_s: float | None
+    finished_s: float | None
+
+    @classmethod
+    def of(cls, job: Job, seq: int) -> JobRecord:
+        def seconds(text: str | None) -> float | None:
+            return None if text is None else parse_timestamp(text).timestamp()
+
+        return cls(
+            job=job,
+            seq=seq,
+            updated_s=parse_timestamp(job.updated_at).timestamp(),
+            started_s=seconds(job.started_at),
+            finished_s=seconds(job.finished_at),
+        )
+
+
+def matches(job: Job, wanted: JobFilter | None) -> bool:
+    """Seed 004's subscription by user or job: every given field must match."""
+    if wanted is None:
+        return True
+    if wanted.owner is not None and job.owner != wanted.owner:
+        return False
+    if wanted.job_type is not None and job.job_type != wanted.job_type:
+        return False
+    return wanted.job_ids is None or job.id in wanted.job_ids
+
+
+class ServerState:
+    def __init__(self, stored: StoredState) -> None:
+        self.epoch = stored.epoch
+        self.seq = stored.seq
+        self.history_floor = stored.history_floor
+        self.jobs: dict[str, JobRecord] = {j.id: JobRecord.of(j, s) for j, s in stored.jobs}
+        self.removals: list[tuple[int, str]] = list(stored.removals)
+        self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
+
+    # --- writing (the writer only) -----------------------------------------------------
+
+    def install(self, changes: Iterable[Change], seq: int, history_floor: int | None) -> None:
+        for change in changes:
+            old = self.jobs.get(change.job_id)
+            if old is not None:
+                self._counts[old.job.status] -= 1
+            if change.job is None:
+                self.jobs.pop(change.job_id, None)
+                self.removals.append((change.seq, change.job_id))
+            else:
+                self.jobs[change.job_id] = JobRecord.of(change.job, change.seq)
+                self._counts[change.job.status] += 1
+        self.seq = seq
+        if history_floor is not None:
+            self.history_floor = history_floor
+            cut = bisect.bisect_right(self.removals, (history_floor, "\uffff"))
+            del self.removals[:cut]
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job | None:
+        record = self.jobs.get(job_id)
+        return None if record is None else record.job
+
+    def select(
+        self,
+        *,
+        include_past: bool = True,
+        status: Status | None = None,
+        job_type: str | None = None,
+        owner: str | None = None,
+    ) -> list[Job]:
+        return [
+            r.job
+            for r in self.jobs.values()
+            if (include_past or r.job.status.is_active)
+            and (status is None or r.job.status is status)
+            and (job_type is None or r.job.job_type == job_type)
+            and (owner is None or r.job.owner == owner)
+        ]
+
+    def check_since(self, since: int, epoch: str | None) -> None:
+        """Raise ResyncRequired unless the changes after ``since`` can all be served."""
+        if epoch is not None and epoch != self.epoch:
+            raise ResyncRequired(f"epoch {epoch!r} is not this server's epoch {self.epoch!r}")
+        if since > self.seq:
+            raise ResyncRequired(f"since={since} is ahead of the server's seq {self.seq}")
+        if since < self.history_floor:
+            raise ResyncRequired(
+                f"since={since} is older than the kept history (from {self.history_floor})"
+            )
+
+    def changes_since(self, since: int) -> Iterator[Change]:
+        """The current state of every job changed after ``since``, and every removal, in
+        seq order: a compacted replay, since a client only needs each job's newest state."""
+        updates = sorted((r for r in self.jobs.values() if r.seq > since), key=lambda r: r.seq)
+        start = bisect.bisect_right(self.removals, (since, "\uffff"))
+        removals = self.removals[start:]
+        merged = [Change(r.seq, r.job.id, r.job) for r in updates]
+        merged += [Change(s, job_id, None) for s, job_id in removals]
+        merged.sort(key=lambda c: c.seq)
+        return iter(merged)
+
+    def active_count(self) -> int:
+        return sum(self._counts[s] for s in (Status.QUEUED, Status.RUNNING, Status.RETRYING))
+
+    def stats(self) -> JobStats:
+        c = self._counts
+        return JobStats(
+            pending=c[Status.QUEUED],
+            running=c[Status.RUNNING],
+            retrying=c[Status.RETRYING],
+            completed=c[Status.COMPLETED],
+            failed=c[Status.FAILED],
+            cancelled=c[Status.CANCELLED],
+            total=len(self.jobs),
+        )

@@ -1,0 +1,159 @@
+"""The single writer: runs commands in batches, commits each batch in one transaction.
+
+Commands are plain functions of a Transaction, run one after another on the event loop,
+so two changes to one job can never race. While a batch is being committed in a worker
+thread the next commands queue up and form the next batch: many requests, few
+transactions (group commit). Nothing is visible to readers or subscribers until the
+database has committed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import msgspec
+
+from jobdesk.protocol import ErrorCode, Job
+from jobdesk.server.changes import Change
+from jobdesk.server.errors import ApiError
+from jobdesk.server.state import ServerState
+from jobdesk.server.storage import Storage
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Transaction:
+    """The working view of one batch: the committed state overlaid with its changes."""
+
+    def __init__(self, state: ServerState) -> None:
+        self._state = state
+        self._overlay: dict[str, Job | None] = {}
+        self.changes: list[Change] = []
+        self.seq = state.seq
+
+    def get(self, job_id: str) -> Job | None:
+        if job_id in self._overlay:
+            return self._overlay[job_id]
+        return self._state.get(job_id)
+
+    def jobs(self) -> list[Job]:
+        """Every job as this transaction sees it (for sweeps over all jobs)."""
+        seen = {jid: r.job for jid, r in self._state.jobs.items()}
+        for job_id, job in self._overlay.items():
+            if job is None:
+                seen.pop(job_id, None)
+            else:
+                seen[job_id] = job
+        return list(seen.values())
+
+    def put(self, job: Job) -> Job:
+        """Record a job's new state: the version goes up by one and it gets the next seq."""
+        previous = self.get(job.id)
+        job = msgspec.structs.replace(job, version=1 if previous is None else previous.version + 1)
+        self.seq += 1
+        self._overlay[job.id] = job
+        self.changes.append(Change(self.seq, job.id, job))
+        return job
+
+    def remove(self, job_id: str) -> None:
+        self.seq += 1
+        self._overlay[job_id] = None
+        self.changes.append(Change(self.seq, job_id, None))
+
+    def mark(self) -> tuple[int, int, dict[str, Job | None]]:
+        return len(self.changes), self.seq, dict(self._overlay)
+
+    def rollback(self, mark: tuple[int, int, dict[str, Job | None]]) -> None:
+        count, seq, overlay = mark
+        del self.changes[count:]
+        self.seq = seq
+        self._overlay = overlay
+
+
+@dataclass
+class _Command:
+    run: Callable[[Transaction], Any]
+    done: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class Writer:
+    def __init__(
+        self,
+        state: ServerState,
+        storage: Storage,
+        on_commit: Callable[[list[Change]], None],
+        *,
+        batch_max: int,
+        history_events: int,
+    ) -> None:
+        self._state = state
+        self._storage = storage
+        self._on_commit = on_commit
+        self._batch_max = batch_max
+        self._history_events = history_events
+        self._queue: asyncio.Queue[_Command] = asyncio.Queue()
+
+    async def submit(self, run: Callable[[Transaction], T]) -> T:
+        command = _Command(run)
+        self._queue.put_nowait(command)
+        result: T = await asyncio.shield(command.done)
+        return result
+
+    async def run_forever(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._run_batch(batch)
+
+    async def drain(self) -> None:
+        """Run what is queued (used at shutdown, after new requests have stopped)."""
+        while not self._queue.empty():
+            batch = [
+                self._queue.get_nowait() for _ in range(min(self._queue.qsize(), self._batch_max))
+            ]
+            await self._run_batch(batch)
+
+    async def _run_batch(self, batch: list[_Command]) -> None:
+        tx = Transaction(self._state)
+        outcomes: list[tuple[_Command, Any, BaseException | None]] = []
+        for command in batch:
+            mark = tx.mark()
+            try:
+                outcomes.append((command, command.run(tx), None))
+            except Exception as exc:  # the command's own refusal, or a bug in it
+                tx.rollback(mark)
+                if not isinstance(exc, ApiError):
+                    log.exception("command failed")
+                outcomes.append((command, None, exc))
+        if tx.changes:
+            floor = self._next_floor(tx.seq)
+            try:
+                await asyncio.to_thread(self._storage.commit, tx.changes, tx.seq, floor)
+            except Exception:
+                log.exception("commit failed; the batch is refused and nothing changed")
+                error = ApiError(ErrorCode.UNKNOWN_ERROR, "the database refused the write")
+                outcomes = [(c, None, error) for c, _, _ in outcomes]
+            else:
+                self._state.install(tx.changes, tx.seq, floor)
+                self._on_commit(tx.changes)
+        for command, result, error in outcomes:
+            if command.done.done():
+                continue
+            if error is None:
+                command.done.set_result(result)
+            else:
+                command.done.set_exception(error)
+
+    def _next_floor(self, seq: int) -> int | None:
+        """Prune the event history once it is a tenth over its limit (not every batch)."""
+        if seq - self._state.history_floor > self._history_events * 1.1:
+            return seq - self._history_events
+        return None

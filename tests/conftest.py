@@ -1,0 +1,56 @@
+"""Shared fixtures: a real jobdesk server on a free loopback port, with one token per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from jobdesk.server.config import ServerConfig
+from jobdesk.server.embedded import EmbeddedServer
+from jobdesk.server.tokens import create_token
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    ws_url: str
+    db_path: Path
+    tokens: dict[str, str]
+    embedded: EmbeddedServer
+
+    def headers(self, who: str = "operator") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+TOKEN_NAMES = {
+    "operator": ("operator", "ops"),
+    "worker": ("worker", "worker-1"),
+    "worker2": ("worker", "worker-2"),
+    "viewer": ("viewer", "viewer-1"),
+}
+
+
+def make_tokens(db_path: Path) -> dict[str, str]:
+    return {key: create_token(db_path, role, name) for key, (role, name) in TOKEN_NAMES.items()}
+
+
+@pytest.fixture
+def server_config(tmp_path: Path) -> ServerConfig:
+    """Override in a test module to change limits; the database is a fresh file."""
+    return ServerConfig(db_path=tmp_path / "jobdesk.db", port=0)
+
+
+@pytest.fixture
+def server(server_config: ServerConfig) -> Iterator[RunningServer]:
+    tokens = make_tokens(server_config.db_path)
+    with EmbeddedServer(server_config) as embedded:
+        yield RunningServer(
+            url=embedded.url,
+            ws_url=embedded.ws_url,
+            db_path=server_config.db_path,
+            tokens=tokens,
+            embedded=embedded,
+        )
