@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from jobdesk.server.config import ServerConfig
@@ -54,3 +55,16 @@ def server(server_config: ServerConfig) -> Iterator[RunningServer]:
             tokens=tokens,
             embedded=embedded,
         )
+
+
+@pytest.fixture
+def worker(server: RunningServer) -> Iterator[httpx.Client]:
+    """An HTTP client with the worker-1 token."""
+    with httpx.Client(base_url=server.url, headers=server.headers("worker")) as client:
+        yield client
+
+
+@pytest.fixture
+def operator(server: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers=server.headers("operator")) as client:
+        yield client

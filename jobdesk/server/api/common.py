@@ -49,6 +49,7 @@ def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[Erro
 
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
+_MISSING = re.compile(r"missing required field `([^`]*)`")
 
 
 def _field_of(extra: Any) -> tuple[str | None, str]:
@@ -57,8 +58,10 @@ def _field_of(extra: Any) -> tuple[str | None, str]:
         first = extra[0]
         message = str(first.get("message", "invalid input"))
         key = first.get("key")
-        found = _PATH.search(message)
+        found = _PATH.search(message) or _MISSING.search(message)
         field = found.group(1) if found and found.group(1) else key
+        if field == "data":  # Litestar's name for the whole body
+            field = "body"
         return (str(field) if field else None), message
     return "body", "invalid input"
 
@@ -84,6 +87,8 @@ def http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Erro
     code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_INPUT)
     if exc.status_code >= 500:
         code = ErrorCode.UNKNOWN_ERROR
+    if exc.status_code == 400:  # the body could not be decoded at all
+        return _error_response(400, code, f"malformed JSON body: {exc.detail}", "body")
     return _error_response(exc.status_code, code, str(exc.detail), None)
 
 
