@@ -6,7 +6,7 @@ call both parses and dispatches, and an unknown ``type`` is a clear error.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import msgspec
 
@@ -129,11 +129,11 @@ _encoder = msgspec.json.Encoder()
 
 def decode_client_message(data: bytes | str) -> ClientMessage:
     """Parse one client frame; raises msgspec.ValidationError or DecodeError on bad input."""
-    return _client_decoder.decode(data)
+    return cast(ClientMessage, _client_decoder.decode(data))
 
 
 def decode_server_message(data: bytes | str) -> ServerMessage:
-    return _server_decoder.decode(data)
+    return cast(ServerMessage, _server_decoder.decode(data))
 
 
 def encode_message(message: ClientMessage | ServerMessage) -> bytes:

@@ -24,7 +24,7 @@ class Priority(StrEnum):
     LOW = "LOW"
 
 
-class Wire(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=False):
+class Wire(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     """Base of every wire struct: camelCase field names, keyword-only construction."""
 
 

@@ -139,8 +139,8 @@ class Writer:
                 await asyncio.to_thread(self._storage.commit, tx.changes, tx.seq, floor)
             except Exception:
                 log.exception("commit failed; the batch is refused and nothing changed")
-                error = ApiError(ErrorCode.UNKNOWN_ERROR, "the database refused the write")
-                outcomes = [(c, None, error) for c, _, _ in outcomes]
+                refused = ApiError(ErrorCode.UNKNOWN_ERROR, "the database refused the write")
+                outcomes = [(c, None, refused) for c, _, _ in outcomes]
             else:
                 self._state.install(tx.changes, tx.seq, floor)
                 self._on_commit(tx.changes)

@@ -19,8 +19,13 @@ from tests.conftest import RunningServer
 def test_without_a_valid_token_every_endpoint_answers_401(
     server: RunningServer, headers: dict[str, str]
 ) -> None:
-    for method, path in [("GET", "/api/jobs"), ("POST", "/api/jobs"), ("GET", "/api/admin/jobs"),
-                         ("GET", "/api/admin/jobs/health"), ("GET", "/api/jobs/job_x")]:
+    for method, path in [
+        ("GET", "/api/jobs"),
+        ("POST", "/api/jobs"),
+        ("GET", "/api/admin/jobs"),
+        ("GET", "/api/admin/jobs/health"),
+        ("GET", "/api/jobs/job_x"),
+    ]:
         response = httpx.request(method, server.url + path, headers=headers, json={})
         assert response.status_code == 401, (method, path)
         assert response.json()["error"]["code"] == "AUTH_REQUIRED"
@@ -49,9 +54,15 @@ def test_a_worker_touching_another_workers_job_gets_403(
 ) -> None:
     job_id = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
     other = server.headers("worker2")
-    for path, body in [("progress", {"progress": 0.5}), ("message", {"text": "x"}),
-                       ("complete", {}), ("fail", {"error": "x"})]:
-        response = httpx.post(f"{server.url}/api/admin/jobs/{job_id}/{path}", json=body, headers=other)
+    for path, body in [
+        ("progress", {"progress": 0.5}),
+        ("message", {"text": "x"}),
+        ("complete", {}),
+        ("fail", {"error": "x"}),
+    ]:
+        response = httpx.post(
+            f"{server.url}/api/admin/jobs/{job_id}/{path}", json=body, headers=other
+        )
         assert response.status_code == 403, path
         assert "worker-1" in response.json()["error"]["message"]
     assert worker.get(f"/api/jobs/{job_id}").json()["status"] == "processing"
@@ -61,11 +72,16 @@ def test_an_unowned_queued_job_is_claimed_by_the_first_worker(
     server: RunningServer, operator: httpx.Client, worker: httpx.Client
 ) -> None:
     job_id = operator.post("/api/jobs", json={}).json()["jobId"]
-    assert worker.post(f"/api/admin/jobs/{job_id}/progress", json={"progress": 0.1}).status_code == 200
+    assert (
+        worker.post(f"/api/admin/jobs/{job_id}/progress", json={"progress": 0.1}).status_code == 200
+    )
     job = operator.get("/api/jobs").json()["jobs"][0]
     assert job["owner"] == "worker-1"
-    other = httpx.post(f"{server.url}/api/admin/jobs/{job_id}/progress", json={"progress": 0.2},
-                       headers=server.headers("worker2"))
+    other = httpx.post(
+        f"{server.url}/api/admin/jobs/{job_id}/progress",
+        json={"progress": 0.2},
+        headers=server.headers("worker2"),
+    )
     assert other.status_code == 403
 
 
@@ -89,5 +105,7 @@ def test_a_token_created_while_the_server_runs_works_at_once(server: RunningServ
 
 
 def test_unknown_role_is_refused_clearly(server: RunningServer) -> None:
-    with pytest.raises(ValueError, match="unknown role 'admin'; choose one of operator, worker, viewer"):
+    with pytest.raises(
+        ValueError, match="unknown role 'admin'; choose one of operator, worker, viewer"
+    ):
         create_token(server.db_path, "admin", "x")

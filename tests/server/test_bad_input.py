@@ -13,8 +13,9 @@ from tests.conftest import RunningServer
 
 @pytest.fixture
 def server_config(tmp_path: Path) -> ServerConfig:
-    return ServerConfig(db_path=tmp_path / "jobdesk.db", port=0, max_active_jobs=3,
-                        max_body_bytes=16 * 1024)
+    return ServerConfig(
+        db_path=tmp_path / "jobdesk.db", port=0, max_active_jobs=3, max_body_bytes=16 * 1024
+    )
 
 
 def started(worker: httpx.Client) -> str:
@@ -48,7 +49,8 @@ def test_bad_progress_names_the_field(
 def test_malformed_json_is_400(worker: httpx.Client) -> None:
     job_id = started(worker)
     response = worker.post(
-        f"/api/admin/jobs/{job_id}/progress", content=b'{"progress": 0.5',
+        f"/api/admin/jobs/{job_id}/progress",
+        content=b'{"progress": 0.5',
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400

@@ -68,9 +68,12 @@ def test_a_job_running_too_long_fails(tmp_path: Path) -> None:
 
     config = ServerConfig(db_path=tmp_path / "t.db", port=0, timeout_s=0.3, sweep_interval_s=0.05)
     tokens = make_tokens(config.db_path)
-    with EmbeddedServer(config) as embedded, httpx.Client(
-        base_url=embedded.url, headers={"Authorization": f"Bearer {tokens['worker']}"}
-    ) as client:
+    with (
+        EmbeddedServer(config) as embedded,
+        httpx.Client(
+            base_url=embedded.url, headers={"Authorization": f"Bearer {tokens['worker']}"}
+        ) as client,
+    ):
         job_id = client.post("/api/admin/jobs/start", json={}).json()["jobId"]
         wait_for(lambda: client.get(f"/api/jobs/{job_id}").json()["status"] == "error")
         assert "Timed out" in client.get(f"/api/jobs/{job_id}").json()["error"]
@@ -82,9 +85,12 @@ def test_history_pruning_turns_old_since_into_410(tmp_path: Path) -> None:
 
     config = ServerConfig(db_path=tmp_path / "h.db", port=0, history_events=10)
     tokens = make_tokens(config.db_path)
-    with EmbeddedServer(config) as embedded, httpx.Client(
-        base_url=embedded.url, headers={"Authorization": f"Bearer {tokens['worker']}"}
-    ) as client:
+    with (
+        EmbeddedServer(config) as embedded,
+        httpx.Client(
+            base_url=embedded.url, headers={"Authorization": f"Bearer {tokens['worker']}"}
+        ) as client,
+    ):
         job_id = client.post("/api/admin/jobs/start", json={}).json()["jobId"]
         for step in range(30):
             client.post(f"/api/admin/jobs/{job_id}/progress", json={"progress": step / 100})

@@ -9,7 +9,9 @@ from tests.conftest import RunningServer
 
 
 def start(client: httpx.Client, **body: object) -> str:
-    response = client.post("/api/admin/jobs/start", json={"jobType": "argument-condensation", **body})
+    response = client.post(
+        "/api/admin/jobs/start", json={"jobType": "argument-condensation", **body}
+    )
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "running"
     job_id: str = response.json()["jobId"]
@@ -39,10 +41,16 @@ def test_pipeline_gives_the_weighted_mean(worker: httpx.Client) -> None:
     job_id = start(worker)
     worker.post(
         f"/api/admin/jobs/{job_id}/progress",
-        json={"pipeline": [{"name": "data-loading", "weight": 1}, {"name": "questions", "weight": 3}]},
+        json={
+            "pipeline": [{"name": "data-loading", "weight": 1}, {"name": "questions", "weight": 3}]
+        },
     )
-    worker.post(f"/api/admin/jobs/{job_id}/progress", json={"subOperation": "data-loading", "progress": 1.0})
-    worker.post(f"/api/admin/jobs/{job_id}/progress", json={"subOperation": "questions", "progress": 0.5})
+    worker.post(
+        f"/api/admin/jobs/{job_id}/progress", json={"subOperation": "data-loading", "progress": 1.0}
+    )
+    worker.post(
+        f"/api/admin/jobs/{job_id}/progress", json={"subOperation": "questions", "progress": 0.5}
+    )
     view = worker.get(f"/api/admin/jobs/{job_id}/progress").json()
     assert view["progress"] == pytest.approx((1 * 1.0 + 3 * 0.5) / 4)
     assert [(s["name"], s["weight"], s["progress"]) for s in view["subOperations"]] == [
@@ -55,9 +63,17 @@ def test_pipeline_gives_the_weighted_mean(worker: httpx.Client) -> None:
 
 def test_messages_are_logged_with_levels(worker: httpx.Client) -> None:
     job_id = start(worker)
-    for level, text in [("info", "Processing question 1"), ("warning", "Low confidence"),
-                        ("error", "API rate limit exceeded")]:
-        assert worker.post(f"/api/admin/jobs/{job_id}/message", json={"level": level, "text": text}).status_code == 200
+    for level, text in [
+        ("info", "Processing question 1"),
+        ("warning", "Low confidence"),
+        ("error", "API rate limit exceeded"),
+    ]:
+        assert (
+            worker.post(
+                f"/api/admin/jobs/{job_id}/message", json={"level": level, "text": text}
+            ).status_code
+            == 200
+        )
     job = worker.get("/api/jobs").json()["jobs"][0]
     assert [(m["level"], m["text"]) for m in job["messages"]] == [
         ("info", "Processing question 1"),
@@ -69,7 +85,10 @@ def test_messages_are_logged_with_levels(worker: httpx.Client) -> None:
 
 def test_complete_and_fail_end_the_job_and_move_it_to_past(worker: httpx.Client) -> None:
     done, failed = start(worker), start(worker)
-    assert worker.post(f"/api/admin/jobs/{done}/complete", json={"result": {"n": 3}}).status_code == 200
+    assert (
+        worker.post(f"/api/admin/jobs/{done}/complete", json={"result": {"n": 3}}).status_code
+        == 200
+    )
     assert worker.post(f"/api/admin/jobs/{failed}/fail", json={"error": "boom"}).status_code == 200
     assert worker.get("/api/admin/jobs").json()["jobs"] == []
     past = {j["id"]: j for j in worker.get("/api/admin/jobs?includePast=true").json()["jobs"]}
@@ -83,8 +102,12 @@ def test_complete_and_fail_end_the_job_and_move_it_to_past(worker: httpx.Client)
 def test_a_finished_job_refuses_more_changes_with_409(worker: httpx.Client) -> None:
     job_id = start(worker)
     worker.post(f"/api/admin/jobs/{job_id}/complete", json={})
-    for path, body in [("progress", {"progress": 0.5}), ("message", {"text": "late"}),
-                       ("complete", {}), ("fail", {"error": "late"})]:
+    for path, body in [
+        ("progress", {"progress": 0.5}),
+        ("message", {"text": "late"}),
+        ("complete", {}),
+        ("fail", {"error": "late"}),
+    ]:
         response = worker.post(f"/api/admin/jobs/{job_id}/{path}", json=body)
         assert response.status_code == 409, path
         assert response.json()["error"]["code"] == "CONFLICT"
@@ -103,7 +126,9 @@ def test_force_fail_is_for_operators(worker: httpx.Client, operator: httpx.Clien
     assert no_body.status_code == 200
 
 
-def test_emergency_cleanup_fails_every_active_job(worker: httpx.Client, operator: httpx.Client) -> None:
+def test_emergency_cleanup_fails_every_active_job(
+    worker: httpx.Client, operator: httpx.Client
+) -> None:
     running = [start(worker) for _ in range(3)]
     queued = worker.post("/api/jobs", json={}).json()["jobId"]
     finished = start(worker)

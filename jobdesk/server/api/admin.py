@@ -27,10 +27,10 @@ from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_p
 from jobdesk.server.views import ack, admin_view, progress_view
 
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
-_WRITE = errors(400, 401, 403, 404, 409)
+_WRITE = errors(400, 401, 403, 404, 409, 413)
 
 
-@get("/", responses=errors(401), security=BEARER)
+@get("/", responses=errors(400, 401), security=BEARER)
 async def list_jobs(
     service: Service,
     principal: Caller,
@@ -41,7 +41,7 @@ async def list_jobs(
     return AdminJobsResponse(jobs=[admin_view(j) for j in jobs])
 
 
-@post("/start", status_code=201, responses=errors(400, 401, 403, 429), security=BEARER)
+@post("/start", status_code=201, responses=errors(400, 401, 403, 413, 429), security=BEARER)
 async def start_job(
     data: JSONBody[StartJobRequest], service: Service, principal: Caller
 ) -> StartJobResponse:
@@ -70,7 +70,7 @@ async def emergency_cleanup(service: Service, principal: Caller) -> CleanupRespo
     return CleanupResponse(failed_jobs=count, timestamp=now_timestamp())
 
 
-@get("/{job_id:str}/progress", responses=errors(401, 404), security=BEARER)
+@get("/{job_id:str}/progress", responses=errors(400, 401, 404), security=BEARER)
 async def get_progress(job_id: JobId, service: Service, principal: Caller) -> ProgressView:
     return progress_view(service.get(job_id))
 

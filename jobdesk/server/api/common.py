@@ -35,12 +35,17 @@ async def provide_principal(request: Request[Any, Any, Any], service: Service) -
 
 
 def _error_response(
-    status: int, code: ErrorCode, message: str, field: str | None
+    status: int,
+    code: ErrorCode,
+    message: str,
+    field: str | None,
+    headers: dict[str, str] | None = None,
 ) -> Response[ErrorBody]:
+    extra = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return Response(
         ErrorBody(error=ErrorDetail(code=code, message=message, field=field)),
         status_code=status,
-        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+        headers={**(headers or {}), **extra} or None,
     )
 
 
@@ -89,7 +94,8 @@ def http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Erro
         code = ErrorCode.UNKNOWN_ERROR
     if exc.status_code == 400:  # the body could not be decoded at all
         return _error_response(400, code, f"malformed JSON body: {exc.detail}", "body")
-    return _error_response(exc.status_code, code, str(exc.detail), None)
+    # keep the exception's headers: a 405 must name the allowed methods in ``Allow``
+    return _error_response(exc.status_code, code, str(exc.detail), None, dict(exc.headers or {}))
 
 
 def internal_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from litestar import Router, get, post
 from litestar.di import Provide
@@ -10,6 +10,7 @@ from litestar.params import JSONBody, Parameter, QueryParameter
 
 from jobdesk.protocol import ErrorCode, Status, parse_status
 from jobdesk.protocol.rest import CreateJobRequest, CreateJobResponse, Seed002JobView, Snapshot
+from jobdesk.protocol.status import ACCEPTED_WORDS
 from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
 from jobdesk.server.errors import ApiError
 from jobdesk.server.state import ResyncRequired
@@ -18,7 +19,15 @@ from jobdesk.server.views import seed002_view
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
 
 
-@post("/", status_code=201, responses=errors(400, 401, 403, 429), security=BEARER)
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+STATUS_PATTERN: Final = r"^\s*(?:" + "|".join(_any_case(w) for w in ACCEPTED_WORDS) + r")\s*$"
+"""What parse_status accepts (any seed's word, any case, surrounding blanks), as a schema."""
+
+
+@post("/", status_code=201, responses=errors(400, 401, 403, 413, 429), security=BEARER)
 async def create_job(
     data: JSONBody[CreateJobRequest], service: Service, principal: Caller
 ) -> CreateJobResponse:
@@ -27,7 +36,7 @@ async def create_job(
     return CreateJobResponse(job_id=job.id, timestamp=job.created_at)
 
 
-@get("/{job_id:str}", responses=errors(401, 404), security=BEARER)
+@get("/{job_id:str}", responses=errors(400, 401, 404), security=BEARER)
 async def poll_job(job_id: JobId, service: Service, principal: Caller) -> Seed002JobView:
     """A job's status for polling, in seed 002's words (queued|processing|completed|error)."""
     return seed002_view(service.get(job_id))
@@ -47,10 +56,20 @@ async def snapshot(
     service: Service,
     principal: Caller,
     since: Annotated[
-        int | None, Parameter(ge=0, description="resync: changes after this seq")
+        int | None,
+        # schema_extra: Litestar drops a bound of 0 from an optional parameter's schema
+        Parameter(ge=0, schema_extra={"minimum": 0}, description="resync: changes after this seq"),
     ] = None,
     epoch: Annotated[str | None, Parameter(max_length=64)] = None,
-    status: Annotated[str | None, Parameter(max_length=32, description="any seed's word")] = None,
+    status: Annotated[
+        str | None,
+        # documented only: the handler answers an unknown word with the accepted ones
+        Parameter(
+            max_length=32,
+            schema_extra={"pattern": STATUS_PATTERN},
+            description="any seed's word for a status, in any case",
+        ),
+    ] = None,
     job_type: Annotated[str | None, QueryParameter(name="jobType", max_length=100)] = None,
     owner: Annotated[str | None, Parameter(max_length=200)] = None,
     include_past: Annotated[bool, QueryParameter(name="includePast")] = True,

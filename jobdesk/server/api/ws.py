@@ -33,8 +33,9 @@ from jobdesk.protocol import (
     encode_message,
     now_timestamp,
 )
-from jobdesk.protocol.messages import ClientMessage
+from jobdesk.protocol.messages import ClientMessage, SubscribeMode
 from jobdesk.server.api.common import Service
+from jobdesk.server.changes import Change
 from jobdesk.server.errors import ApiError
 from jobdesk.server.hub import Subscriber, encode_change
 from jobdesk.server.service import JobService
@@ -122,8 +123,8 @@ class Connection:
         hub.discard(self.outbox)
         self.outbox.filter = request.filter
         self.outbox.dialect = request.dialect
-        mode = "live"
-        replay = []
+        mode: SubscribeMode = "live"
+        replay: list[Change] = []
         if request.since is not None:
             try:
                 state.check_since(request.since, request.epoch)

@@ -1,0 +1,72 @@
+"""A jobdesk server in its own process, for tests that kill it (kill -9) and restart it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+_LAUNCH = (
+    "import sys; from pathlib import Path; "
+    "from jobdesk.server.app import run_server; from jobdesk.server.config import ServerConfig; "
+    "run_server(ServerConfig(db_path=Path(sys.argv[1]), port=int(sys.argv[2])))"
+)
+_SERVING = re.compile(r"serving http://127\.0\.0\.1:(\d+)")
+
+
+class ServerProcess:
+    def __init__(self, db_path: Path, port: int = 0) -> None:
+        self.db_path = db_path
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCH, str(db_path), str(port)],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.port = self._wait_for_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._wait_until_ready()
+
+    def _wait_for_port(self) -> int:
+        assert self.process.stderr is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.process.stderr.readline()
+            if not line and self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            found = _SERVING.search(line)
+            if found:
+                return int(found.group(1))
+        raise TimeoutError("server did not report its port")
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.url}/api/schema/openapi.json", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise TimeoutError("server did not answer")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self._close_pipe()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=15)
+        self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        if self.process.stderr is not None:
+            self.process.stderr.close()
