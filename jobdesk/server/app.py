@@ -8,16 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import msgspec
 import uvicorn
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, OpenAPI, Schema, SecurityScheme
+from litestar.openapi.spec import Components, SecurityScheme
 
 from jobdesk import __version__
-from jobdesk.protocol import MAX_FRAME_BYTES, rest
+from jobdesk.protocol import MAX_FRAME_BYTES
 from jobdesk.server.api.admin import admin_router
 from jobdesk.server.api.common import (
     api_error_handler,
@@ -26,6 +25,7 @@ from jobdesk.server.api.common import (
     validation_handler,
 )
 from jobdesk.server.api.jobs import jobs_router
+from jobdesk.server.api.litestar_fixes import fix_openapi
 from jobdesk.server.api.ws import notifications
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError
@@ -33,54 +33,6 @@ from jobdesk.server.service import JobService
 
 OPENAPI_PATH = "/api/schema"
 """The OpenAPI schema is at /api/schema/openapi.json (and browsable at /api/schema)."""
-
-
-_BOUNDS = (
-    ("ge", "minimum"),
-    ("gt", "exclusive_minimum"),
-    ("le", "maximum"),
-    ("lt", "exclusive_maximum"),
-    ("min_length", "min_length"),
-    ("max_length", "max_length"),
-)
-
-
-def _without_none(field_type: msgspec.inspect.Type) -> msgspec.inspect.Type:
-    if isinstance(field_type, msgspec.inspect.UnionType):
-        arms = [t for t in field_type.types if not isinstance(t, msgspec.inspect.NoneType)]
-        if len(arms) == 1:
-            field_type = arms[0]
-    if isinstance(field_type, msgspec.inspect.Metadata):
-        field_type = field_type.type
-    return field_type
-
-
-def restore_zero_bounds(openapi: OpenAPI) -> None:
-    """Put back the bounds of 0 that Litestar leaves out of optional fields' schemas.
-
-    Litestar copies an optional field's constraints only when they are truthy, so e.g.
-    ``progress: Fraction | None`` was documented without ``minimum: 0`` although the server
-    answers a negative progress with 400. The request bodies' structs say what is true.
-    """
-    models = {
-        name: model
-        for name, model in vars(rest).items()
-        if isinstance(model, type) and issubclass(model, msgspec.Struct)
-    }
-    for name, schema in (openapi.components.schemas or {}).items():
-        model = models.get(name)
-        if model is None or not schema.properties:
-            continue
-        info = msgspec.inspect.type_info(model)
-        assert isinstance(info, msgspec.inspect.StructType)
-        for field in info.fields:
-            prop = schema.properties.get(field.encode_name)
-            inner = _without_none(field.type)
-            if not isinstance(prop, Schema):
-                continue
-            for constraint, key in _BOUNDS:
-                if getattr(inner, constraint, None) == 0 and getattr(prop, key) is None:
-                    setattr(prop, key, 0)
 
 
 def create_app(config: ServerConfig, service: JobService | None = None) -> Litestar:
@@ -120,7 +72,7 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
         ),
         logging_config=None,
     )
-    restore_zero_bounds(app.openapi_schema)
+    fix_openapi(app)
     return app
 
 
@@ -142,7 +94,9 @@ def uvicorn_config(app: Any, config: ServerConfig, **extra: Any) -> uvicorn.Conf
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind before serving, so port 0 gives a free port the caller can read at once."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say they
+    # are TCP, and without it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)

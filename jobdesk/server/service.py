@@ -79,7 +79,7 @@ class JobService:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._writer.drain()
+        self._writer.drain()
         self.storage.close()
 
     def _committed(self, changes: list[Change]) -> None:

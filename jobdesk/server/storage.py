@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Engine, Insert, bindparam, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobdesk.protocol import Job
@@ -21,6 +21,24 @@ from jobdesk.server.db.engine import open_engine
 
 _encode = msgspec.json.Encoder().encode
 _decode_job = msgspec.json.Decoder(Job).decode
+
+
+def _build_upsert() -> Insert:
+    stmt = sqlite_insert(schema.jobs)
+    return stmt.on_conflict_do_update(
+        index_elements=[schema.jobs.c.id],
+        set_={name: stmt.excluded[name] for name in ("seq", "status", "owner", "job_type", "data")},
+    )
+
+
+# Built once: constructing statements per commit cost more than SQLite's own work.
+_UPSERT_JOBS = _build_upsert()
+_INSERT_EVENTS = schema.events.insert()
+_SET_META = (
+    update(schema.meta)
+    .where(schema.meta.c.key == bindparam("meta_key"))
+    .values(value=bindparam("meta_value"))
+)
 
 
 @dataclass
@@ -90,29 +108,18 @@ class Storage:
             }
             for c in changes
         ]
+        meta = [{"meta_key": "seq", "meta_value": str(seq)}]
         with self._engine.begin() as conn:
             if upserts:
-                stmt = sqlite_insert(schema.jobs)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[schema.jobs.c.id],
-                    set_={
-                        name: stmt.excluded[name]
-                        for name in ("seq", "status", "owner", "job_type", "data")
-                    },
-                )
-                conn.execute(stmt, upserts)
+                conn.execute(_UPSERT_JOBS, upserts)
             if removed:
                 conn.execute(delete(schema.jobs).where(schema.jobs.c.id.in_(removed)))
             if event_rows:
-                conn.execute(schema.events.insert(), event_rows)
-            self._set_meta(conn, "seq", seq)
+                conn.execute(_INSERT_EVENTS, event_rows)
             if history_floor is not None:
                 conn.execute(delete(schema.events).where(schema.events.c.seq <= history_floor))
-                self._set_meta(conn, "history_floor", history_floor)
-
-    @staticmethod
-    def _set_meta(conn: Connection, key: str, value: int) -> None:
-        conn.execute(update(schema.meta).where(schema.meta.c.key == key).values(value=str(value)))
+                meta.append({"meta_key": "history_floor", "meta_value": str(history_floor)})
+            conn.execute(_SET_META, meta)
 
     # --- tokens ------------------------------------------------------------------------
 

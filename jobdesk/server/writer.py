@@ -1,10 +1,12 @@
 """The single writer: runs commands in batches, commits each batch in one transaction.
 
 Commands are plain functions of a Transaction, run one after another on the event loop,
-so two changes to one job can never race. While a batch is being committed in a worker
-thread the next commands queue up and form the next batch: many requests, few
-transactions (group commit). Nothing is visible to readers or subscribers until the
-database has committed it.
+so two changes to one job can never race. The batch is committed on the loop itself:
+a SQLite commit in WAL mode takes a fraction of a millisecond, while handing it to a
+thread cost ~4 ms per batch in GIL hand-offs (measured: 140 updates/s instead of
+thousands). Requests that arrive meanwhile wait in the sockets and form the next batch:
+many requests, few transactions (group commit). Nothing is visible to readers or
+subscribers until the database has committed it.
 """
 
 from __future__ import annotations
@@ -111,17 +113,18 @@ class Writer:
             batch = [await self._queue.get()]
             while len(batch) < self._batch_max and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            await self._run_batch(batch)
+            self._run_batch(batch)
+            await asyncio.sleep(0)  # let the requests that arrived meanwhile in
 
-    async def drain(self) -> None:
+    def drain(self) -> None:
         """Run what is queued (used at shutdown, after new requests have stopped)."""
         while not self._queue.empty():
             batch = [
                 self._queue.get_nowait() for _ in range(min(self._queue.qsize(), self._batch_max))
             ]
-            await self._run_batch(batch)
+            self._run_batch(batch)
 
-    async def _run_batch(self, batch: list[_Command]) -> None:
+    def _run_batch(self, batch: list[_Command]) -> None:
         tx = Transaction(self._state)
         outcomes: list[tuple[_Command, Any, BaseException | None]] = []
         for command in batch:
@@ -136,7 +139,7 @@ class Writer:
         if tx.changes:
             floor = self._next_floor(tx.seq)
             try:
-                await asyncio.to_thread(self._storage.commit, tx.changes, tx.seq, floor)
+                self._storage.commit(tx.changes, tx.seq, floor)
             except Exception:
                 log.exception("commit failed; the batch is refused and nothing changed")
                 refused = ApiError(ErrorCode.UNKNOWN_ERROR, "the database refused the write")

@@ -24,6 +24,7 @@ from jobdesk.protocol.rest import (
     StartJobResponse,
 )
 from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
+from jobdesk.server.api.litestar_fixes import with_options
 from jobdesk.server.views import ack, admin_view, progress_view
 
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
@@ -122,18 +123,20 @@ async def post_force_fail(
 def admin_router() -> Router:
     return Router(
         path="/api/admin/jobs",
-        route_handlers=[
-            list_jobs,
-            start_job,
-            health,
-            emergency_cleanup,
-            get_progress,
-            post_progress,
-            post_message,
-            post_complete,
-            post_fail,
-            post_force_fail,
-        ],
+        route_handlers=with_options(
+            [
+                list_jobs,
+                start_job,
+                health,
+                emergency_cleanup,
+                get_progress,
+                post_progress,
+                post_message,
+                post_complete,
+                post_fail,
+                post_force_fail,
+            ]
+        ),
         dependencies={"principal": Provide(provide_principal)},
         tags=["admin jobs (seed 001)"],
     )

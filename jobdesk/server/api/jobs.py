@@ -12,6 +12,7 @@ from jobdesk.protocol import ErrorCode, Status, parse_status
 from jobdesk.protocol.rest import CreateJobRequest, CreateJobResponse, Seed002JobView, Snapshot
 from jobdesk.protocol.status import ACCEPTED_WORDS
 from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
+from jobdesk.server.api.litestar_fixes import with_options
 from jobdesk.server.errors import ApiError
 from jobdesk.server.state import ResyncRequired
 from jobdesk.server.views import seed002_view
@@ -109,7 +110,7 @@ async def snapshot(
 def jobs_router() -> Router:
     return Router(
         path="/api/jobs",
-        route_handlers=[create_job, poll_job, snapshot],
+        route_handlers=with_options([create_job, poll_job, snapshot]),
         dependencies={"principal": Provide(provide_principal)},
         tags=["jobs (seed 002, snapshot)"],
     )
