@@ -1,0 +1,131 @@
+"""AsyncJobdeskClient: JobdeskClient's API as coroutines, for asyncio workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Generator, Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from jobdesk.protocol import Job, Priority
+from jobdesk.sdk.areporter import AsyncJobReporter
+from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
+from jobdesk.sdk.client import DEFAULT_TIMEOUT, default_headers
+from jobdesk.sdk.errors import SdkError
+from jobdesk.sdk.reporting import DEFAULT_INTERVAL
+from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
+from jobdesk.sdk.transport import AsyncTransport
+
+log = logging.getLogger("jobdesk.sdk")
+
+
+class StartingJob:
+    """What ``AsyncJobdeskClient.start_job`` returns: ``await`` it for the reporter, or
+    use it directly as ``async with client.start_job(...) as job:``.
+
+    The job is started only then, so an unused StartingJob makes no request.
+    """
+
+    def __init__(self, start: Callable[[], Coroutine[Any, Any, AsyncJobReporter]]) -> None:
+        self._start = start
+        self._reporter: AsyncJobReporter | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncJobReporter]:
+        return self._start().__await__()
+
+    async def __aenter__(self) -> AsyncJobReporter:
+        self._reporter = await self._start()
+        return self._reporter
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._reporter is not None:
+            await self._reporter.__aexit__(exc_type, exc, tb)
+
+
+class AsyncJobdeskClient:
+    """Talks to one jobdesk server with one bearer token, from one event loop."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        transport: httpx.AsyncBaseTransport | None = None,
+        flush_interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url, headers=default_headers(token), timeout=timeout, transport=transport
+        )
+        self._transport = AsyncTransport(self._http, retry)
+        self._interval = flush_interval
+        self._open: set[AsyncJobReporter] = set()
+
+    async def create_job(
+        self,
+        job_type: str = "generic",
+        *,
+        name: str | None = None,
+        message: str = "",
+        metadata: Mapping[str, Any] | None = None,
+        priority: Priority | str = Priority.MEDIUM,
+    ) -> str:
+        """Create a queued job (seed 002) and return its id."""
+        call = create_call(job_type, name, message, metadata, priority)
+        return (await self._transport.send(call)).job_id
+
+    def start_job(
+        self,
+        job_type: str = "generic",
+        *,
+        name: str | None = None,
+        message: str = "",
+        metadata: Mapping[str, Any] | None = None,
+        priority: Priority | str = Priority.MEDIUM,
+    ) -> StartingJob:
+        """Start a job this worker does itself (seed 001); see StartingJob for the forms."""
+        call = start_call(job_type, name, message, metadata, priority)
+
+        async def start() -> AsyncJobReporter:
+            return self.reporter((await self._transport.send(call)).job_id)
+
+        return StartingJob(start)
+
+    def reporter(self, job_id: str) -> AsyncJobReporter:
+        """A reporter for an existing job, e.g. one made by ``create_job``; no request."""
+        reporter = AsyncJobReporter(
+            self._transport, job_id, interval=self._interval, on_close=self._open.discard
+        )
+        self._open.add(reporter)
+        return reporter
+
+    async def get_job(self, job_id: str) -> Job:
+        """The job in canonical form, from one ``GET /api/jobs`` snapshot (see JobdeskClient)."""
+        return find_job(await self._transport.send(snapshot_call()), job_id)
+
+    async def close(self) -> None:
+        for reporter in list(self._open):
+            try:
+                await reporter.close()
+            except SdkError as exc:
+                log.warning("jobdesk: closing job %s: %s", reporter.job_id, exc)
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncJobdeskClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,110 @@
+"""One REST call as data, and how an answer becomes a protocol struct or an SdkError.
+
+No I/O here: the sync and async transports share this, so both decode and map errors
+the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+import httpx
+import msgspec
+
+from jobdesk.protocol import ErrorBody, ErrorCode
+from jobdesk.sdk.errors import BAD_RESPONSE, SdkError
+
+T = TypeVar("T")
+
+_encoder = msgspec.json.Encoder()
+
+_CODE_BY_STATUS = {
+    400: ErrorCode.INVALID_INPUT,
+    401: ErrorCode.AUTH_REQUIRED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    409: ErrorCode.CONFLICT,
+    410: ErrorCode.RESYNC_REQUIRED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    429: ErrorCode.TOO_MANY_ACTIVE_JOBS,
+}
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """A request and the struct its 2xx answer decodes into.
+
+    ``key`` is sent as ``Idempotency-Key`` on writes and stays the same on every retry
+    of this call, so a server that honours it can drop a repeat whose first attempt was
+    committed but whose answer was lost.
+    """
+
+    method: Literal["GET", "POST"]
+    path: str
+    response: type[T]
+    body: Any = None
+    params: dict[str, str] | None = None
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        headers: dict[str, str] = {}
+        content: bytes | None = None
+        if self.method == "POST":
+            headers["Idempotency-Key"] = self.key
+            headers["Content-Type"] = "application/json"
+            content = _encoder.encode(self.body) if self.body is not None else b"{}"
+        return http.build_request(
+            self.method, self.path, content=content, headers=headers, params=self.params
+        )
+
+
+class _LooseDetail(msgspec.Struct):
+    code: str
+    message: str = ""
+    field: str | None = None
+
+
+class _LooseBody(msgspec.Struct):
+    """The error body with any code string: a newer server may send codes we do not know."""
+
+    error: _LooseDetail
+
+
+def error_from(response: httpx.Response, attempts: int = 1) -> SdkError:
+    """The SdkError for a non-2xx answer, from its error body when it has one."""
+    status = response.status_code
+    try:
+        detail = msgspec.json.decode(response.content, type=ErrorBody).error
+        code, message, fld = detail.code.value, detail.message, detail.field
+    except msgspec.MsgspecError:
+        try:
+            loose = msgspec.json.decode(response.content, type=_LooseBody).error
+            code, message, fld = loose.code, loose.message, loose.field
+        except msgspec.MsgspecError:
+            fallback = _CODE_BY_STATUS.get(status, ErrorCode.UNKNOWN_ERROR)
+            code, message, fld = fallback.value, _snippet(response), None
+    return SdkError(code, message, field=fld, status=status, attempts=attempts)
+
+
+def decode(response: httpx.Response, call: Call[T], attempts: int = 1) -> T:
+    """The answer's struct, or the SdkError the server's error body describes."""
+    if not response.is_success:
+        raise error_from(response, attempts)
+    try:
+        return msgspec.json.decode(response.content, type=call.response)
+    except msgspec.MsgspecError as exc:
+        raise SdkError(
+            BAD_RESPONSE,
+            f"{call.method} {call.path} answered {response.status_code} with an "
+            f"unexpected body: {exc}",
+            status=response.status_code,
+            attempts=attempts,
+        ) from None
+
+
+def _snippet(response: httpx.Response) -> str:
+    text = response.text.strip()
+    reason = response.reason_phrase or "error"
+    return f"HTTP {response.status_code} {reason}" + (f": {text[:200]}" if text else "")
