@@ -33,5 +33,7 @@ class ServerConfig:
     max_body_bytes: int = 1024 * 1024
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     """Origins allowed to open the WebSocket from a browser; native clients send none."""
+    idempotency_ttl_s: float = 24 * 3600
+    """How long an ``Idempotency-Key`` is remembered: a retry within it does not act twice."""
     batch_max: int = 512
     """Most commands grouped into one write transaction."""

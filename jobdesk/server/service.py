@@ -121,7 +121,12 @@ class JobService:
     # --- writes ------------------------------------------------------------------------
 
     async def create(
-        self, who: Principal, request: CreateJobRequest | StartJobRequest, *, running: bool
+        self,
+        who: Principal,
+        request: CreateJobRequest | StartJobRequest,
+        *,
+        running: bool,
+        idempotency_key: str | None = None,
     ) -> Job:
         who.require_writer()
         _, now = self._now()
@@ -142,13 +147,20 @@ class JobService:
         )
         limit = self.config.max_active_jobs
 
+        key = _scoped(who, "create" if not running else "start", idempotency_key)
+
         def run(tx: Transaction) -> Job:
+            if key is not None and (answered := tx.recall(key)) is not None:
+                return answered
             if self.state.active_count() + self._pending_new(tx) >= limit:
                 raise ApiError(
                     ErrorCode.TOO_MANY_ACTIVE_JOBS,
                     f"the server already holds {limit} active jobs; retry when some finish",
                 )
-            return tx.put(job)
+            created = tx.put(job)
+            if key is not None:
+                tx.remember(key, self._clock().timestamp(), created)
+            return created
 
         return await self._writer.submit(run)
 
@@ -156,12 +168,25 @@ class JobService:
     def _pending_new(tx: Transaction) -> int:
         return sum(1 for c in tx.changes if c.job is not None and c.job.version == 1)
 
-    async def update(self, who: Principal, job_id: str, change: Callable[[Job, str], Job]) -> Job:
-        """Apply a worker's or operator's change to one job, checking who may make it."""
+    async def update(
+        self,
+        who: Principal,
+        job_id: str,
+        change: Callable[[Job, str], Job],
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Apply a worker's or operator's change to one job, checking who may make it.
+
+        With an idempotency key already answered, the first answer is returned again and
+        nothing changes: a retried request whose answer was lost does not act twice.
+        """
         who.require_writer()
-        _, now = self._now()
+        moment, now = self._now()
+        key = _scoped(who, job_id, idempotency_key)
 
         def run(tx: Transaction) -> Job:
+            if key is not None and (answered := tx.recall(key)) is not None:
+                return answered
             job = tx.get(job_id)
             if job is None:
                 raise not_found(job_id)
@@ -169,11 +194,20 @@ class JobService:
             updated = change(job, now)
             if who.role is Role.WORKER and not job.owner:
                 updated = _with_owner(updated, who.name)
-            return tx.put(updated)
+            stored = tx.put(updated)
+            if key is not None:
+                tx.remember(key, moment.timestamp(), stored)
+            return stored
 
         return await self._writer.submit(run)
 
-    async def progress(self, who: Principal, job_id: str, request: ProgressRequest) -> Job:
+    async def progress(
+        self,
+        who: Principal,
+        job_id: str,
+        request: ProgressRequest,
+        idempotency_key: str | None = None,
+    ) -> Job:
         percent = None if request.progress is None else request.progress * 100.0
         pipeline = (
             None if request.pipeline is None else [(s.name, s.weight) for s in request.pipeline]
@@ -189,9 +223,16 @@ class JobService:
                 sub_operation=request.sub_operation,
                 pipeline=pipeline,
             ),
+            idempotency_key,
         )
 
-    async def message(self, who: Principal, job_id: str, request: MessageRequest) -> Job:
+    async def message(
+        self,
+        who: Principal,
+        job_id: str,
+        request: MessageRequest,
+        idempotency_key: str | None = None,
+    ) -> Job:
         keep = self.config.max_messages_per_job
         return await self.update(
             who,
@@ -199,31 +240,47 @@ class JobService:
             lambda job, now: lifecycle.add_message(
                 job, now=now, level=request.level, text=request.text, keep=keep
             ),
+            idempotency_key,
         )
 
-    async def complete(self, who: Principal, job_id: str, request: CompleteRequest) -> Job:
+    async def complete(
+        self,
+        who: Principal,
+        job_id: str,
+        request: CompleteRequest,
+        idempotency_key: str | None = None,
+    ) -> Job:
         return await self.update(
             who,
             job_id,
             lambda job, now: lifecycle.complete(
                 job, now=now, result=request.result, message=request.message
             ),
+            idempotency_key,
         )
 
-    async def fail(self, who: Principal, job_id: str, request: FailRequest) -> Job:
+    async def fail(
+        self, who: Principal, job_id: str, request: FailRequest, idempotency_key: str | None = None
+    ) -> Job:
         keep = self.config.max_messages_per_job
         return await self.update(
             who,
             job_id,
             lambda job, now: lifecycle.fail(job, now=now, error=request.error, keep=keep),
+            idempotency_key,
         )
 
-    async def force_fail(self, who: Principal, job_id: str, reason: str | None) -> Job:
+    async def force_fail(
+        self, who: Principal, job_id: str, reason: str | None, idempotency_key: str | None = None
+    ) -> Job:
         who.require_operator("force-fail a job")
         error = reason or f"Force-failed by operator {who.name}"
         keep = self.config.max_messages_per_job
         return await self.update(
-            who, job_id, lambda job, now: lifecycle.fail(job, now=now, error=error, keep=keep)
+            who,
+            job_id,
+            lambda job, now: lifecycle.fail(job, now=now, error=error, keep=keep),
+            idempotency_key,
         )
 
     async def emergency_cleanup(self, who: Principal) -> int:
@@ -250,6 +307,7 @@ class JobService:
         t = moment.timestamp()
 
         def run(tx: Transaction) -> int:
+            tx.forget_before_s = t - config.idempotency_ttl_s
             before = len(tx.changes)
             finished: list[tuple[float, str]] = []
             for record in list(self.state.jobs.values()):
@@ -312,6 +370,11 @@ class JobService:
                 self.hub.publish_stats(stats)
                 last = stats
             await asyncio.sleep(self.config.stats_interval_s)
+
+
+def _scoped(who: Principal, target: str, key: str | None) -> str | None:
+    """Keys are scoped by caller and target, so two workers' keys never collide."""
+    return None if key is None else f"{who.name}\x00{target}\x00{key}"
 
 
 def _with_owner(job: Job, owner: str) -> Job:

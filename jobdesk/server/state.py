@@ -61,11 +61,25 @@ class ServerState:
         self.history_floor = stored.history_floor
         self.jobs: dict[str, JobRecord] = {j.id: JobRecord.of(j, s) for j, s in stored.jobs}
         self.removals: list[tuple[int, str]] = list(stored.removals)
+        self.remembered: dict[str, tuple[float, Job]] = dict(stored.remembered)
+        """Idempotency keys already answered, with when and the job they answered with."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
 
     # --- writing (the writer only) -----------------------------------------------------
 
-    def install(self, changes: Iterable[Change], seq: int, history_floor: int | None) -> None:
+    def install(
+        self,
+        changes: Iterable[Change],
+        seq: int,
+        history_floor: int | None,
+        remembered: Iterable[tuple[str, float, Job]] = (),
+        forget_before_s: float | None = None,
+    ) -> None:
+        for key, created_s, job in remembered:
+            self.remembered[key] = (created_s, job)
+        if forget_before_s is not None:
+            for key in [k for k, (t, _) in self.remembered.items() if t < forget_before_s]:
+                del self.remembered[key]
         for change in changes:
             old = self.jobs.get(change.job_id)
             if old is not None:

@@ -7,6 +7,7 @@ client hears of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class StoredState:
     history_floor: int
     jobs: list[tuple[Job, int]] = field(default_factory=list)
     removals: list[tuple[int, str]] = field(default_factory=list)
+    remembered: dict[str, tuple[float, Job]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,23 @@ class Storage:
                 schema.events.c.kind == "removed", schema.events.c.seq > floor
             )
             state.removals = [(s, j) for s, j in conn.execute(removed.order_by("seq"))]
+            t = schema.idempotency.c
+            state.remembered = {
+                key: (created, _decode_job(job))
+                for key, job, created in conn.execute(select(t.key, t.job, t.created_s))
+            }
         return state
 
-    def commit(self, changes: list[Change], seq: int, history_floor: int | None) -> None:
-        """Write a batch: final job rows, one event row per change, the new seq."""
+    def commit(
+        self,
+        changes: list[Change],
+        seq: int,
+        history_floor: int | None,
+        remembered: Sequence[tuple[str, float, Job]] = (),
+        forget_before_s: float | None = None,
+    ) -> None:
+        """Write a batch: final job rows, one event row per change, the new seq, and the
+        idempotency keys it answered (older ones forgotten)."""
         latest: dict[str, Change] = {}
         for change in changes:
             latest[change.job_id] = change
@@ -120,6 +135,12 @@ class Storage:
                 conn.execute(delete(schema.events).where(schema.events.c.seq <= history_floor))
                 meta.append({"meta_key": "history_floor", "meta_value": str(history_floor)})
             conn.execute(_SET_META, meta)
+            if remembered:
+                rows = [{"key": k, "job": _encode(j), "created_s": t} for k, t, j in remembered]
+                conn.execute(schema.idempotency.insert(), rows)
+            if forget_before_s is not None:
+                old = schema.idempotency.c.created_s < forget_before_s
+                conn.execute(delete(schema.idempotency).where(old))
 
     # --- tokens ------------------------------------------------------------------------
 

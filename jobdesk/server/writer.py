@@ -37,6 +37,8 @@ class Transaction:
         self._overlay: dict[str, Job | None] = {}
         self.changes: list[Change] = []
         self.seq = state.seq
+        self.remembered: list[tuple[str, float, Job]] = []
+        self.forget_before_s: float | None = None
 
     def get(self, job_id: str) -> Job | None:
         if job_id in self._overlay:
@@ -62,17 +64,29 @@ class Transaction:
         self.changes.append(Change(self.seq, job.id, job))
         return job
 
+    def recall(self, key: str) -> Job | None:
+        """The job an idempotency key was already answered with, if any."""
+        for known, _, job in self.remembered:
+            if known == key:
+                return job
+        hit = self._state.remembered.get(key)
+        return None if hit is None else hit[1]
+
+    def remember(self, key: str, created_s: float, job: Job) -> None:
+        self.remembered.append((key, created_s, job))
+
     def remove(self, job_id: str) -> None:
         self.seq += 1
         self._overlay[job_id] = None
         self.changes.append(Change(self.seq, job_id, None))
 
-    def mark(self) -> tuple[int, int, dict[str, Job | None]]:
-        return len(self.changes), self.seq, dict(self._overlay)
+    def mark(self) -> tuple[int, int, int, dict[str, Job | None]]:
+        return len(self.changes), len(self.remembered), self.seq, dict(self._overlay)
 
-    def rollback(self, mark: tuple[int, int, dict[str, Job | None]]) -> None:
-        count, seq, overlay = mark
+    def rollback(self, mark: tuple[int, int, int, dict[str, Job | None]]) -> None:
+        count, keys, seq, overlay = mark
         del self.changes[count:]
+        del self.remembered[keys:]
         self.seq = seq
         self._overlay = overlay
 
@@ -136,17 +150,18 @@ class Writer:
                 if not isinstance(exc, ApiError):
                     log.exception("command failed")
                 outcomes.append((command, None, exc))
-        if tx.changes:
+        if tx.changes or tx.remembered or tx.forget_before_s is not None:
             floor = self._next_floor(tx.seq)
             try:
-                self._storage.commit(tx.changes, tx.seq, floor)
+                self._storage.commit(tx.changes, tx.seq, floor, tx.remembered, tx.forget_before_s)
             except Exception:
                 log.exception("commit failed; the batch is refused and nothing changed")
                 refused = ApiError(ErrorCode.UNKNOWN_ERROR, "the database refused the write")
                 outcomes = [(c, None, refused) for c, _, _ in outcomes]
             else:
-                self._state.install(tx.changes, tx.seq, floor)
-                self._on_commit(tx.changes)
+                self._state.install(tx.changes, tx.seq, floor, tx.remembered, tx.forget_before_s)
+                if tx.changes:
+                    self._on_commit(tx.changes)
         for command, result, error in outcomes:
             if command.done.done():
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import httpx
 import pytest
@@ -91,7 +92,7 @@ def test_operator_may_act_on_any_job(operator: httpx.Client, worker: httpx.Clien
 
 
 def test_only_the_hash_is_stored(server: RunningServer) -> None:
-    with sqlite3.connect(server.db_path) as db:
+    with closing(sqlite3.connect(server.db_path)) as db:
         stored = {row[0] for row in db.execute("select hash from tokens")}
     for token in server.tokens.values():
         assert token not in stored

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -61,3 +62,13 @@ tokens = Table(
     Column("created_at", String(32), nullable=False),
 )
 """Only a token's SHA-256 is stored: the token itself is shown once, when created."""
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("job", LargeBinary, nullable=False),
+    Column("created_s", Float, nullable=False),
+    Index("ix_idempotency_created", "created_s"),
+)
+"""A retried POST's key (scoped by token name and target) and the job it answered with."""
