@@ -23,7 +23,14 @@ from jobdesk.protocol.rest import (
     StartJobRequest,
     StartJobResponse,
 )
-from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
+from jobdesk.server.api.common import (
+    BEARER,
+    Caller,
+    IdempotencyKey,
+    Service,
+    errors,
+    provide_principal,
+)
 from jobdesk.server.api.litestar_fixes import with_options
 from jobdesk.server.views import ack, admin_view, progress_view
 
@@ -44,10 +51,13 @@ async def list_jobs(
 
 @post("/start", status_code=201, responses=errors(400, 401, 403, 413, 429), security=BEARER)
 async def start_job(
-    data: JSONBody[StartJobRequest], service: Service, principal: Caller
+    data: JSONBody[StartJobRequest],
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
 ) -> StartJobResponse:
     """Start a job the caller is doing itself: it is running and owned by the caller."""
-    job = await service.create(principal, data, running=True)
+    job = await service.create(principal, data, running=True, idempotency_key=idempotency_key)
     return StartJobResponse(job_id=job.id, timestamp=job.created_at)
 
 
@@ -78,17 +88,26 @@ async def get_progress(job_id: JobId, service: Service, principal: Caller) -> Pr
 
 @post("/{job_id:str}/progress", status_code=200, responses=_WRITE, security=BEARER)
 async def post_progress(
-    job_id: JobId, data: JSONBody[ProgressRequest], service: Service, principal: Caller
+    job_id: JobId,
+    data: JSONBody[ProgressRequest],
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAck:
     """Set progress (0-1), a sub-operation's progress, or declare the weighted pipeline."""
-    return ack(await service.progress(principal, job_id, data))
+    return ack(await service.progress(principal, job_id, data, idempotency_key))
 
 
 @post("/{job_id:str}/message", status_code=200, responses=_WRITE, security=BEARER)
 async def post_message(
-    job_id: JobId, data: JSONBody[MessageRequest], service: Service, principal: Caller
+    job_id: JobId,
+    data: JSONBody[MessageRequest],
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAck:
-    return ack(await service.message(principal, job_id, data))
+    """Add a log entry (info, warning or error); it also becomes the status line."""
+    return ack(await service.message(principal, job_id, data, idempotency_key))
 
 
 @post("/{job_id:str}/complete", status_code=200, responses=_WRITE, security=BEARER)
@@ -97,16 +116,23 @@ async def post_complete(
     service: Service,
     principal: Caller,
     data: JSONBody[CompleteRequest | None] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAck:
     """Complete the job; ``result`` (e.g. ``{"documentId": ...}``) is kept in full."""
-    return ack(await service.complete(principal, job_id, data or CompleteRequest()))
+    request = data or CompleteRequest()
+    return ack(await service.complete(principal, job_id, request, idempotency_key))
 
 
 @post("/{job_id:str}/fail", status_code=200, responses=_WRITE, security=BEARER)
 async def post_fail(
-    job_id: JobId, data: JSONBody[FailRequest], service: Service, principal: Caller
+    job_id: JobId,
+    data: JSONBody[FailRequest],
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAck:
-    return ack(await service.fail(principal, job_id, data))
+    """Fail the job with its error, kept in full and in the log."""
+    return ack(await service.fail(principal, job_id, data, idempotency_key))
 
 
 @post("/{job_id:str}/force-fail", status_code=200, responses=_WRITE, security=BEARER)
@@ -115,9 +141,11 @@ async def post_force_fail(
     service: Service,
     principal: Caller,
     data: JSONBody[ForceFailRequest | None] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobAck:
     """Fail a job whatever its worker says (operators only)."""
-    return ack(await service.force_fail(principal, job_id, data.reason if data else None))
+    reason = data.reason if data else None
+    return ack(await service.force_fail(principal, job_id, reason, idempotency_key))
 
 
 def admin_router() -> Router:

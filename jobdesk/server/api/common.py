@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
+from litestar.params import HeaderParameter
 
 from jobdesk.protocol import ErrorBody, ErrorCode, ErrorDetail
 from jobdesk.server.errors import ApiError
@@ -20,6 +21,15 @@ from jobdesk.server.tokens import Principal
 log = logging.getLogger(__name__)
 BEARER: list[SecurityRequirement] = [{"bearer": []}]
 Service = NamedDependency[JobService]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="A retry with the same key returns the first answer and acts once",
+    ),
+]
 Caller = NamedDependency[Principal]
 
 
@@ -67,6 +77,8 @@ def _field_of(extra: Any) -> tuple[str | None, str]:
         field = found.group(1) if found and found.group(1) else key
         if field == "data":  # Litestar's name for the whole body
             field = "body"
+            if message == "'data'":  # Litestar's KeyError when there is no body at all
+                message = "a JSON body is required"
         return (str(field) if field else None), message
     return "body", "invalid input"
 

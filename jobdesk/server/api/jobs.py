@@ -11,7 +11,14 @@ from litestar.params import JSONBody, Parameter, QueryParameter
 from jobdesk.protocol import ErrorCode, Status, parse_status
 from jobdesk.protocol.rest import CreateJobRequest, CreateJobResponse, Seed002JobView, Snapshot
 from jobdesk.protocol.status import ACCEPTED_WORDS
-from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
+from jobdesk.server.api.common import (
+    BEARER,
+    Caller,
+    IdempotencyKey,
+    Service,
+    errors,
+    provide_principal,
+)
 from jobdesk.server.api.litestar_fixes import with_options
 from jobdesk.server.errors import ApiError
 from jobdesk.server.state import ResyncRequired
@@ -30,10 +37,13 @@ STATUS_PATTERN: Final = r"^\s*(?:" + "|".join(_any_case(w) for w in ACCEPTED_WOR
 
 @post("/", status_code=201, responses=errors(400, 401, 403, 413, 429), security=BEARER)
 async def create_job(
-    data: JSONBody[CreateJobRequest], service: Service, principal: Caller
+    data: JSONBody[CreateJobRequest],
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
 ) -> CreateJobResponse:
     """Create a queued job (seed 002)."""
-    job = await service.create(principal, data, running=False)
+    job = await service.create(principal, data, running=False, idempotency_key=idempotency_key)
     return CreateJobResponse(job_id=job.id, timestamp=job.created_at)
 
 
