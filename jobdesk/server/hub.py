@@ -36,11 +36,19 @@ class Subscriber:
     dialect: str = "canonical"
     queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
     overflowed: bool = False
+    allowance: int = MAX_QUEUED_FRAMES
+    """Live frames may queue up to this; a replay raises it by its own length, so a long
+    replay does not count as falling behind (which would replay it again, forever)."""
+
+    def queue_replay(self, frames: list[bytes]) -> None:
+        self.allowance = MAX_QUEUED_FRAMES + len(frames)
+        for frame in frames:
+            self.queue.put_nowait(frame)
 
     def offer(self, frame: bytes) -> None:
         if self.overflowed:
             return
-        if self.queue.qsize() >= MAX_QUEUED_FRAMES:
+        if self.queue.qsize() >= self.allowance:
             self.overflowed = True
             self.queue.put_nowait(None)
             return

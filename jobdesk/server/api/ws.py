@@ -134,10 +134,13 @@ class Connection:
                 mode = "snapshot"
         self.send(JobsSubscribed(mode=mode, epoch=state.epoch, seq=state.seq))
         timestamp = now_timestamp()
-        for change in replay:
-            if change.job is None or matches(change.job, request.filter):
-                frame = encode_change(change, state.epoch, request.dialect, timestamp)
-                self.outbox.queue.put_nowait(frame)
+        self.outbox.queue_replay(
+            [
+                encode_change(change, state.epoch, request.dialect, timestamp)
+                for change in replay
+                if change.job is None or matches(change.job, request.filter)
+            ]
+        )
         hub.add(self.outbox)
         self.subscribed = True
 
