@@ -1,0 +1,184 @@
+"""``watch`` without --json: a live table of the jobs, drawn with rich.
+
+The table is rebuilt from the store on each refresh (a few times a second) rather than
+patched per event: a burst of updates then costs one redraw, and the "updated" ages
+keep counting while nothing happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TextIO
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from jobdesk.cli.watch_state import StateReporter
+from jobdesk.client.store import Change, JobStore
+from jobdesk.client.watcher import WatchState
+from jobdesk.protocol import Job, Status, parse_timestamp
+
+STATUS_STYLE = {
+    Status.QUEUED: "cyan",
+    Status.RUNNING: "blue",
+    Status.RETRYING: "yellow",
+    Status.COMPLETED: "green",
+    Status.FAILED: "bold red",
+    Status.CANCELLED: "magenta",
+}
+STATE_STYLE = {
+    WatchState.CONNECTING: "yellow",
+    WatchState.LIVE: "green",
+    WatchState.DISCONNECTED: "bold red",
+}
+WIDE = 110
+"""Terminals at least this many columns wide get every column."""
+CHROME_ROWS = 8
+"""Lines the title, header, caption and borders take; the rest of the screen is rows."""
+
+
+class TableView:
+    """A WatchListener drawing a rich Live table; use it as a context manager."""
+
+    def __init__(self, title: str, console: Console | None = None, err: TextIO | None = None):
+        self._title = title
+        self._console = console or Console()
+        self._states = StateReporter(err)
+        self._store = JobStore()
+        self._live = Live(
+            get_renderable=self.render,
+            console=self._console,
+            refresh_per_second=4,
+            transient=False,
+        )
+
+    def __enter__(self) -> TableView:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._live.stop()
+
+    def connection(self, state: WatchState, detail: str) -> None:
+        self._states.report(state, detail)
+
+    def changed(self, store: JobStore, changes: Sequence[Change]) -> None:
+        self._store = store  # drawn at the next refresh
+
+    def render(self) -> RenderableType:
+        width, height = self._console.size
+        return render_table(
+            self._store,
+            self._title,
+            self._states.state,
+            now=datetime.now(UTC),
+            max_rows=max(3, height - CHROME_ROWS),
+            wide=width >= WIDE,
+        )
+
+
+def render_table(
+    store: JobStore,
+    title: str,
+    state: WatchState,
+    *,
+    now: datetime,
+    max_rows: int,
+    wide: bool = True,
+) -> RenderableType:
+    """The whole view: active jobs first (oldest first, so rows stay put), then the
+    finished ones, newest first, as many as fit. A narrow terminal drops the type and
+    owner columns and shortens the bars, so names and messages stay readable."""
+    active = sorted((j for j in store.jobs.values() if j.status.is_active), key=_created)
+    finished = sorted(
+        (j for j in store.jobs.values() if not j.status.is_active), key=_finished, reverse=True
+    )
+    jobs = active + finished
+    bar = 20 if wide else 10
+    table = Table(
+        title=Text.assemble((title, "bold"), "  ", (state.value, STATE_STYLE[state])),
+        caption=_counts(store.jobs.values()),
+        expand=True,
+    )
+    table.add_column("name", no_wrap=True, overflow="ellipsis", ratio=4, min_width=12)
+    if wide:
+        table.add_column("type", no_wrap=True, overflow="ellipsis", ratio=2, max_width=17)
+    table.add_column("status", no_wrap=True)
+    table.add_column("progress", no_wrap=True, width=bar + 6)
+    table.add_column("message", no_wrap=True, overflow="ellipsis", ratio=5)
+    if wide:
+        table.add_column("owner", no_wrap=True, overflow="ellipsis", ratio=2, max_width=16)
+    table.add_column("updated", no_wrap=True, justify="right")
+    for job in jobs[:max_rows]:
+        cells: list[RenderableType] = [job.name]
+        if wide:
+            cells.append(job.job_type)
+        cells += [_status(job), _progress(job, bar), _message(job)]
+        if wide:
+            cells.append(job.owner or "-")
+        cells.append(_age(job.updated_at, now))
+        table.add_row(*cells)
+    if len(jobs) > max_rows:
+        return Group(table, Text(f"... and {len(jobs) - max_rows} more", style="dim"))
+    return table
+
+
+def _created(job: Job) -> tuple[str, str]:
+    return (job.created_at, job.id)
+
+
+def _finished(job: Job) -> tuple[str, str]:
+    return (job.finished_at or job.updated_at, job.id)
+
+
+def _status(job: Job) -> Text:
+    text = Text(job.status.value, style=STATUS_STYLE[job.status])
+    if job.stale and job.status.is_active:
+        text.append(" stale", style="bold yellow")
+    return text
+
+
+def _progress(job: Job, bar: int) -> RenderableType:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_row(
+        ProgressBar(
+            total=100,
+            completed=job.progress,
+            width=bar,
+            complete_style="red" if job.status is Status.FAILED else "blue",
+            finished_style="green",
+        ),
+        Text(f"{job.progress:3.0f}%", justify="right"),
+    )
+    return grid
+
+
+def _message(job: Job) -> Text:
+    if job.status is Status.FAILED and job.error:
+        return Text(job.error, style="red")
+    return Text(job.message)
+
+
+def _age(timestamp: str, now: datetime) -> str:
+    try:
+        seconds = max(0, int((now - parse_timestamp(timestamp)).total_seconds()))
+    except ValueError:
+        return "?"
+    if seconds < 60:
+        return f"{seconds}s ago"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    if seconds < 86400:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"
+
+
+def _counts(jobs: Iterable[Job]) -> str:
+    counts: dict[Status, int] = {}
+    for job in jobs:
+        counts[job.status] = counts.get(job.status, 0) + 1
+    return "  ".join(f"{counts[s]} {s.value}" for s in Status if s in counts) or "no jobs"

@@ -1,0 +1,119 @@
+"""Help for every command, and bad command lines as one line on stderr with exit 2.
+
+None of these need a server: a usage error must be caught before anything is sent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from jobdesk import __version__
+from tests.cli.conftest import Cli
+
+COMMANDS = [
+    ([], "serve"),
+    (["serve"], "--stale-after"),
+    (["token"], "create"),
+    (["token", "create"], "--role"),
+    (["job"], "JOBDESK_TOKEN"),
+    (["job", "create"], "--metadata"),
+    (["job", "progress"], "0 to 100"),
+    (["job", "message"], "--level"),
+    (["job", "complete"], "--result"),
+    (["job", "fail"], "ERROR"),
+    (["watch"], "--json"),
+    (["demo"], "--duration"),
+]
+
+
+@pytest.mark.parametrize(("command", "mentions"), COMMANDS)
+def test_every_command_has_help(cli: Cli, command: list[str], mentions: str) -> None:
+    result = cli(*command, "--help")
+    assert result.code == 0
+    assert result.out.startswith(f"usage: jobdesk {' '.join(command)}".rstrip())
+    assert mentions in result.out
+    assert result.err == ""
+
+
+def test_no_arguments_says_the_monitor_is_not_built_and_shows_help(cli: Cli) -> None:
+    result = cli()
+    assert result.code == 0
+    assert "desktop monitor is not built yet" in result.err
+    assert "usage: jobdesk" in result.out
+    for name in ("serve", "token", "job", "watch", "demo"):
+        assert name in result.out
+
+
+def test_version(cli: Cli) -> None:
+    result = cli("--version")
+    assert result.code == 0
+    assert result.out.strip() == f"jobdesk {__version__}"
+
+
+BAD = [
+    (["job", "progress", "job_1", "120"], "argument PERCENT", "0 to 100"),
+    (["job", "progress", "job_1", "-5"], "argument PERCENT", "0 to 100"),
+    (["job", "progress", "job_1", "nan"], "argument PERCENT", "'nan'"),
+    (["job", "progress", "job_1", "half"], "argument PERCENT", "'half'"),
+    (["job", "create", "--metadata", "{bad"], "argument --metadata", "not valid JSON"),
+    (["job", "create", "--metadata", "[1, 2]"], "argument --metadata", "JSON object"),
+    (["job", "complete", "job_1", "--result", "{"], "argument --result", "not valid JSON"),
+    (["job", "complete", "job_1", "--result", "NaN"], "argument --result", "not valid JSON"),
+    (["job", "message", "job_1", "hi", "--level", "debug"], "argument --level", "invalid choice"),
+    (["token", "create", "--role", "admin", "--name", "x"], "argument --role", "invalid choice"),
+    (["token", "create", "--role", "worker", "--name", " "], "argument --name", "empty"),
+    (["token", "create", "--name", "x"], "--role", "required"),
+    (["serve", "--port", "70000"], "argument --port", "65535"),
+    (["serve", "--stale-after", "0"], "argument --stale-after", "positive"),
+    (["job", "create", "--retry-for", "-1"], "argument --retry-for", "0 or more"),
+    (["job"], "COMMAND", "required"),
+    (["frobnicate"], "invalid choice", "frobnicate"),
+]
+
+
+@pytest.mark.parametrize(("argv", "names", "says"), BAD)
+def test_bad_input_is_one_line_and_exit_2(cli: Cli, argv: list[str], names: str, says: str) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    line = result.error_line
+    assert names in line
+    assert says in line
+    assert result.out == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["job", "create"],
+        ["job", "progress", "job_1", "50"],
+        ["job", "fail", "job_1", "boom"],
+        ["watch", "http://127.0.0.1:1"],
+    ],
+)
+def test_a_missing_token_names_the_environment_variable(cli: Cli, argv: list[str]) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    assert "JOBDESK_TOKEN" in result.error_line
+
+
+def test_an_empty_token_variable_counts_as_missing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBDESK_TOKEN", "  ")
+    result = cli("job", "create")
+    assert result.code == 2
+    assert "no token" in result.error_line
+
+
+def test_a_url_without_http_is_refused(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBDESK_TOKEN", "jd_x")
+    result = cli("job", "create", "--url", "localhost:8765")
+    assert result.code == 2
+    assert "http://" in result.error_line
+
+
+def test_watch_refuses_a_url_it_cannot_use(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBDESK_TOKEN", "jd_x")
+    result = cli("watch", "ftp://example.com")
+    assert result.code == 2
+    assert "argument URL" in result.error_line
