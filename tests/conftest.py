@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,9 +40,16 @@ def make_tokens(db_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def server_config(tmp_path: Path) -> ServerConfig:
-    """Override in a test module to change limits; the database is a fresh file."""
-    return ServerConfig(db_path=tmp_path / "jobdesk.db", port=0)
+def config_overrides() -> dict[str, Any]:
+    """ServerConfig fields to change: override in a module, or parametrize in one test
+    (``@pytest.mark.parametrize("config_overrides", [{"timeout_s": 0.3}])``)."""
+    return {}
+
+
+@pytest.fixture
+def server_config(tmp_path: Path, config_overrides: dict[str, Any]) -> ServerConfig:
+    """A fresh database file and a free port, with the overrides applied."""
+    return ServerConfig(db_path=tmp_path / "jobdesk.db", port=0, **config_overrides)
 
 
 @pytest.fixture

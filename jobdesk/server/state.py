@@ -54,6 +54,24 @@ def matches(job: Job, wanted: JobFilter | None) -> bool:
     return wanted.job_ids is None or job.id in wanted.job_ids
 
 
+@dataclass(frozen=True)
+class JobQuery:
+    """The REST filters on a list of jobs: every given one must match."""
+
+    include_past: bool = True
+    status: Status | None = None
+    job_type: str | None = None
+    owner: str | None = None
+
+    def accepts(self, job: Job) -> bool:
+        return (
+            (self.include_past or job.status.is_active)
+            and (self.status is None or job.status is self.status)
+            and (self.job_type is None or job.job_type == self.job_type)
+            and (self.owner is None or job.owner == self.owner)
+        )
+
+
 class ServerState:
     def __init__(self, stored: StoredState) -> None:
         self.epoch = stored.epoch
@@ -102,22 +120,8 @@ class ServerState:
         record = self.jobs.get(job_id)
         return None if record is None else record.job
 
-    def select(
-        self,
-        *,
-        include_past: bool = True,
-        status: Status | None = None,
-        job_type: str | None = None,
-        owner: str | None = None,
-    ) -> list[Job]:
-        return [
-            r.job
-            for r in self.jobs.values()
-            if (include_past or r.job.status.is_active)
-            and (status is None or r.job.status is status)
-            and (job_type is None or r.job.job_type == job_type)
-            and (owner is None or r.job.owner == owner)
-        ]
+    def select(self, query: JobQuery) -> list[Job]:
+        return [r.job for r in self.jobs.values() if query.accepts(r.job)]
 
     def check_since(self, since: int, epoch: str | None) -> None:
         """Raise ResyncRequired unless the changes after ``since`` can all be served."""

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from jobdesk.server.config import ServerConfig
 from jobdesk.server.embedded import EmbeddedServer
 from jobdesk.server.tokens import create_token
 from tests.conftest import RunningServer
+from tests.polling import eventually
 
 FAST = (0.05, 0.1)
 
@@ -31,15 +31,6 @@ class Recorder:
 
     def changed(self, store: JobStore, changes: Sequence[Change]) -> None:
         self.changes.extend(changes)
-
-
-async def until(check: Callable[[], bool], within: float = 10.0) -> None:
-    """Poll ``check`` until it holds; fail the test after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def create(url: str, token: str, name: str) -> str:
@@ -73,12 +64,12 @@ async def test_snapshot_then_live_changes(server: RunningServer) -> None:
     seen = Recorder()
     watcher = Watcher(server.url, server.tokens["viewer"], seen, backoff=FAST)
     async with running(watcher):
-        await until(lambda: WatchState.LIVE in seen.states)
+        await eventually(lambda: WatchState.LIVE in seen.states)
         assert seen.changes[0].job_id == first  # from the snapshot
         second = await create(server.url, server.tokens["worker"], "after")
         await progress(server.url, server.tokens["worker"], first, 0.5)
-        await until(lambda: second in watcher.store.jobs)
-        await until(lambda: watcher.store.jobs[first].progress == 50)
+        await eventually(lambda: second in watcher.store.jobs)
+        await eventually(lambda: watcher.store.jobs[first].progress == 50)
     seqs = [change.seq for change in seen.changes]
     assert seqs == sorted(seqs)
     assert watcher.store.seq >= max(seqs)
@@ -94,7 +85,7 @@ async def test_an_unreachable_server_is_retried_not_fatal(unused_port: int) -> N
     seen = Recorder()
     watcher = Watcher(f"http://127.0.0.1:{unused_port}", "jd_x", seen, backoff=FAST)
     async with running(watcher) as task:
-        await until(lambda: seen.states.count(WatchState.DISCONNECTED) >= 3)
+        await eventually(lambda: seen.states.count(WatchState.DISCONNECTED) >= 3)
         assert not task.done()
 
 
@@ -107,14 +98,14 @@ async def test_reconnects_and_replays_what_it_missed(tmp_path: Path) -> None:
     seen = Recorder()
     watcher = Watcher(first.url, token, seen, backoff=FAST)
     async with running(watcher):
-        await until(lambda: WatchState.LIVE in seen.states)
+        await eventually(lambda: WatchState.LIVE in seen.states)
         await asyncio.to_thread(first.stop)
-        await until(lambda: WatchState.DISCONNECTED in seen.states)
+        await eventually(lambda: WatchState.DISCONNECTED in seen.states)
         second = EmbeddedServer(ServerConfig(db_path=db, port=port))
         second.start()
         try:
             job_id = await create(second.url, token, "while-away")
-            await until(lambda: job_id in watcher.store.jobs)
+            await eventually(lambda: job_id in watcher.store.jobs)
             assert seen.states.count(WatchState.LIVE) >= 2
         finally:
             await asyncio.to_thread(second.stop)

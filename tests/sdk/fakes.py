@@ -6,7 +6,6 @@ lets a test script failures: ``server.script("/progress", Refuse(409, "CONFLICT"
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -120,12 +119,3 @@ class FakeServer:
             if time.monotonic() > deadline:
                 raise AssertionError(f"condition not met in {timeout} s; writes: {self.writes()}")
             time.sleep(0.005)
-
-
-async def eventually(predicate: Callable[[], bool], within: float = 10.0) -> None:
-    """``FakeServer.wait_for`` for coroutines: poll without blocking the event loop."""
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met in {within} s")
-        await asyncio.sleep(0.005)

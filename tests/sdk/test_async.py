@@ -10,8 +10,9 @@ import pytest
 
 from jobdesk.protocol import Status
 from jobdesk.sdk import UNAVAILABLE, AsyncJobdeskClient, AsyncJobReporter, SdkError
+from tests.polling import eventually
 from tests.sdk.conftest import INTERVAL
-from tests.sdk.fakes import JOB_ID, Drop, FakeServer, Refuse, eventually
+from tests.sdk.fakes import JOB_ID, Drop, FakeServer, Refuse
 
 
 async def test_coalesces_and_delivers_the_last_value(

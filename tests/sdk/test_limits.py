@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from jobdesk.sdk import JobdeskClient, SdkError
-from jobdesk.server.config import ServerConfig
 from tests.conftest import RunningServer
 
 
-@pytest.fixture
-def server_config(tmp_path: Path) -> ServerConfig:
-    return ServerConfig(db_path=tmp_path / "limits.db", port=0, max_active_jobs=1)
-
-
+@pytest.mark.parametrize("config_overrides", [{"max_active_jobs": 1}])
 def test_the_limit_is_reported_and_frees_up_when_a_job_ends(server: RunningServer) -> None:
     with JobdeskClient(server.url, server.tokens["worker"]) as client:
         first = client.start_job()

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from jobdesk.server.config import ServerConfig
 from tests.conftest import RunningServer
 
 
 @pytest.fixture
-def server_config(tmp_path: Path) -> ServerConfig:
-    return ServerConfig(
-        db_path=tmp_path / "jobdesk.db", port=0, max_active_jobs=3, max_body_bytes=16 * 1024
-    )
+def config_overrides() -> dict[str, Any]:
+    return {"max_active_jobs": 3, "max_body_bytes": 16 * 1024}
 
 
 def started(worker: httpx.Client) -> str:

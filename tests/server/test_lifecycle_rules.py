@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from jobdesk.server.config import ServerConfig
+from tests.polling import wait_for
+
+STALE_AND_RETENTION = {"stale_after_s": 0.4, "sweep_interval_s": 0.05, "retention_count": 2}
 
 
 @pytest.fixture
-def server_config(tmp_path: Path) -> ServerConfig:
-    return ServerConfig(
-        db_path=tmp_path / "jobdesk.db",
-        port=0,
-        stale_after_s=0.4,
-        timeout_s=60,
-        sweep_interval_s=0.05,
-        retention_count=2,
-    )
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
+def config_overrides() -> dict[str, Any]:
+    return STALE_AND_RETENTION
 
 
 def test_a_silent_job_becomes_stale_and_an_update_clears_it(worker: httpx.Client) -> None:
@@ -62,40 +49,20 @@ def test_retention_removes_the_oldest_finished_jobs(worker: httpx.Client) -> Non
     assert sorted(delta["removed"]) == sorted(ids[:2])
 
 
-def test_a_job_running_too_long_fails(tmp_path: Path) -> None:
-    from jobdesk.server.embedded import EmbeddedServer
-    from tests.conftest import make_tokens
-
-    config = ServerConfig(db_path=tmp_path / "t.db", port=0, timeout_s=0.3, sweep_interval_s=0.05)
-    tokens = make_tokens(config.db_path)
-    with (
-        EmbeddedServer(config) as embedded,
-        httpx.Client(
-            base_url=embedded.url, headers={"Authorization": f"Bearer {tokens['worker']}"}
-        ) as client,
-    ):
-        job_id = client.post("/api/admin/jobs/start", json={}).json()["jobId"]
-        wait_for(lambda: client.get(f"/api/jobs/{job_id}").json()["status"] == "error")
-        assert "Timed out" in client.get(f"/api/jobs/{job_id}").json()["error"]
+@pytest.mark.parametrize("config_overrides", [{"timeout_s": 0.3, "sweep_interval_s": 0.05}])
+def test_a_job_running_too_long_fails(worker: httpx.Client) -> None:
+    job_id = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
+    wait_for(lambda: worker.get(f"/api/jobs/{job_id}").json()["status"] == "error")
+    assert "Timed out" in worker.get(f"/api/jobs/{job_id}").json()["error"]
 
 
-def test_history_pruning_turns_old_since_into_410(tmp_path: Path) -> None:
-    from jobdesk.server.embedded import EmbeddedServer
-    from tests.conftest import make_tokens
-
-    config = ServerConfig(db_path=tmp_path / "h.db", port=0, history_events=10)
-    tokens = make_tokens(config.db_path)
-    with (
-        EmbeddedServer(config) as embedded,
-        httpx.Client(
-            base_url=embedded.url, headers={"Authorization": f"Bearer {tokens['worker']}"}
-        ) as client,
-    ):
-        job_id = client.post("/api/admin/jobs/start", json={}).json()["jobId"]
-        for step in range(30):
-            client.post(f"/api/admin/jobs/{job_id}/progress", json={"progress": step / 100})
-        gone = client.get("/api/jobs?since=1")
-        assert gone.status_code == 410
-        assert "older than the kept history" in gone.json()["error"]["message"]
-        seq = client.get("/api/jobs").json()["seq"]
-        assert client.get(f"/api/jobs?since={seq - 5}").status_code == 200
+@pytest.mark.parametrize("config_overrides", [{"history_events": 10}])
+def test_history_pruning_turns_old_since_into_410(worker: httpx.Client) -> None:
+    job_id = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
+    for step in range(30):
+        worker.post(f"/api/admin/jobs/{job_id}/progress", json={"progress": step / 100})
+    gone = worker.get("/api/jobs?since=1")
+    assert gone.status_code == 410
+    assert "older than the kept history" in gone.json()["error"]["message"]
+    seq = worker.get("/api/jobs").json()["seq"]
+    assert worker.get(f"/api/jobs?since={seq - 5}").status_code == 200

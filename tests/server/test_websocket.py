@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,21 +25,21 @@ from jobdesk.protocol import (
     SubscribeJobs,
     UnsubscribeJobs,
 )
-from jobdesk.server.config import ServerConfig
 from tests.conftest import RunningServer
+from tests.polling import wait_for
 from tests.server.wsclient import WsClient
+
+FAST = {
+    "auth_timeout_s": 0.5,
+    "heartbeat_s": 0.3,
+    "stats_interval_s": 0.05,
+    "allowed_origins": frozenset({"https://jobs.example.com"}),
+}
 
 
 @pytest.fixture
-def server_config(tmp_path: Path) -> ServerConfig:
-    return ServerConfig(
-        db_path=tmp_path / "jobdesk.db",
-        port=0,
-        auth_timeout_s=0.5,
-        heartbeat_s=0.3,
-        stats_interval_s=0.05,
-        allowed_origins=frozenset({"https://jobs.example.com"}),
-    )
+def config_overrides() -> dict[str, Any]:
+    return FAST
 
 
 def subscribed(server: RunningServer, message: SubscribeJobs | None = None) -> WsClient:
@@ -130,31 +130,16 @@ def test_a_since_that_cannot_be_served_asks_for_a_snapshot(
         assert client.recv_until(JobsSubscribed).mode == "snapshot"
 
 
-def test_retention_removal_is_an_event(server: RunningServer, operator: httpx.Client) -> None:
-    # retention_count is 1000 by default; removal is exercised in the lifecycle tests,
-    # here the frame shape through replay of a removal made by a tiny retention server.
-    from jobdesk.server.embedded import EmbeddedServer
-    from tests.conftest import make_tokens
-    from tests.server.test_lifecycle_rules import wait_for
-
-    config = ServerConfig(
-        db_path=server.db_path.with_name("r.db"), port=0, retention_count=0, sweep_interval_s=0.05
-    )
-    tokens = make_tokens(config.db_path)
-    with (
-        EmbeddedServer(config) as embedded,
-        httpx.Client(
-            base_url=embedded.url, headers={"Authorization": f"Bearer {tokens['worker']}"}
-        ) as client,
-    ):
-        job_id = client.post("/api/admin/jobs/start", json={}).json()["jobId"]
-        client.post(f"/api/admin/jobs/{job_id}/complete", json={})
-        wait_for(lambda: client.get("/api/jobs").json()["jobs"] == [])
-        with WsClient(embedded.ws_url) as ws:
-            ws.login(tokens["viewer"])
-            ws.send(SubscribeJobs(since=0))
-            removed = ws.recv_until(JobRemoved)
-            assert (removed.job_id, removed.seq) == (job_id, 3)
+@pytest.mark.parametrize("config_overrides", [{"retention_count": 0, "sweep_interval_s": 0.05}])
+def test_a_removal_by_retention_is_replayed(server: RunningServer, worker: httpx.Client) -> None:
+    job_id = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
+    worker.post(f"/api/admin/jobs/{job_id}/complete", json={})
+    wait_for(lambda: worker.get("/api/jobs").json()["jobs"] == [])
+    with WsClient(server.ws_url) as ws:
+        ws.login(server.tokens["viewer"])
+        ws.send(SubscribeJobs(since=0))
+        removed = ws.recv_until(JobRemoved)
+        assert (removed.job_id, removed.seq) == (job_id, 3)
 
 
 def test_filter_by_owner_and_job_ids(server: RunningServer, worker: httpx.Client) -> None:

@@ -32,6 +32,7 @@ from jobdesk.server.api.common import (
     provide_principal,
 )
 from jobdesk.server.api.litestar_fixes import with_options
+from jobdesk.server.state import JobQuery
 from jobdesk.server.views import ack, admin_view, progress_view
 
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
@@ -45,7 +46,7 @@ async def list_jobs(
     include_past: Annotated[bool, QueryParameter(name="includePast")] = False,
 ) -> AdminJobsResponse:
     """Active jobs; with includePast=true also the finished jobs still retained."""
-    jobs = service.state.select(include_past=include_past)
+    jobs = service.state.select(JobQuery(include_past=include_past))
     return AdminJobsResponse(jobs=[admin_view(j) for j in jobs])
 
 

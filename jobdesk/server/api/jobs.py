@@ -21,7 +21,7 @@ from jobdesk.server.api.common import (
 )
 from jobdesk.server.api.litestar_fixes import with_options
 from jobdesk.server.errors import ApiError
-from jobdesk.server.state import ResyncRequired
+from jobdesk.server.state import JobQuery, ResyncRequired
 from jobdesk.server.views import seed002_view
 
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
@@ -91,12 +91,11 @@ async def snapshot(
     the server, or ``epoch`` is not the server's.
     """
     state = service.state
-    wanted = _status_filter(status)
+    query = JobQuery(
+        include_past=include_past, status=_status_filter(status), job_type=job_type, owner=owner
+    )
     if since is None:
-        jobs = state.select(
-            include_past=include_past, status=wanted, job_type=job_type, owner=owner
-        )
-        return Snapshot(epoch=state.epoch, seq=state.seq, jobs=jobs)
+        return Snapshot(epoch=state.epoch, seq=state.seq, jobs=state.select(query))
     try:
         state.check_since(since, epoch)
     except ResyncRequired as exc:
@@ -105,15 +104,8 @@ async def snapshot(
     for change in state.changes_since(since):
         if change.job is None:
             removed.append(change.job_id)
-        else:
-            job = change.job
-            if (
-                (include_past or job.status.is_active)
-                and (wanted is None or job.status is wanted)
-                and (job_type is None or job.job_type == job_type)
-                and (owner is None or job.owner == owner)
-            ):
-                changed.append(job)
+        elif query.accepts(change.job):
+            changed.append(change.job)
     return Snapshot(epoch=state.epoch, seq=state.seq, jobs=changed, removed=removed)
 
 
