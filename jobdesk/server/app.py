@@ -112,11 +112,18 @@ def run_server(config: ServerConfig) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(config)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    service = JobService(config)
+    app = create_app(config, service)
     sock = bind_socket(config.host, config.port)
     host, port = sock.getsockname()[:2]
-    logging.getLogger("jobdesk").info(
-        "jobdesk %s serving http://%s:%d (db %s)", __version__, host, port, config.db_path
-    )
+    log = logging.getLogger("jobdesk")
+    log.info("jobdesk %s serving http://%s:%d (db %s)", __version__, host, port, config.db_path)
+    if not service.storage.has_tokens():
+        log.warning(
+            "no tokens yet: every request will be refused until you run "
+            "'jobdesk token create --role operator --name NAME --db %s'",
+            config.db_path,
+        )
     server = uvicorn.Server(uvicorn_config(app, config))
     server.run(sockets=[sock])

@@ -153,6 +153,10 @@ class Storage:
             ).first()
         return None if row is None else TokenRecord(name=row[0], role=row[1])
 
+    def has_tokens(self) -> bool:
+        with self._engine.begin() as conn:
+            return conn.execute(select(schema.tokens.c.hash).limit(1)).first() is not None
+
     def add_token(self, token_hash: str, name: str, role: str, created_at: str) -> None:
         with self._engine.begin() as conn:
             conn.execute(
