@@ -1,0 +1,249 @@
+"""The engine: keeps one server's jobs in the store current, whatever the network does.
+
+WebSocket push when it can; a polling fallback when the socket keeps failing; its own
+reconnect backoff (reset only by a connection that proved stable); a fatal stop on
+refused credentials until they change; and, after being away, a summary of what
+changed meanwhile. No Qt here: the GUI and ``jobdesk watch`` both sit on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+
+import httpx
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from jobdesk.client.endpoints import endpoints
+from jobdesk.client.errors import AuthRejected, ProtocolBroken
+from jobdesk.client.poller import poll_once
+from jobdesk.client.rest import RestApi
+from jobdesk.client.settings import EngineSettings
+from jobdesk.client.stream import StreamSession
+from jobdesk.client.sync import StreamSync
+from jobdesk.core.away import AwaySummary, statuses, summarize
+from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
+from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.observable import Observable
+from jobdesk.core.store import JobStore
+from jobdesk.protocol import JobStats, Status
+
+log = logging.getLogger(__name__)
+_NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
+
+
+class Engine:
+    def __init__(
+        self,
+        server: str,
+        url: str,
+        token: str,
+        store: JobStore,
+        *,
+        settings: EngineSettings | None = None,
+        rng: random.Random | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.server = server
+        self._endpoints = endpoints(url)
+        self._token = token
+        self.store = store
+        self.settings = settings or EngineSettings()
+        self._rng = rng or random.Random()
+        self._wall = wall
+        s = self.settings
+        self._policy = ReconnectPolicy(
+            backoff=Backoff(s.backoff_initial, s.backoff_factor, s.backoff_cap, self._rng),
+            stable_after=s.stable_after,
+            soon_max=s.soon_max,
+        )
+        self.state: Observable[ConnectionState] = Observable(ConnectionState(Transport.CONNECTING))
+        self.stats: Observable[JobStats | None] = Observable(None)
+        self.handshakes = 0
+        """WebSocket connection attempts so far (tests check the backoff with it)."""
+        self._away_listeners: list[Callable[[AwaySummary], None]] = []
+        self._away_before: dict[str, tuple[str, Status]] | None = None
+        self._wake = asyncio.Event()
+        self._auth_failed = False
+        self._failures = 0
+        self._down_since: float | None = None
+        self._next_retry_at: float | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._poll_now = asyncio.Event()
+        self._poll_ok = False
+        self._rest: RestApi | None = None
+
+    # --- what the GUI and the command line call ----------------------------------------
+
+    def on_away(self, listener: Callable[[AwaySummary], None]) -> None:
+        """Called after a reconnect or resync with the jobs that changed state meanwhile."""
+        self._away_listeners.append(listener)
+
+    def set_token(self, token: str) -> None:
+        """New credentials: after auth_failed this is the only thing that retries."""
+        self._token = token
+        self._auth_failed = False
+        self._policy.backoff.reset()
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """Skip the rest of the backoff wait (the operator pressed refresh)."""
+        self._wake.set()
+        self._poll_now.set()
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        self._rest = RestApi(
+            self._endpoints.base_url, self._token, timeout=self.settings.http_timeout
+        )
+        try:
+            while True:
+                if self._auth_failed:
+                    await self._wait_for_wake(None)
+                    self._rest = await self._renew_rest()
+                    continue
+                await self._attempt()
+        finally:
+            await self._stop_poller()
+            await self._rest.aclose()
+
+    # --- the socket --------------------------------------------------------------------
+
+    async def _attempt(self) -> None:
+        assert self._rest is not None
+        if not self._poll_ok:
+            self._publish(Transport.CONNECTING)
+        sync = StreamSync(self.store, self.server, self._wall)
+        session = StreamSession(
+            ws_url=self._endpoints.ws_url,
+            token=self._token,
+            sync=sync,
+            rest=self._rest,
+            settings=self.settings,
+            on_authenticated=self._stop_poller,
+            on_synced=self._live,
+            on_stats=self.stats.set,
+        )
+        self.handshakes += 1
+        verdict, detail = Verdict.RETRY, ""
+        try:
+            await session.run()
+        except AuthRejected as exc:
+            verdict, detail = Verdict.GIVE_UP, str(exc)
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            verdict, detail = self._policy.verdict(http_status=status), f"HTTP {status}"
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd is not None else None
+            verdict = self._policy.verdict(close_code=code)
+            detail = f"closed ({code})" if code is not None else "connection lost"
+        except _NETWORK_ERRORS as exc:
+            detail = str(exc) or type(exc).__name__
+        ended = asyncio.get_running_loop().time()
+        self._policy.connection_ended(session.authenticated_at, ended)
+        if verdict is Verdict.GIVE_UP:
+            await self._fail_auth(detail)
+            return
+        if session.was_synced:
+            self._away_before = statuses(self.store.server(self.server).jobs)
+            self._failures = 0
+            self._down_since = ended
+        elif self._down_since is None:
+            self._down_since = ended
+        self._failures += 1
+        delay = self._policy.delay(verdict)
+        self._next_retry_at = self._wall() + delay
+        self._start_poller(ended)
+        self._publish(Transport.POLLING if self._poll_ok else Transport.OFFLINE, detail)
+        await self._wait_for_wake(delay)
+
+    def _live(self) -> None:
+        self._failures = 0
+        self._down_since = None
+        self._next_retry_at = None
+        self._publish(Transport.LIVE)
+        self._report_away()
+
+    async def _fail_auth(self, detail: str) -> None:
+        self._auth_failed = True
+        await self._stop_poller()
+        self._publish(Transport.AUTH_FAILED, detail or "the server refused the token")
+
+    # --- the polling fallback ----------------------------------------------------------
+
+    def _start_poller(self, now: float) -> None:
+        """Poll once the socket failed twice in a row, or has been down long enough."""
+        if self._poller is not None:
+            if self._failures >= self.settings.poll_after_failures:
+                self._poll_now.set()
+            return
+        assert self._down_since is not None
+        if self._failures >= self.settings.poll_after_failures:
+            first = 0.0
+        else:
+            first = max(0.0, self._down_since + self.settings.poll_after_down - now)
+        self._poller = asyncio.create_task(self._poll_forever(first), name=f"poll {self.server}")
+
+    async def _poll_forever(self, first_delay: float) -> None:
+        assert self._rest is not None
+        delay = first_delay
+        while True:
+            self._poll_now.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poll_now.wait(), delay)
+            try:
+                await poll_once(self._rest, self.store, self.server, self._wall())
+            except AuthRejected as exc:
+                self._poller = None
+                await self._fail_auth(str(exc))
+                return
+            except _NETWORK_ERRORS as exc:
+                self._poll_ok = False
+                self._publish(Transport.OFFLINE, f"polling failed: {exc or type(exc).__name__}")
+            else:
+                self._poll_ok = True
+                self._publish(Transport.POLLING)
+                self._report_away()
+            s = self.settings
+            delay = self._rng.uniform(s.poll_interval_min, s.poll_interval_max)
+
+    async def _stop_poller(self) -> None:
+        """The socket is back (or we stop): the stream takes over from the poller's seq."""
+        poller, self._poller = self._poller, None
+        self._poll_ok = False
+        if poller is not None and poller is not asyncio.current_task():
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _publish(self, transport: Transport, detail: str = "") -> None:
+        retry = self._next_retry_at if transport in (Transport.POLLING, Transport.OFFLINE) else None
+        if transport is Transport.POLLING:
+            detail = ""
+        self.state.set(ConnectionState(transport, retry, detail))
+
+    def _report_away(self) -> None:
+        before, self._away_before = self._away_before, None
+        if before is None:
+            return
+        summary = summarize(self.server, before, self.store.server(self.server).jobs)
+        if summary.changes:
+            for listener in list(self._away_listeners):
+                listener(summary)
+
+    async def _wait_for_wake(self, delay: float | None) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _renew_rest(self) -> RestApi:
+        """New credentials need a new HTTP client (its headers carry the token)."""
+        assert self._rest is not None
+        await self._rest.aclose()
+        return RestApi(self._endpoints.base_url, self._token, timeout=self.settings.http_timeout)

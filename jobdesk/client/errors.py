@@ -1,0 +1,15 @@
+"""Why a connection attempt ended, as the engine's policy needs to know it."""
+
+from __future__ import annotations
+
+
+class AuthRejected(Exception):
+    """The server refused the token (``auth_failed``, close 1008, HTTP 401/403)."""
+
+
+class ResyncRequired(Exception):
+    """The server cannot say what changed after our seq (410): take a full snapshot."""
+
+
+class ProtocolBroken(Exception):
+    """The server said something the protocol does not allow; reconnect."""

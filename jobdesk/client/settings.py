@@ -1,0 +1,28 @@
+"""The engine's timings, in one place, so tests can shrink them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineSettings:
+    backoff_initial: float = 1.0
+    backoff_factor: float = 2.0
+    backoff_cap: float = 30.0
+    stable_after: float = 10.0
+    """A connection authenticated and up this long resets the backoff."""
+    soon_max: float = 2.0
+    """After close 1001/1012, reconnect within [soon_max / 4, soon_max] seconds."""
+    ping_interval: float = 15.0
+    ping_timeout: float = 10.0
+    silence_timeout: float = 75.0
+    """No message of any kind this long means the connection is dead (heartbeat: 30 s)."""
+    open_timeout: float = 10.0
+    """Connecting, the handshake and the auth answer must each finish within this."""
+    poll_after_failures: int = 2
+    poll_after_down: float = 10.0
+    """Start polling once the socket failed this many times in a row, or was down this long."""
+    poll_interval_min: float = 3.0
+    poll_interval_max: float = 5.0
+    http_timeout: float = 10.0

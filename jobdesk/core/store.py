@@ -1,0 +1,150 @@
+"""The client's copy of the jobs of one or more servers, keyed by (server, job id).
+
+Every change, whether it came from the WebSocket, a replay, a poll or a snapshot, goes
+through ``JobStore.apply``: a job replaces the stored one only if its version is newer,
+so duplicates and overlaps are harmless; a full snapshot replaces the server's jobs and
+drops the ones that vanished. ``seq`` is the point of the server's event stream the
+stored state is known to include; only the caller, who knows whether the events it
+applied were contiguous, moves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from jobdesk.protocol import Job
+
+JobKey = tuple[str, str]
+"""(server name, job id)."""
+
+
+class EpochChanged(Exception):
+    """The server's epoch differs from the stored one: only a full snapshot can follow."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreChange:
+    server: str
+    job_id: str
+    job: Job | None
+    """The new state, or None when the job was removed."""
+    previous: Job | None
+
+
+@dataclass
+class ServerJobs:
+    """One server's jobs, and what the client knows of its stream."""
+
+    jobs: dict[str, Job] = field(default_factory=dict)
+    epoch: str | None = None
+    seq: int = 0
+    confirmed_at: float | None = None
+    """When the server last told us this state is current (``time.time()``)."""
+
+
+Listener = Callable[[list[StoreChange]], None]
+
+
+class JobStore:
+    def __init__(self) -> None:
+        self._servers: dict[str, ServerJobs] = {}
+        self._listeners: list[Listener] = []
+
+    # --- reading -----------------------------------------------------------------------
+
+    def server(self, name: str) -> ServerJobs:
+        return self._servers.setdefault(name, ServerJobs())
+
+    def get(self, key: JobKey) -> Job | None:
+        view = self._servers.get(key[0])
+        return None if view is None else view.jobs.get(key[1])
+
+    def items(self) -> Iterator[tuple[JobKey, Job]]:
+        for name, view in self._servers.items():
+            for job_id, job in view.jobs.items():
+                yield (name, job_id), job
+
+    def __len__(self) -> int:
+        return sum(len(view.jobs) for view in self._servers.values())
+
+    def confirmed_at(self, key: JobKey) -> float | None:
+        """When this job's state was last confirmed by its server."""
+        view = self._servers.get(key[0])
+        return None if view is None or key[1] not in view.jobs else view.confirmed_at
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with each batch of changes; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    # --- the one apply path ------------------------------------------------------------
+
+    def apply(
+        self,
+        server: str,
+        *,
+        epoch: str,
+        jobs: Iterable[Job] = (),
+        removed: Iterable[str] = (),
+        seq: int | None = None,
+        replace: bool = False,
+        now: float | None = None,
+    ) -> list[StoreChange]:
+        """Apply what a server said, and tell the listeners what changed.
+
+        ``replace``: a full snapshot; jobs not in it are removed, and it may start a new
+        epoch. Otherwise the epoch must be the stored one (EpochChanged if not) and each
+        job is taken only if its version is newer. ``seq``, when given, becomes the
+        stored seq. ``now`` marks the server's state as confirmed at that time.
+        """
+        view = self.server(server)
+        if not replace and epoch != view.epoch:
+            raise EpochChanged(f"{server}: epoch {epoch} is not the stored {view.epoch}")
+        changes: list[StoreChange] = []
+        if replace:
+            fresh = {job.id: job for job in jobs}
+            for job_id, old in view.jobs.items():
+                new = fresh.get(job_id)
+                if new is None or new != old:
+                    changes.append(StoreChange(server, job_id, new, old))
+            changes += [
+                StoreChange(server, job_id, job, None)
+                for job_id, job in fresh.items()
+                if job_id not in view.jobs
+            ]
+            view.jobs = fresh
+            view.epoch = epoch
+        else:
+            for job in jobs:
+                known = view.jobs.get(job.id)
+                if known is None or job.version > known.version:
+                    view.jobs[job.id] = job
+                    changes.append(StoreChange(server, job.id, job, known))
+            for job_id in removed:
+                gone = view.jobs.pop(job_id, None)
+                if gone is not None:
+                    changes.append(StoreChange(server, job_id, None, gone))
+        if seq is not None:
+            view.seq = seq
+        if now is not None:
+            view.confirmed_at = now
+        if changes:
+            for listener in list(self._listeners):
+                listener(changes)
+        return changes
+
+    def confirm(self, server: str, now: float, seq: int | None = None) -> None:
+        """The server says our state is current (a heartbeat or pong while live)."""
+        view = self.server(server)
+        view.confirmed_at = now
+        if seq is not None:
+            view.seq = seq
+
+    def forget(self, server: str) -> None:
+        """Drop a server (its profile was removed), telling listeners its jobs are gone."""
+        view = self._servers.pop(server, None)
+        if view and view.jobs:
+            changes = [StoreChange(server, i, None, j) for i, j in view.jobs.items()]
+            for listener in list(self._listeners):
+                listener(changes)
