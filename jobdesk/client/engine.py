@@ -86,6 +86,8 @@ class Engine:
     def set_token(self, token: str) -> None:
         """New credentials: after auth_failed this is the only thing that retries."""
         self._token = token
+        if self._rest is not None:
+            self._rest.set_token(token)
         self._auth_failed = False
         self._policy.backoff.reset()
         self._wake.set()
@@ -104,7 +106,6 @@ class Engine:
             while True:
                 if self._auth_failed:
                     await self._wait_for_wake(None)
-                    self._rest = await self._renew_rest()
                     continue
                 await self._attempt()
         finally:
@@ -241,9 +242,3 @@ class Engine:
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), delay)
-
-    async def _renew_rest(self) -> RestApi:
-        """New credentials need a new HTTP client (its headers carry the token)."""
-        assert self._rest is not None
-        await self._rest.aclose()
-        return RestApi(self._endpoints.base_url, self._token, timeout=self.settings.http_timeout)

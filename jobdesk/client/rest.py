@@ -19,6 +19,9 @@ class RestApi:
             timeout=timeout,
         )
 
+    def set_token(self, token: str) -> None:
+        self._http.headers["Authorization"] = f"Bearer {token}"
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
