@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 def wait_for(condition: Callable[[], bool], within: float = 10.0) -> None:
@@ -23,3 +23,12 @@ async def eventually(condition: Callable[[], bool], within: float = 10.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met in {within} s")
         await asyncio.sleep(0.005)
+
+
+async def eventually_async(condition: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    """``eventually`` for a condition that must itself await (an HTTP request, say)."""
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met in {within} s")
+        await asyncio.sleep(0.05)

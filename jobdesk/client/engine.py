@@ -36,6 +36,18 @@ log = logging.getLogger(__name__)
 _NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
 
 
+def describe_failure(exc: BaseException) -> str:
+    """A few words for the status line; the socket and the poller word one cause alike,
+    so the same outage does not flip the state back and forth."""
+    if isinstance(exc, ConnectionRefusedError | httpx.ConnectError):
+        return "server unreachable"
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, ConnectionClosed | ConnectionError | httpx.RemoteProtocolError):
+        return "connection lost"
+    return str(exc) or type(exc).__name__
+
+
 class Engine:
     def __init__(
         self,
@@ -75,6 +87,8 @@ class Engine:
         self._poller: asyncio.Task[None] | None = None
         self._poll_now = asyncio.Event()
         self._poll_ok = False
+        self._polled = False
+        """The current poller has polled at least once."""
         self._rest: RestApi | None = None
 
     # --- what the GUI and the command line call ----------------------------------------
@@ -116,8 +130,8 @@ class Engine:
 
     async def _attempt(self) -> None:
         assert self._rest is not None
-        if not self._poll_ok:
-            self._publish(Transport.CONNECTING)
+        self._next_retry_at = None  # trying now: there is no planned retry to count down to
+        self._publish(Transport.POLLING if self._poll_ok else Transport.CONNECTING)
         sync = StreamSync(self.store, self.server, self._wall)
         session = StreamSession(
             ws_url=self._endpoints.ws_url,
@@ -143,7 +157,7 @@ class Engine:
             verdict = self._policy.verdict(close_code=code)
             detail = f"closed ({code})" if code is not None else "connection lost"
         except _NETWORK_ERRORS as exc:
-            detail = str(exc) or type(exc).__name__
+            detail = describe_failure(exc)
         ended = asyncio.get_running_loop().time()
         self._policy.connection_ended(session.authenticated_at, ended)
         if verdict is Verdict.GIVE_UP:
@@ -179,8 +193,8 @@ class Engine:
     def _start_poller(self, now: float) -> None:
         """Poll once the socket failed twice in a row, or has been down long enough."""
         if self._poller is not None:
-            if self._failures >= self.settings.poll_after_failures:
-                self._poll_now.set()
+            if self._failures >= self.settings.poll_after_failures and not self._polled:
+                self._poll_now.set()  # the second failure in a row: poll now, not later
             return
         assert self._down_since is not None
         if self._failures >= self.settings.poll_after_failures:
@@ -196,6 +210,7 @@ class Engine:
             self._poll_now.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poll_now.wait(), delay)
+            self._polled = True
             try:
                 await poll_once(self._rest, self.store, self.server, self._wall())
             except AuthRejected as exc:
@@ -204,7 +219,7 @@ class Engine:
                 return
             except _NETWORK_ERRORS as exc:
                 self._poll_ok = False
-                self._publish(Transport.OFFLINE, f"polling failed: {exc or type(exc).__name__}")
+                self._publish(Transport.OFFLINE, describe_failure(exc))
             else:
                 self._poll_ok = True
                 self._publish(Transport.POLLING)
@@ -216,6 +231,7 @@ class Engine:
         """The socket is back (or we stop): the stream takes over from the poller's seq."""
         poller, self._poller = self._poller, None
         self._poll_ok = False
+        self._polled = False
         if poller is not None and poller is not asyncio.current_task():
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -10,10 +10,13 @@ applied were contiguous, moves it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from jobdesk.protocol import Job
+
+log = logging.getLogger(__name__)
 
 JobKey = tuple[str, str]
 """(server name, job id)."""
@@ -130,8 +133,7 @@ class JobStore:
         if now is not None:
             view.confirmed_at = now
         if changes:
-            for listener in list(self._listeners):
-                listener(changes)
+            self._tell(changes)
         return changes
 
     def confirm(self, server: str, now: float, seq: int | None = None) -> None:
@@ -145,6 +147,13 @@ class JobStore:
         """Drop a server (its profile was removed), telling listeners its jobs are gone."""
         view = self._servers.pop(server, None)
         if view and view.jobs:
-            changes = [StoreChange(server, i, None, j) for i, j in view.jobs.items()]
-            for listener in list(self._listeners):
+            self._tell([StoreChange(server, i, None, j) for i, j in view.jobs.items()])
+
+    def _tell(self, changes: list[StoreChange]) -> None:
+        """A failing listener is logged and skipped: a broken view must not look like a
+        network failure to the engine, nor keep the other listeners from hearing."""
+        for listener in list(self._listeners):
+            try:
                 listener(changes)
+            except Exception:
+                log.exception("a job store listener failed")

@@ -82,3 +82,21 @@ def test_listeners_hear_each_batch_once() -> None:
     unsubscribe()
     store.apply("a", epoch="e", jobs=[job("j1", 2)])
     assert len(heard) == 1
+
+
+def test_a_failing_listener_neither_stops_the_apply_nor_the_others(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = JobStore()
+    heard: list[int] = []
+
+    def broken(changes: list[StoreChange]) -> None:
+        raise BrokenPipeError("reader went away")
+
+    store.subscribe(broken)
+    store.subscribe(lambda changes: heard.append(len(changes)))
+    changes = store.apply("a", epoch="e", jobs=[job("j1", 1)], replace=True)
+    assert len(changes) == 1
+    assert heard == [1]
+    assert store.get(("a", "j1")) is not None
+    assert "a job store listener failed" in caplog.text
