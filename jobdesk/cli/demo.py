@@ -17,6 +17,8 @@ from jobdesk.cli.parser import Commands, Parser, command
 
 DEMO_STALE_AFTER = 8.0
 """Much shorter than a real server's 10 minutes, so a stalled job shows up stale soon."""
+DEMO_SERVER = "demo"
+"""The name the live view's store keys the demo server's jobs by."""
 DEMO_TIMEOUT = 90.0
 """Long enough for every simulated job, short enough to watch a stalled one time out."""
 
@@ -85,7 +87,13 @@ def run(args: argparse.Namespace) -> int:
             _announce(server.url, operator, db_path)
             fleet.start()
             try:
-                watch(server.url, operator, json_lines=args.json, duration=args.duration)
+                watch(
+                    server.url,
+                    operator,
+                    server=DEMO_SERVER,
+                    json_lines=args.json,
+                    duration=args.duration,
+                )
             finally:
                 fleet.stop()
         finally:

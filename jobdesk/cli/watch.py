@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jobdesk.cli import options
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 
 if TYPE_CHECKING:
-    from jobdesk.client.watcher import WatchListener
+    import asyncio
+
+    from jobdesk.client.engine import Engine
 
 DESCRIPTION = f"""\
 Follow the jobs of a jobdesk server as they change: a live table, or with --json one
 JSON object per line per change (id, name, status, progress, message, updatedAt, seq;
-the current jobs first, then every change). Connection changes and errors go to stderr.
-It reconnects by itself when the connection drops; Ctrl+C stops it.
+the current jobs first, then every change). Connection changes, what changed while
+the connection was down, and errors go to stderr. It reconnects by itself (polling the
+server meanwhile, when it can); a refused token ends it with exit 1; Ctrl+C stops it.
 
 The token comes from --token or ${options.TOKEN_ENV}; any role may watch (viewer is enough):
   JOBDESK_TOKEN=$(jobdesk token create --role viewer --name wall-screen) jobdesk watch
@@ -39,47 +42,96 @@ def register(commands: Commands[Parser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jobdesk.client.endpoints import endpoints
-
     url = args.url or options.server_url(None)
     token = options.token(args.token)
     try:
-        endpoints(url)
+        server = server_name(url)
     except ValueError as exc:
         raise UsageError(f"argument URL: {exc}") from None
-    return watch(url, token, json_lines=args.json)
+    return watch(url, token, server=server, json_lines=args.json)
 
 
-def watch(url: str, token: str, *, json_lines: bool, duration: float | None = None) -> int:
+def server_name(url: str) -> str:
+    """``host:port`` of the server at ``url``: the name the store keys its jobs by.
+
+    ValueError for a URL that is not a server's.
+    """
+    from urllib.parse import urlsplit
+
+    from jobdesk.client.endpoints import endpoints
+
+    parts = urlsplit(endpoints(url).base_url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def watch(
+    url: str, token: str, *, server: str, json_lines: bool, duration: float | None = None
+) -> int:
     """Run the view until Ctrl+C (exit 0, quietly) or for ``duration`` seconds."""
     import asyncio
     import contextlib
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(follow(url, token, json_lines=json_lines, duration=duration))
+        asyncio.run(follow(url, token, server=server, json_lines=json_lines, duration=duration))
     return 0
 
 
-async def follow(url: str, token: str, *, json_lines: bool, duration: float | None) -> None:
-    """Watch with the chosen view; a refused token is a CliError (it will not get better)."""
+async def follow(
+    url: str, token: str, *, server: str, json_lines: bool, duration: float | None
+) -> None:
+    """Keep ``server``'s jobs current with the engine and show them with the chosen view.
+
+    A refused token ends the watch with a CliError: the engine would wait for a new token
+    (the GUI asks for one), but a terminal user can only restart with another one.
+    """
     import asyncio
 
     from jobdesk.cli.watch_json import JsonLinesView
+    from jobdesk.cli.watch_state import StateReporter
     from jobdesk.cli.watch_table import TableView
-    from jobdesk.client.watcher import AuthRejected, Watcher
+    from jobdesk.client.engine import Engine
+    from jobdesk.core.connection import ConnectionState, Transport
+    from jobdesk.core.store import JobStore
 
-    async def run_with(listener: WatchListener) -> None:
-        watcher = Watcher(url, token, listener)
-        try:
-            async with asyncio.timeout(duration):
-                await watcher.run()
-        except AuthRejected as exc:
-            raise CliError(f"the server refused the token: {exc}") from None
-        except TimeoutError:
-            pass  # the duration is over
+    store = JobStore()
+    engine = Engine(server, url, token, store)
+    states = StateReporter()
+    ended: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()
 
+    def end(error: Exception) -> None:
+        if not ended.done():
+            ended.set_result(error)
+
+    def on_state(state: ConnectionState) -> None:
+        if state.transport is Transport.AUTH_FAILED:  # the error line says it
+            end(CliError(f"the server refused the token: {state.detail}"))
+        else:
+            states.report(state)
+
+    engine.state.subscribe(on_state)
+    engine.on_away(states.away)
     if json_lines:
-        await run_with(JsonLinesView())
-        return
-    with TableView(f"jobdesk {url}") as view:
-        await run_with(view)
+        store.subscribe(JsonLinesView(store, on_error=end).changed)
+        await _run(engine, ended, duration)
+    else:
+        with TableView(f"jobdesk {url}", store, server, engine.state):
+            await _run(engine, ended, duration)
+
+
+async def _run(engine: Engine, ended: asyncio.Future[Exception], duration: float | None) -> None:
+    """Run the engine until ``ended`` holds an error (raised here) or ``duration`` is over."""
+    import asyncio
+    import contextlib
+
+    task = asyncio.create_task(engine.run(), name=f"engine {engine.server}")
+    either: set[asyncio.Future[Any]] = {task, ended}
+    try:
+        await asyncio.wait(either, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task  # raises what ended the engine, if not our cancel
+    if ended.done():
+        raise ended.result()

@@ -2,22 +2,21 @@
 
 A line has exactly id, name, status (canonical word), progress (0-100), message,
 updatedAt and seq: enough to follow jobs, small enough to read in a terminal, and
-stable, so ``jq`` filters and tests keep working as the Job model grows. The snapshot's
-jobs come first (with the snapshot's seq), then each change as it happens. Removals
-(old finished jobs dropped by retention) print nothing: a line always describes a job.
+stable, so ``jq`` filters and tests keep working as the Job model grows. ``seq`` is the
+store's seq for the server once the change is applied, so the snapshot's jobs come
+first with the snapshot's seq, then each change as it happens. Removals (old finished
+jobs dropped by retention) print nothing: a line always describes a job.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import TextIO
 
 import msgspec
 
-from jobdesk.cli.watch_state import StateReporter
-from jobdesk.client.store import Change, JobStore
-from jobdesk.client.watcher import WatchState
+from jobdesk.core.store import JobStore, StoreChange
 from jobdesk.protocol import Job
 
 
@@ -44,23 +43,35 @@ def job_line(job: Job, seq: int) -> JobLine:
 
 
 class JsonLinesView:
-    """A WatchListener printing changes to ``out``, connection states to ``err``."""
+    """A store listener printing each changed job to ``out``.
 
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
-        self._out = out or sys.stdout
-        self._states = StateReporter(err)
+    A failed write (the reader of the pipe went away) goes to ``on_error``, which ends the
+    watch: raised, the store would only log it and the watch would go on writing to
+    nobody.
+    """
+
+    def __init__(
+        self, store: JobStore, on_error: Callable[[OSError], None], out: TextIO | None = None
+    ) -> None:
+        self._store = store
+        self._on_error = on_error
+        self._out = out
         self._encoder = msgspec.json.Encoder()
+        self._failed = False
 
-    def connection(self, state: WatchState, detail: str) -> None:
-        self._states.report(state, detail)
-
-    def changed(self, store: JobStore, changes: Sequence[Change]) -> None:
+    def changed(self, changes: list[StoreChange]) -> None:
         lines = [
-            self._encoder.encode(job_line(change.job, change.seq)).decode()
+            self._encoder.encode(job_line(change.job, self._store.server(change.server).seq))
             for change in changes
             if change.job is not None
         ]
-        if lines:
+        if not lines or self._failed:
+            return
+        out = self._out or sys.stdout
+        try:
             # Flushed at once: a reader on a pipe sees each change as it happens.
-            self._out.write("".join(line + "\n" for line in lines))
-            self._out.flush()
+            out.write("".join(line.decode() + "\n" for line in lines))
+            out.flush()
+        except OSError as exc:
+            self._failed = True
+            self._on_error(exc)

@@ -1,30 +1,38 @@
-"""Connection-state lines on stderr, shared by both watch views.
+"""Connection-state and while-you-were-away lines on stderr, shared by both watch views.
 
-They go to stderr so that ``watch --json`` keeps stdout pure JSON lines. Retrying a dead
-server would repeat the same lines every few seconds, so a line is printed only when it
-differs from the last one printed, and "connecting" only on the first attempt (after
-that, the "disconnected" line already says when the next try comes).
+They go to stderr so that ``watch --json`` keeps stdout pure JSON lines. A line is
+printed only when it differs from the last one, so a dead server does not repeat itself.
+"connecting" is never printed: the first attempt is implied by starting, and each later
+one was announced by the line that said when it would come (``socket retry in 3 s``).
 """
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from typing import TextIO
 
-from jobdesk.client.watcher import WatchState
+from jobdesk.core.away import AwaySummary
+from jobdesk.core.connection import ConnectionState, Transport
 
 
 class StateReporter:
-    def __init__(self, err: TextIO | None = None) -> None:
+    def __init__(self, err: TextIO | None = None, wall: Callable[[], float] = time.time) -> None:
         self._err = err
+        self._wall = wall
         self._printed = ""
-        self.state = WatchState.CONNECTING
-        self.detail = ""
 
-    def report(self, state: WatchState, detail: str) -> None:
-        retrying = state is WatchState.CONNECTING and self.state is WatchState.DISCONNECTED
-        self.state, self.detail = state, detail
-        line = f"jobdesk: {state.value}: {detail}"
-        if not retrying and line != self._printed:
+    def report(self, state: ConnectionState) -> None:
+        if state.transport is Transport.CONNECTING:
+            return
+        line = f"jobdesk: {state.describe(self._wall())}"
+        if line != self._printed:
             self._printed = line
-            print(line, file=self._err or sys.stderr, flush=True)
+            self._print(line)
+
+    def away(self, summary: AwaySummary) -> None:
+        self._print(f"jobdesk: while away: {summary.describe()}")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self._err or sys.stderr, flush=True)

@@ -2,14 +2,15 @@
 
 The table is rebuilt from the store on each refresh (a few times a second) rather than
 patched per event: a burst of updates then costs one redraw, and the "updated" ages
-keep counting while nothing happens.
+keep counting while nothing happens. While the connection is not live the title says
+so, with the age of the data (when the server last confirmed it), since the rows may
+no longer be the server's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -17,9 +18,9 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from jobdesk.cli.watch_state import StateReporter
-from jobdesk.client.store import Change, JobStore
-from jobdesk.client.watcher import WatchState
+from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.observable import Observable
+from jobdesk.core.store import JobStore, ServerJobs
 from jobdesk.protocol import Job, Status, parse_timestamp
 
 STATUS_STYLE = {
@@ -31,9 +32,11 @@ STATUS_STYLE = {
     Status.CANCELLED: "magenta",
 }
 STATE_STYLE = {
-    WatchState.CONNECTING: "yellow",
-    WatchState.LIVE: "green",
-    WatchState.DISCONNECTED: "bold red",
+    Transport.CONNECTING: "yellow",
+    Transport.LIVE: "green",
+    Transport.POLLING: "yellow",
+    Transport.OFFLINE: "bold red",
+    Transport.AUTH_FAILED: "bold red",
 }
 WIDE = 110
 """Terminals at least this many columns wide get every column."""
@@ -42,13 +45,21 @@ CHROME_ROWS = 8
 
 
 class TableView:
-    """A WatchListener drawing a rich Live table; use it as a context manager."""
+    """A rich Live table of one server's jobs in ``store``; use it as a context manager."""
 
-    def __init__(self, title: str, console: Console | None = None, err: TextIO | None = None):
+    def __init__(
+        self,
+        title: str,
+        store: JobStore,
+        server: str,
+        connection: Observable[ConnectionState],
+        console: Console | None = None,
+    ):
         self._title = title
+        self._store = store
+        self._server = server
+        self._connection = connection
         self._console = console or Console()
-        self._states = StateReporter(err)
-        self._store = JobStore()
         self._live = Live(
             get_renderable=self.render,
             console=self._console,
@@ -63,18 +74,12 @@ class TableView:
     def __exit__(self, *exc_info: object) -> None:
         self._live.stop()
 
-    def connection(self, state: WatchState, detail: str) -> None:
-        self._states.report(state, detail)
-
-    def changed(self, store: JobStore, changes: Sequence[Change]) -> None:
-        self._store = store  # drawn at the next refresh
-
     def render(self) -> RenderableType:
         width, height = self._console.size
         return render_table(
-            self._store,
+            self._store.server(self._server),
             self._title,
-            self._states.state,
+            self._connection.value,
             now=datetime.now(UTC),
             max_rows=max(3, height - CHROME_ROWS),
             wide=width >= WIDE,
@@ -82,9 +87,9 @@ class TableView:
 
 
 def render_table(
-    store: JobStore,
+    view: ServerJobs,
     title: str,
-    state: WatchState,
+    state: ConnectionState,
     *,
     now: datetime,
     max_rows: int,
@@ -93,15 +98,15 @@ def render_table(
     """The whole view: active jobs first (oldest first, so rows stay put), then the
     finished ones, newest first, as many as fit. A narrow terminal drops the type and
     owner columns and shortens the bars, so names and messages stay readable."""
-    active = sorted((j for j in store.jobs.values() if j.status.is_active), key=_created)
+    active = sorted((j for j in view.jobs.values() if j.status.is_active), key=_created)
     finished = sorted(
-        (j for j in store.jobs.values() if not j.status.is_active), key=_finished, reverse=True
+        (j for j in view.jobs.values() if not j.status.is_active), key=_finished, reverse=True
     )
     jobs = active + finished
     bar = 20 if wide else 10
     table = Table(
-        title=Text.assemble((title, "bold"), "  ", (state.value, STATE_STYLE[state])),
-        caption=_counts(store.jobs.values()),
+        title=_title(title, state, view.confirmed_at, now),
+        caption=_counts(view.jobs.values()),
         expand=True,
     )
     table.add_column("name", no_wrap=True, overflow="ellipsis", ratio=4, min_width=12)
@@ -125,6 +130,17 @@ def render_table(
     if len(jobs) > max_rows:
         return Group(table, Text(f"... and {len(jobs) - max_rows} more", style="dim"))
     return table
+
+
+def _title(title: str, state: ConnectionState, confirmed_at: float | None, now: datetime) -> Text:
+    """The title and the transport; when not live, how old the shown data is."""
+    text = Text.assemble(
+        (title, "bold"), "  ", (state.transport.value, STATE_STYLE[state.transport])
+    )
+    if state.transport is not Transport.LIVE and confirmed_at is not None:
+        age = _ago(now.timestamp() - confirmed_at)
+        text.append(f"  data as of {age}", style="bold yellow")
+    return text
 
 
 def _created(job: Job) -> tuple[str, str]:
@@ -165,9 +181,13 @@ def _message(job: Job) -> Text:
 
 def _age(timestamp: str, now: datetime) -> str:
     try:
-        seconds = max(0, int((now - parse_timestamp(timestamp)).total_seconds()))
+        return _ago((now - parse_timestamp(timestamp)).total_seconds())
     except ValueError:
         return "?"
+
+
+def _ago(elapsed: float) -> str:
+    seconds = max(0, int(elapsed))
     if seconds < 60:
         return f"{seconds}s ago"
     if seconds < 3600:

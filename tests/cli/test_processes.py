@@ -114,7 +114,7 @@ def test_watch_json_prints_a_line_per_change_and_stops_on_ctrl_c(server: Running
         assert process.stderr is not None
         err = process.stderr.read()
         assert "Traceback" not in err
-        assert "jobdesk: live:" in err
+        assert "jobdesk: live" in err.splitlines()
     finally:
         if process.poll() is None:
             process.kill()
@@ -124,8 +124,36 @@ def test_watch_json_prints_a_line_per_change_and_stops_on_ctrl_c(server: Running
                 stream.close()
 
 
-def test_watch_with_a_refused_token_exits_1(server: RunningServer) -> None:
+def test_watch_with_a_refused_token_exits_1_with_one_line(server: RunningServer) -> None:
     done = run_jobdesk("watch", server.url, "--json", env={"JOBDESK_TOKEN": "jd_wrong"}, timeout=30)
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr.splitlines()[-1].startswith("jobdesk: error: the server refused the token")
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("jobdesk: error: the server refused the token: ")
+
+
+def test_watch_json_stops_when_its_reader_goes_away(server: RunningServer) -> None:
+    """``watch --json | head -1``: the closed pipe ends the watch instead of being taken
+    for a network failure and retried forever."""
+    post(server, "/api/jobs", {"name": "first"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobdesk", "watch", server.url, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(JOBDESK_TOKEN=server.tokens["viewer"]),
+    )
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["name"] == "first"
+        process.stdout.close()  # what head does after its line
+        post(server, "/api/jobs", {"name": "second"})
+        assert process.wait(timeout=15) == 1
+        assert process.stderr is not None
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
