@@ -1,0 +1,55 @@
+"""Several servers at once: one engine per server profile, all feeding one job store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from jobdesk.client.engine import Engine
+from jobdesk.client.settings import EngineSettings
+from jobdesk.core.store import JobStore
+
+
+@dataclass(frozen=True)
+class ServerProfile:
+    name: str
+    """Unique per monitor: the first half of every job's key in the store."""
+    url: str
+    token: str
+
+
+class Monitor:
+    """Starts, replaces and stops engines as profiles come and go."""
+
+    def __init__(self, store: JobStore, settings: EngineSettings | None = None) -> None:
+        self.store = store
+        self._settings = settings
+        self.engines: dict[str, Engine] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def add(self, profile: ServerProfile) -> Engine:
+        """Start watching a server (call from inside the running event loop)."""
+        if profile.name in self.engines:
+            raise ValueError(f"a server named {profile.name!r} is already watched")
+        engine = Engine(
+            profile.name, profile.url, profile.token, self.store, settings=self._settings
+        )
+        self.engines[profile.name] = engine
+        self._tasks[profile.name] = asyncio.create_task(engine.run(), name=f"engine {profile.name}")
+        return engine
+
+    async def remove(self, name: str) -> None:
+        """Stop watching a server and drop its jobs from the store."""
+        self.engines.pop(name, None)
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.store.forget(name)
+
+    async def aclose(self) -> None:
+        """Stop every engine (on quit): pending tasks must not outlive the loop."""
+        for name in list(self._tasks):
+            await self.remove(name)
