@@ -131,6 +131,12 @@ async def test_a_graceful_restart_reconnects_soon(proc: ServerProcess) -> None:
         # the planned retry is the short one for a restart, not the 30 s backoff
         assert went_away.next_retry_at - time.time() <= slow.soon_max
         assert run.engine.handshakes == 1
+        restarted = await asyncio.to_thread(ServerProcess, proc.db_path, proc.port)
+        try:
+            await run.until(Transport.LIVE, within=40)
+            await assert_consistent(run, restarted.url, tokens["viewer"])
+        finally:
+            await asyncio.to_thread(restarted.stop)
 
 
 async def test_a_stopped_server_is_noticed_within_30_s(proc: ServerProcess) -> None:
