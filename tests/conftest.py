@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Qt tests run without a screen; a real desktop is ../shared/tools/desktop-session's job.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
