@@ -1,0 +1,196 @@
+"""The selected job in full: progress and ETA, sub-operations, log, metadata, outcome."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QScrollArea,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from jobdesk.protocol import Job, Status
+
+LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}
+"""None: the palette's text colour, so the log reads well in light and dark themes."""
+
+
+def _bar(percent: float) -> QProgressBar:
+    bar = QProgressBar()
+    bar.setRange(0, 1000)
+    bar.setValue(round(percent * 10))
+    bar.setFormat(f"{percent:.0f} %")
+    return bar
+
+
+class DetailPanel(QWidget):
+    """Shows one job; ``show_job(None)`` shows the hint to select one."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.status = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMinimumHeight(28)
+        self.eta = QLabel()
+        self.sub_operations = QVBoxLayout()
+        subs_box = QGroupBox("Sub-operations")
+        subs_box.setLayout(self.sub_operations)
+        self.log = QTextBrowser()
+        self.log.setOpenLinks(False)
+        self.log.setMinimumHeight(120)
+        self.metadata = QTreeWidget()
+        self.metadata.setHeaderLabels(["Key", "Value"])
+        self.metadata.setMinimumHeight(90)
+        self.times = QFormLayout()
+        times_box = QGroupBox("Timeline")
+        times_box.setLayout(self.times)
+        self.outcome_label = QLabel()
+        self.outcome = QPlainTextEdit()
+        self.outcome.setReadOnly(True)
+        self.outcome.setMaximumHeight(110)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        for widget in (self.title, self.status, self.progress, self.eta, subs_box):
+            layout.addWidget(widget)
+        layout.addWidget(QLabel("Log (newest first)"))
+        layout.addWidget(self.log, 2)
+        layout.addWidget(QLabel("Metadata"))
+        layout.addWidget(self.metadata, 1)
+        layout.addWidget(times_box)
+        layout.addWidget(self.outcome_label)
+        layout.addWidget(self.outcome)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self._shown: tuple[str, int] | None = None
+        self.show_job(None)
+
+    def show_job(self, job: Job | None, *, eta: str = "", stale_note: str = "") -> None:
+        if job is None:
+            self._shown = None
+            self.title.setText("Select a job to see its details")
+            for widget in (self.status, self.eta, self.outcome_label):
+                widget.clear()
+            self.progress.setValue(0)
+            self.progress.setFormat("")
+            self.log.clear()
+            self.metadata.clear()
+            self.outcome.clear()
+            self._fill_sub_operations(None)
+            _clear_form(self.times)
+            return
+        self.eta.setText(eta)
+        if self._shown == (job.id, job.version) and not stale_note:
+            return  # nothing changed but the ETA: keep the reader's scroll and selection
+        self._shown = (job.id, job.version)
+        self.title.setText(f"{job.name}  ·  {job.id}")
+        status = job.status.value + (" · stale (no update for a while)" if job.stale else "")
+        self.status.setText(f"{status}   {job.job_type}   {job.priority.value}   {stale_note}")
+        self.progress.setValue(round(job.progress * 10))
+        self.progress.setFormat(f"{job.progress:.1f} %")
+        self._fill_sub_operations(job)
+        self._fill_log(job)
+        self._fill_metadata(job.metadata)
+        self._fill_times(job)
+        self._fill_outcome(job)
+
+    def _fill_sub_operations(self, job: Job | None) -> None:
+        while self.sub_operations.count():
+            item = self.sub_operations.takeAt(0)
+            if item is not None and (widget := item.widget()) is not None:
+                widget.deleteLater()
+        subs = [] if job is None else job.sub_operations
+        if not subs:
+            self.sub_operations.addWidget(QLabel("none declared"))
+        for sub in subs:
+            self.sub_operations.addWidget(QLabel(f"{sub.name}  (weight {sub.weight:g})"))
+            self.sub_operations.addWidget(_bar(sub.progress))
+
+    def _fill_log(self, job: Job) -> None:
+        text_colour = self.palette().color(QPalette.ColorRole.Text).name()
+        lines = []
+        for entry in reversed(job.messages):
+            colour = LEVEL_COLOURS.get(entry.level) or text_colour
+            lines.append(
+                f'<div style="color:{colour}">{html.escape(entry.timestamp)} '
+                f"<b>{entry.level}</b> {html.escape(entry.text)}</div>"
+            )
+        self.log.setHtml("".join(lines) or "<i>no messages</i>")
+
+    def _fill_metadata(self, metadata: dict[str, Any]) -> None:
+        self.metadata.clear()
+        for key, value in metadata.items():
+            self.metadata.addTopLevelItem(_tree_item(key, value))
+        self.metadata.expandAll()
+        self.metadata.resizeColumnToContents(0)
+
+    def _fill_times(self, job: Job) -> None:
+        _clear_form(self.times)
+        for label, value in (
+            ("Created", job.created_at),
+            ("Started", job.started_at or "—"),
+            ("Updated", job.updated_at),
+            ("Finished", job.finished_at or "—"),
+            ("Attempts", str(job.attempts)),
+            ("Owner", job.owner or "—"),
+        ):
+            field = QLabel(value)
+            field.setTextInteractionFlags(
+                field.textInteractionFlags() | field.textInteractionFlags().TextSelectableByMouse
+            )
+            self.times.addRow(label, field)
+
+    def _fill_outcome(self, job: Job) -> None:
+        if job.status in (Status.FAILED, Status.CANCELLED) and job.error:
+            self.outcome_label.setText("Error")
+            self.outcome.setPlainText(job.error)
+        elif job.result is not None:
+            self.outcome_label.setText("Result")
+            self.outcome.setPlainText(json.dumps(job.result, indent=2, ensure_ascii=False))
+        else:
+            self.outcome_label.setText("")
+            self.outcome.clear()
+        self.outcome.setVisible(bool(self.outcome_label.text()))
+
+
+def _tree_item(key: str, value: Any) -> QTreeWidgetItem:
+    if isinstance(value, dict):
+        item = QTreeWidgetItem([key, ""])
+        for child_key, child in value.items():
+            item.addChild(_tree_item(str(child_key), child))
+        return item
+    if isinstance(value, list):
+        item = QTreeWidgetItem([key, f"[{len(value)}]"])
+        for index, child in enumerate(value):
+            item.addChild(_tree_item(str(index), child))
+        return item
+    return QTreeWidgetItem([key, json.dumps(value, ensure_ascii=False)])
+
+
+def _clear_form(form: QFormLayout) -> None:
+    while form.rowCount():
+        form.removeRow(0)
