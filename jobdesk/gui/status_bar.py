@@ -1,0 +1,100 @@
+"""The status bar: per server, how its data reaches us; and how many jobs are in each state."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
+
+from jobdesk.core.connection import ConnectionState, Transport
+
+TRANSPORT_TEXT = {
+    Transport.CONNECTING: "connecting…",
+    Transport.LIVE: "live push",
+    Transport.POLLING: "polling fallback",
+    Transport.OFFLINE: "offline",
+    Transport.AUTH_FAILED: "auth failed",
+}
+TRANSPORT_COLOUR = {
+    Transport.CONNECTING: "#888888",
+    Transport.LIVE: "#2e9d4e",
+    Transport.POLLING: "#c98a00",
+    Transport.OFFLINE: "#d03c3c",
+    Transport.AUTH_FAILED: "#d03c3c",
+}
+
+
+def transport_text(state: ConnectionState, now: float) -> str:
+    """``polling fallback · retry in 7 s`` — the countdown is what an operator watches."""
+    text = TRANSPORT_TEXT[state.transport]
+    if state.next_retry_at is not None:
+        text += f" · retry in {max(0.0, state.next_retry_at - now):.0f} s"
+    return text
+
+
+class ServerStatus(QWidget):
+    """One server's transport, with a button to enter a new token when auth failed."""
+
+    token_requested = Signal(str)
+
+    def __init__(self, server: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.server = server
+        self.state = ConnectionState(Transport.CONNECTING)
+        self.label = QLabel()
+        self.button = QPushButton("Enter token…")
+        self.button.clicked.connect(lambda: self.token_requested.emit(self.server))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.button)
+        self.set_state(self.state)
+
+    def set_state(self, state: ConnectionState) -> None:
+        self.state = state
+        self.button.setVisible(state.transport is Transport.AUTH_FAILED)
+        self.refresh(time.time())
+
+    def refresh(self, now: float) -> None:
+        colour = TRANSPORT_COLOUR[self.state.transport]
+        self.label.setText(
+            f'<span style="color:{colour}">●</span> <b>{self.server}</b>: '
+            f"{transport_text(self.state, now)}"
+        )
+        self.label.setToolTip(self.state.detail or TRANSPORT_TEXT[self.state.transport])
+
+
+class JobStatusBar(QStatusBar):
+    """Servers on the right, counts per state on the left; countdowns tick each second."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.counts = QLabel()
+        self.addWidget(self.counts)
+        self.servers: dict[str, ServerStatus] = {}
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._refresh)
+        self._tick.start()
+
+    def server(self, name: str) -> ServerStatus:
+        if name not in self.servers:
+            widget = ServerStatus(name, self)
+            self.servers[name] = widget
+            self.addPermanentWidget(widget)
+        return self.servers[name]
+
+    def remove_server(self, name: str) -> None:
+        widget = self.servers.pop(name, None)
+        if widget is not None:
+            self.removeWidget(widget)
+            widget.deleteLater()
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        self.counts.setText("   ".join(f"{n} {state}" for state, n in counts.items() if n))
+
+    def _refresh(self) -> None:
+        now = time.time()
+        for widget in self.servers.values():
+            widget.refresh(now)

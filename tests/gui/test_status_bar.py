@@ -1,0 +1,48 @@
+"""The status bar: transport per server with a countdown, the token button, counts."""
+
+from __future__ import annotations
+
+import time
+
+from pytestqt.qtbot import QtBot
+
+from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.gui.status_bar import JobStatusBar, transport_text
+
+
+def test_transport_text_counts_down() -> None:
+    state = ConnectionState(Transport.POLLING, next_retry_at=107.4)
+    assert transport_text(state, 100.0) == "polling fallback · retry in 7 s"
+    assert transport_text(ConnectionState(Transport.LIVE), 100.0) == "live push"
+    assert (
+        transport_text(ConnectionState(Transport.OFFLINE, 99.0), 100.0) == "offline · retry in 0 s"
+    )
+
+
+def test_auth_failed_offers_a_new_token(qtbot: QtBot) -> None:
+    bar = JobStatusBar()
+    qtbot.addWidget(bar)
+    server = bar.server("prod")
+    assert bar.server("prod") is server
+    server.set_state(ConnectionState(Transport.LIVE))
+    assert server.button.isHidden()
+    assert "live push" in server.label.text()
+    server.set_state(ConnectionState(Transport.AUTH_FAILED, detail="Invalid or expired token"))
+    assert not server.button.isHidden()
+    assert server.label.toolTip() == "Invalid or expired token"
+    with qtbot.waitSignal(server.token_requested) as asked:
+        server.button.click()
+    assert asked.args == ["prod"]
+
+
+def test_counts_and_the_ticking_countdown(qtbot: QtBot) -> None:
+    bar = JobStatusBar()
+    qtbot.addWidget(bar)
+    bar.set_counts({"running": 3, "queued": 0, "failed": 1})
+    assert bar.counts.text() == "3 running   1 failed"
+    server = bar.server("local")
+    server.set_state(ConnectionState(Transport.OFFLINE, next_retry_at=time.time() + 3.2))
+    assert "retry in 3 s" in server.label.text()
+    qtbot.waitUntil(lambda: "retry in 2 s" in server.label.text(), timeout=3000)
+    bar.remove_server("local")
+    assert "local" not in bar.servers
