@@ -49,6 +49,11 @@ class Monitor:
                 await task
         self.store.forget(name)
 
+    def cancel(self) -> None:
+        """Cancel every engine without waiting: for when the loop is about to stop."""
+        for task in self._tasks.values():
+            task.cancel()
+
     async def aclose(self) -> None:
         """Stop every engine (on quit): pending tasks must not outlive the loop."""
         for name in list(self._tasks):

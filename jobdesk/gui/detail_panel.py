@@ -6,7 +6,6 @@ import html
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFormLayout,

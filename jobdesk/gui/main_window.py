@@ -1,0 +1,201 @@
+"""The main window: search and filters, the job table, the detail panel, the status bar.
+
+It does no I/O: operator actions leave as signals, which the application turns into
+requests (jobdesk.client.actions), and their effect comes back through the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from jobdesk.core.store import JobKey
+from jobdesk.gui.detail_panel import DetailPanel
+from jobdesk.gui.status_bar import JobStatusBar
+
+STATUS_FILTERS = (
+    ("Active", "active"),
+    ("Completed", "completed"),
+    ("Failed", "failed"),
+    ("All", "all"),
+)
+
+
+class JobTable(Protocol):
+    """What the window needs from the job table model (jobdesk.gui.models)."""
+
+    def set_search(self, text: str) -> None: ...
+    def set_status_filter(self, kind: str) -> None: ...
+    def key_of_row(self, row: int) -> JobKey | None: ...
+    def row_of_key(self, key: JobKey) -> int | None: ...
+
+
+class MainWindow(QMainWindow):
+    force_fail_requested = Signal(list)
+    """The selected jobs' keys."""
+    cleanup_requested = Signal()
+    refresh_requested = Signal()
+    servers_requested = Signal()
+    selection_changed = Signal(list)
+    """The selected jobs' keys, for the detail panel and acknowledgement."""
+    quit_requested = Signal()
+
+    def __init__(
+        self, table_model: JobTable, view_model: object, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("jobdesk")
+        self.resize(1280, 780)
+        self.jobs = table_model
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, id, message, metadata  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.jobs.set_search)
+        self.status_filter = QComboBox()
+        for label, kind in STATUS_FILTERS:
+            self.status_filter.addItem(label, kind)
+        self.status_filter.currentIndexChanged.connect(
+            lambda _: self.jobs.set_status_filter(str(self.status_filter.currentData()))
+        )
+        self.table = QTableView()
+        self.table.setModel(view_model)  # type: ignore[arg-type]
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionsMovable(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.selection_changed.emit(self.selected_keys())
+        )
+        self.detail = DetailPanel()
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(splitter)
+        self.status = JobStatusBar()
+        self.setStatusBar(self.status)
+        self._make_actions()
+        self._restore_layout()
+
+    # --- actions -----------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        def action(text: str, shortcut: QKeySequence | None, slot: Callable[[], object]) -> QAction:
+            made = QAction(text, self)
+            if shortcut is not None:
+                made.setShortcut(shortcut)
+            made.triggered.connect(slot)
+            return made
+
+        self.find_action = action(
+            "Find", QKeySequence(QKeySequence.StandardKey.Find), self._focus_search
+        )
+        self.refresh_action = action("Refresh", QKeySequence("F5"), self.refresh_requested.emit)
+        self.quit_action = action("Quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
+        self.force_fail_action = action("Force-fail selected", None, self._force_fail)
+        self.copy_id_action = action(
+            "Copy id", QKeySequence(QKeySequence.StandardKey.Copy), self.copy_ids
+        )
+        self.cleanup_action = action("Emergency cleanup…", None, self.cleanup_requested.emit)
+        self.servers_action = action("Servers…", None, self.servers_requested.emit)
+        for made in (self.find_action, self.refresh_action, self.quit_action, self.copy_id_action):
+            self.addAction(made)
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.servers_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        jobs_menu = menus.addMenu("&Jobs")
+        jobs_menu.addAction(self.refresh_action)
+        jobs_menu.addAction(self.copy_id_action)
+        jobs_menu.addAction(self.force_fail_action)
+        jobs_menu.addSeparator()
+        jobs_menu.addAction(self.cleanup_action)
+        toolbar = QToolBar("Jobs")
+        toolbar.setObjectName("jobs-toolbar")
+        toolbar.addWidget(self.search)
+        toolbar.addWidget(self.status_filter)
+        toolbar.addAction(self.refresh_action)
+        toolbar.addAction(self.force_fail_action)
+        self.addToolBar(toolbar)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _context_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.copy_id_action)
+        menu.addAction(self.force_fail_action)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def _force_fail(self) -> None:
+        keys = self.selected_keys()
+        if keys:
+            self.force_fail_requested.emit(keys)
+
+    def selected_keys(self) -> list[JobKey]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        keys = [self.jobs.key_of_row(row) for row in rows]
+        return [key for key in keys if key is not None]
+
+    def copy_ids(self) -> None:
+        ids = [job_id for _, job_id in self.selected_keys()]
+        if ids:
+            QApplication.clipboard().setText("\n".join(ids))
+
+    def select(self, key: JobKey) -> None:
+        """Show one job (from a notification's Open button)."""
+        row = self.jobs.row_of_key(key)
+        if row is None:
+            return
+        index = self.table.model().index(row, 0)
+        self.table.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    # --- layout that persists ----------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        header = settings.value("table/header")
+        if isinstance(header, QByteArray):
+            self.table.horizontalHeader().restoreState(header)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("table/header", self.table.horizontalHeader().saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)
