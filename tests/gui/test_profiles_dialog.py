@@ -1,0 +1,55 @@
+"""The servers dialog: edits, validation shown in the dialog, tokens never in the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keyring
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from jobdesk.client.monitor import ServerProfile
+from jobdesk.client.profiles import ProfileStore
+from jobdesk.gui.profiles_dialog import ProfilesDialog
+from tests.client.test_profiles import BrokenKeyring
+
+
+def save_button(dialog: ProfilesDialog) -> QDialogButtonBox:
+    box = dialog.findChild(QDialogButtonBox)
+    assert box is not None
+    return box
+
+
+def test_first_start_offers_a_local_server_and_saves(qtbot: QtBot, tmp_path: Path) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        store = ProfileStore(tmp_path)
+        dialog = ProfilesDialog(store, [])
+        qtbot.addWidget(dialog)
+        assert dialog.profiles() == [ServerProfile("local", "http://127.0.0.1:8765", "")]
+        token = dialog.table.cellWidget(0, 2)
+        assert isinstance(token, QLineEdit)
+        assert token.echoMode() is QLineEdit.EchoMode.Password
+        token.setText("jd_x")
+        with qtbot.waitSignal(dialog.saved) as saved:
+            button = save_button(dialog).button(QDialogButtonBox.StandardButton.Save)
+            assert button is not None
+            button.click()
+        assert saved.args == [[ServerProfile("local", "http://127.0.0.1:8765", "jd_x")]]
+        assert "jd_x" not in store.path.read_text()
+        assert dialog.keyring_note.isVisibleTo(dialog)  # said: kept for this session only
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_a_bad_url_is_shown_and_nothing_saved(qtbot: QtBot, tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path)
+    dialog = ProfilesDialog(store, [ServerProfile("a", "ftp://nowhere", "t")])
+    qtbot.addWidget(dialog)
+    with qtbot.assertNotEmitted(dialog.saved):
+        button = save_button(dialog).button(QDialogButtonBox.StandardButton.Save)
+        assert button is not None
+        button.click()
+    assert "is not an http(s) or ws(s) URL" in dialog.error.text()
+    assert not store.path.exists()
