@@ -1,0 +1,257 @@
+"""What to notify, and when: store changes in, a few well-chosen notices out.
+
+Pure and clock-injected, so every rule is a plain test. The rules:
+
+- A transition (completed, failed or cancelled, started, stalled) raises at most one
+  notice. The policy remembers each job's last status, so a replay, a duplicate or a new
+  version with the same status says nothing new; a job stalls once until its progress
+  moves (or it leaves and re-enters running).
+- Only changes seen while a server is live or polling are notified. The initial load
+  (the server was never connected yet) is history, not news; what a reconnect catches up
+  on is told by the engine's while-you-were-away summary, as one notice.
+- Bursts are batched: the events collected within ``batch_window`` of the first become
+  individual notices when there are at most ``max_individual`` of them, one summary
+  otherwise (50 jobs finishing at once: one "50 jobs completed").
+- Failures not yet looked at are kept for the tray (live and caught-up ones, not the
+  initial load's) until ``acknowledge``; filters and pause affect notices only.
+
+The GUI calls ``tick`` when ``due_in`` says something is due.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum, auto
+
+from jobdesk.core.away import AwaySummary
+from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.notice import FAILED_STATES, EventKind, JobEvent, Notice, away, single, summary
+from jobdesk.core.store import JobKey, StoreChange
+from jobdesk.core.tray_state import TrayStatus, tray_status
+from jobdesk.protocol import Job, Status
+
+CONNECTED = frozenset({Transport.LIVE, Transport.POLLING})
+BUSY = frozenset({Status.RUNNING, Status.RETRYING})
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    completed: bool = True
+    failed: bool = True
+    """Failed or cancelled."""
+    started: bool = False
+    """Queued or retrying to running."""
+    stalled: bool = False
+    stall_minutes: float = 10.0
+    """Running with no progress change for this long (as seen by this monitor)."""
+    job_types: frozenset[str] | None = None
+    """Notify only jobs of these types; None: every type."""
+    batch_window: float = 1.0
+    """Seconds: events collected this long after the first of a burst go out together."""
+    max_individual: int = 3
+    """A burst of more events than this becomes one summary notice."""
+
+    def wants(self, kind: EventKind, job_type: str) -> bool:
+        enabled = {
+            EventKind.COMPLETED: self.completed,
+            EventKind.FAILED: self.failed,
+            EventKind.STARTED: self.started,
+            EventKind.STALLED: self.stalled,
+        }[kind]
+        return enabled and (self.job_types is None or job_type in self.job_types)
+
+
+class _Mode(Enum):
+    INITIAL = auto()
+    """Never connected yet: the first load, which is history."""
+    CATCH_UP = auto()
+    """Reconnecting: the away summary tells what changed."""
+    LIVE = auto()
+
+
+@dataclass
+class _Tracked:
+    job: Job
+    progress_since: float
+    """When this monitor last saw the progress move (or the job enter running)."""
+    stalled: bool = False
+
+
+def transition(before: Status | None, after: Status) -> EventKind | None:
+    """The event a status change is, if any (``before`` None: a job seen for the first time)."""
+    if after is before or (before in FAILED_STATES and after in FAILED_STATES):
+        return None
+    if after is Status.COMPLETED:
+        return EventKind.COMPLETED
+    if after in FAILED_STATES:
+        return EventKind.FAILED
+    if after is Status.RUNNING and before in (None, Status.QUEUED, Status.RETRYING):
+        return EventKind.STARTED
+    return None
+
+
+class NotifyPolicy:
+    def __init__(
+        self,
+        settings: NotifySettings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings or NotifySettings()
+        """Replace at any time (the settings dialog); takes effect from the next event."""
+        self._clock = clock
+        self._jobs: dict[JobKey, _Tracked] = {}
+        self._connections: dict[str, Transport] = {}
+        self._ever_connected: set[str] = set()
+        self._unacknowledged: dict[JobKey, None] = {}
+        """An ordered set: oldest failure first."""
+        self._pending: list[JobEvent] = []
+        self._batch_started = 0.0
+        self._ready: list[Notice] = []
+        self._paused = False
+
+    # --- inputs ------------------------------------------------------------------------
+
+    def connection_changed(self, server: str, state: ConnectionState) -> None:
+        self._connections[server] = state.transport
+        if state.transport in CONNECTED:
+            self._ever_connected.add(server)
+
+    def forget_server(self, server: str) -> None:
+        """The server's profile was removed: it no longer counts for the tray."""
+        self._connections.pop(server, None)
+        self._ever_connected.discard(server)
+        for key in [k for k in self._jobs if k[0] == server]:
+            self._forget(key)
+
+    def on_changes(self, changes: Iterable[StoreChange]) -> None:
+        """A batch from ``JobStore.subscribe``."""
+        now = self._clock()
+        for change in changes:
+            key = (change.server, change.job_id)
+            if change.job is None:
+                self._forget(key)
+                continue
+            tracked = self._jobs.get(key)
+            before = tracked.job.status if tracked is not None else None
+            self._track(key, change.job, tracked, now)
+            mode = self._mode(change.server)
+            if mode is _Mode.INITIAL:
+                continue
+            self._note_failure(key, before, change.job.status)
+            kind = transition(before, change.job.status)
+            if mode is _Mode.LIVE and kind is not None:
+                self._collect(JobEvent(kind, key, change.job), now)
+
+    def on_away(self, report: AwaySummary) -> None:
+        """From ``engine.on_away``: one notice, shown at the next ``tick``."""
+        if not self._paused:
+            self._ready.append(away(report))
+
+    def set_paused(self, paused: bool) -> None:
+        """While paused nothing is notified (a pending burst is dropped) and stalls are not
+        checked, so unpausing still tells of the jobs that are stalled by then."""
+        self._paused = paused
+        if paused:
+            self._pending.clear()
+            self._ready.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def acknowledge(self, key: JobKey) -> None:
+        """The operator looked at this failed job."""
+        self._unacknowledged.pop(key, None)
+
+    def acknowledge_all(self) -> None:
+        self._unacknowledged.clear()
+
+    # --- outputs -----------------------------------------------------------------------
+
+    def tick(self) -> list[Notice]:
+        """The notices due now: away summaries, finished bursts (stalls are found here)."""
+        now = self._clock()
+        self._find_stalls(now)
+        due, self._ready = self._ready, []
+        if self._pending and now >= self._batch_started + self.settings.batch_window:
+            events, self._pending = self._pending, []
+            if len(events) > self.settings.max_individual:
+                due.append(summary(events))
+            else:
+                due += [single(e, self.settings.stall_minutes) for e in events]
+        return due
+
+    def due_in(self) -> float | None:
+        """Seconds until ``tick`` next has something to do (0: now), or None: nothing planned."""
+        now = self._clock()
+        if self._ready:
+            return 0.0
+        deadlines = [t.progress_since + self._stall_seconds for _, t in self._may_stall()]
+        if self._pending:
+            deadlines.append(self._batch_started + self.settings.batch_window)
+        return max(0.0, min(deadlines) - now) if deadlines else None
+
+    def unacknowledged(self) -> tuple[JobKey, ...]:
+        """Failed jobs the operator has not looked at, oldest first."""
+        return tuple(self._unacknowledged)
+
+    def tray_status(self) -> TrayStatus:
+        running = sum(1 for t in self._jobs.values() if t.job.status in BUSY)
+        return tray_status(self._connections, len(self._unacknowledged), running)
+
+    # --- the rules ---------------------------------------------------------------------
+
+    def _mode(self, server: str) -> _Mode:
+        if self._connections.get(server) in CONNECTED:
+            return _Mode.LIVE
+        return _Mode.CATCH_UP if server in self._ever_connected else _Mode.INITIAL
+
+    def _track(self, key: JobKey, job: Job, tracked: _Tracked | None, now: float) -> None:
+        if (
+            tracked is None
+            or tracked.job.status is not job.status
+            or tracked.job.progress != job.progress
+        ):
+            self._jobs[key] = _Tracked(job, now)
+        else:
+            tracked.job = job
+
+    def _forget(self, key: JobKey) -> None:
+        self._jobs.pop(key, None)
+        self._unacknowledged.pop(key, None)
+
+    def _note_failure(self, key: JobKey, before: Status | None, after: Status) -> None:
+        if after not in FAILED_STATES:
+            self._unacknowledged.pop(key, None)  # retried: no longer a failure
+        elif before not in FAILED_STATES:
+            self._unacknowledged[key] = None
+
+    def _collect(self, event: JobEvent, now: float) -> None:
+        if self._paused or not self.settings.wants(event.kind, event.job.job_type):
+            return
+        if not self._pending:
+            self._batch_started = now
+        self._pending.append(event)
+
+    @property
+    def _stall_seconds(self) -> float:
+        return self.settings.stall_minutes * 60.0
+
+    def _may_stall(self) -> list[tuple[JobKey, _Tracked]]:
+        """The jobs worth checking: running, not stalled yet, on a connected server."""
+        if not self.settings.stalled or self._paused:
+            return []
+        return [
+            (key, t)
+            for key, t in self._jobs.items()
+            if t.job.status is Status.RUNNING and not t.stalled and self._mode(key[0]) is _Mode.LIVE
+        ]
+
+    def _find_stalls(self, now: float) -> None:
+        for key, t in self._may_stall():
+            if now - t.progress_since >= self._stall_seconds:
+                t.stalled = True
+                self._collect(JobEvent(EventKind.STALLED, key, t.job), now)

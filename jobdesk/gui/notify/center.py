@@ -1,0 +1,105 @@
+"""The policy at work in the GUI: fed by the store and the engines, ticked by one timer.
+
+The policy is pure and does nothing by itself; this object gives it what happens (store
+changes, connection states, away summaries, the tray's pause), wakes it with a single-shot
+timer exactly when it says something is due (no polling), shows its notices through the
+chosen notifier, and tells the tray when its state changes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from jobdesk.client.engine import Engine
+from jobdesk.core.away import AwaySummary
+from jobdesk.core.connection import ConnectionState
+from jobdesk.core.notify_policy import NotifyPolicy
+from jobdesk.core.store import JobKey, StoreChange
+from jobdesk.core.tray_state import TrayStatus
+from jobdesk.gui.notify.base import Notifier
+from jobdesk.gui.notify.bind import ForceFail, OpenJob, bind
+
+
+class NotificationCenter(QObject):
+    status_changed = Signal(object)
+    """The tray's ``TrayStatus``, when it changes."""
+
+    def __init__(
+        self,
+        policy: NotifyPolicy,
+        notifier: Notifier,
+        *,
+        open_job: OpenJob,
+        force_fail: ForceFail,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.policy = policy
+        self.notifier = notifier
+        self._open_job = open_job
+        self._force_fail = force_fail
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self.status: TrayStatus = policy.tray_status()
+
+    # --- inputs ------------------------------------------------------------------------
+
+    def watch(self, engine: Engine) -> None:
+        """Follow an engine's connection state and away summaries."""
+        name = engine.server
+        self.connection_changed(name, engine.state.value)
+        engine.state.subscribe(lambda state: self.connection_changed(name, state))
+        engine.on_away(self.on_away)
+
+    def on_changes(self, changes: list[StoreChange]) -> None:
+        """Subscribe this to the store."""
+        self.policy.on_changes(changes)
+        self._changed()
+
+    def on_away(self, report: AwaySummary) -> None:
+        self.policy.on_away(report)
+        self._changed()
+
+    def connection_changed(self, server: str, state: ConnectionState) -> None:
+        self.policy.connection_changed(server, state)
+        self._changed()
+
+    def forget_server(self, server: str) -> None:
+        self.policy.forget_server(server)
+        self._changed()
+
+    def set_paused(self, paused: bool) -> None:
+        """Connect the tray's pause toggle here."""
+        self.policy.set_paused(paused)
+        self._changed()
+
+    def acknowledge(self, key: JobKey) -> None:
+        """The operator looked at this job (selected it in the window)."""
+        self.policy.acknowledge(key)
+        self._changed()
+
+    def acknowledge_all(self) -> None:
+        self.policy.acknowledge_all()
+        self._changed()
+
+    # --- the clockwork -----------------------------------------------------------------
+
+    def _changed(self) -> None:
+        status = self.policy.tray_status()
+        if status != self.status:
+            self.status = status
+            self.status_changed.emit(status)
+        due = self.policy.due_in()
+        if due is None:
+            self._timer.stop()
+        else:
+            self._timer.start(math.ceil(due * 1000))
+
+    def _tick(self) -> None:
+        for notice in self.policy.tick():
+            self.notifier.show(bind(notice, self._open_job, self._force_fail))
+        self._changed()

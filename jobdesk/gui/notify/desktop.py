@@ -1,0 +1,104 @@
+"""Desktop notifications (freedesktop, over D-Bus) with action buttons, via desktop-notifier.
+
+desktop-notifier is asynchronous: ``show`` only schedules the send on the event loop
+(the qasync loop, so button presses come back on the GUI thread) and returns. The
+library logs and swallows most failures, so success is judged by its ``on_dispatched``
+callback: a send that raises, times out or is never dispatched is logged, that
+notification goes to the fallback, and so do all later ones (a missing notification
+service does not come back by itself, and each attempt would cost a timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+import desktop_notifier as dn
+
+from jobdesk.core.notice import Urgency
+from jobdesk.gui.notify.base import Notification, Notifier
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT = 5.0
+"""Seconds a send may take before the fallback takes over."""
+
+URGENCY = {
+    Urgency.LOW: dn.Urgency.Low,
+    Urgency.NORMAL: dn.Urgency.Normal,
+    Urgency.CRITICAL: dn.Urgency.Critical,
+}
+ICON = {
+    Urgency.LOW: dn.Icon(name="dialog-information"),
+    Urgency.NORMAL: dn.Icon(name="dialog-information"),
+    Urgency.CRITICAL: dn.Icon(name="dialog-error"),
+}
+
+
+class Sender(Protocol):
+    """What we use of ``desktop_notifier.DesktopNotifier`` (tests give a fake)."""
+
+    async def send_notification(self, notification: dn.Notification) -> str: ...
+
+
+class DesktopNotifier:
+    def __init__(
+        self,
+        fallback: Notifier,
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
+        sender: Sender | None = None,
+        app_name: str = "jobdesk",
+        timeout: float = SEND_TIMEOUT,
+    ) -> None:
+        """Create it on the running qasync loop (or pass ``loop``)."""
+        self.fallback = fallback
+        self._loop = loop or asyncio.get_running_loop()
+        self._sender = sender or dn.DesktopNotifier(app_name=app_name, app_icon=None)
+        self._timeout = timeout
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.failed = False
+        """True once a send failed: from then on everything goes to the fallback."""
+
+    def show(self, notification: Notification) -> None:
+        if self.failed:
+            self.fallback.show(notification)
+            return
+        task = self._loop.create_task(self._send(notification))
+        self._tasks.add(task)  # the loop holds tasks weakly
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        """Cancel sends still under way (on quit: no task may outlive the loop)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _send(self, notification: Notification) -> None:
+        dispatched = asyncio.Event()
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._sender.send_notification(_native(notification, dispatched.set))
+        except Exception:
+            log.warning("desktop notification failed; using the tray instead", exc_info=True)
+        else:
+            if dispatched.is_set():
+                return
+            log.warning("desktop notification was not delivered; using the tray instead")
+        self.failed = True
+        self.fallback.show(notification)
+
+
+def _native(notification: Notification, on_dispatched: Callable[[], None]) -> dn.Notification:
+    default = notification.default_action
+    return dn.Notification(
+        notification.title,
+        notification.body,
+        urgency=URGENCY[notification.urgency],
+        icon=ICON[notification.urgency],
+        buttons=tuple(dn.Button(a.label, a.invoke) for a in notification.actions),
+        on_clicked=default.invoke if default is not None else None,
+        on_dispatched=on_dispatched,
+    )

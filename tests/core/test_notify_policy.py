@@ -1,0 +1,311 @@
+"""The notification rules, with a hand-moved clock: once per transition, bursts batched,
+filters, stalls, unacknowledged failures and the tray's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from jobdesk.core.away import AwaySummary, StateChange
+from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.notice import NoticeAction, NoticeKind, Urgency
+from jobdesk.core.notify_policy import NotifyPolicy, NotifySettings
+from jobdesk.core.store import JobStore
+from jobdesk.core.tray_state import TrayState
+from jobdesk.protocol import Job, Status
+
+NOW = "2026-11-22T10:00:00.000Z"
+
+
+@dataclass
+class Clock:
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def job(
+    job_id: str,
+    version: int,
+    status: Status = Status.QUEUED,
+    *,
+    progress: float = 0.0,
+    job_type: str = "generic",
+    error: str | None = None,
+) -> Job:
+    return Job(
+        id=job_id,
+        name=f"name-{job_id}",
+        job_type=job_type,
+        status=status,
+        progress=progress,
+        error=error,
+        version=version,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+class World:
+    """A real store feeding the policy, as the app wires them; the clock moves by hand."""
+
+    def __init__(self, settings: NotifySettings | None = None, *, live: bool = True) -> None:
+        self.clock = Clock()
+        self.policy = NotifyPolicy(settings, clock=self.clock)
+        self.store = JobStore()
+        self.store.subscribe(self.policy.on_changes)
+        self.store.apply("srv", epoch="e", jobs=[], replace=True)
+        if live:
+            self.connect(Transport.LIVE)
+
+    def connect(self, transport: Transport, server: str = "srv") -> None:
+        self.policy.connection_changed(server, ConnectionState(transport))
+
+    def put(self, *jobs: Job) -> None:
+        self.store.apply("srv", epoch="e", jobs=jobs)
+
+    def after(self, seconds: float) -> list[tuple[NoticeKind, str]]:
+        """Move the clock, tick, and say what came out (kind, title)."""
+        self.clock.now += seconds
+        return [(n.kind, n.title) for n in self.policy.tick()]
+
+
+def test_a_completion_is_notified_once_after_the_window() -> None:
+    world = World()
+    world.put(job("a", 1, Status.RUNNING))
+    world.put(job("a", 2, Status.COMPLETED))
+    assert world.after(0.5) == []  # still inside the batch window
+    assert world.after(0.5) == [(NoticeKind.COMPLETED, "Completed: name-a")]
+    world.put(job("a", 3, Status.COMPLETED, progress=100.0))  # a new version, same status
+    world.store.apply("srv", epoch="e", jobs=[job("a", 3, Status.COMPLETED)], replace=True)
+    assert world.after(5) == []
+    assert world.policy.due_in() is None
+
+
+def test_failure_notice_says_why_and_is_urgent() -> None:
+    world = World()
+    world.put(job("a", 2, Status.FAILED, error="disk full"))
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert (notice.title, notice.urgency, notice.job) == (
+        "Failed: name-a",
+        Urgency.CRITICAL,
+        ("srv", "a"),
+    )
+    assert notice.body == "disk full (generic on srv)"
+    assert notice.actions == (NoticeAction.OPEN,)
+    # the server's replay after a reconnect repeats the event: nothing new to say
+    world.connect(Transport.OFFLINE)
+    world.connect(Transport.CONNECTING)
+    world.store.apply("srv", epoch="e", jobs=[job("a", 2, Status.FAILED)], replace=True)
+    world.connect(Transport.LIVE)
+    world.put(job("a", 2, Status.FAILED))
+    assert world.after(2) == []
+
+
+def test_two_completions_are_two_notices_fifty_are_one() -> None:
+    world = World()
+    world.put(job("a", 2, Status.COMPLETED), job("b", 2, Status.COMPLETED))
+    assert [kind for kind, _ in world.after(1)] == [NoticeKind.COMPLETED] * 2
+
+    for i in range(50):
+        world.put(job(f"j{i}", 1, Status.RUNNING))
+    assert world.after(10) == []  # starting is off by default
+    for i in range(50):
+        world.clock.now += 0.015  # 50 completions spread over 0.75 s
+        world.put(job(f"j{i}", 2, Status.COMPLETED))
+    notices = world.policy.tick()
+    assert notices == []  # the window runs from the first completion
+    world.clock.now += 0.3
+    (notice,) = world.policy.tick()
+    assert (notice.kind, notice.title) == (NoticeKind.SUMMARY, "50 jobs completed")
+    assert notice.body == "name-j0, name-j1, name-j2 and 47 more"
+    assert len(notice.jobs) == 50
+    assert world.after(5) == []
+
+
+def test_up_to_three_are_individual_and_a_mixed_burst_is_summarised() -> None:
+    world = World()
+    world.put(*(job(x, 2, Status.COMPLETED) for x in "abc"))
+    assert len(world.after(1)) == 3
+    world.put(*(job(x, 2, Status.COMPLETED) for x in "def"))
+    world.put(job("g", 2, Status.CANCELLED))
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert notice.title == "4 job updates"
+    assert notice.body.startswith("3 completed, 1 failed: ")
+    assert (notice.urgency, notice.job) == (Urgency.CRITICAL, ("srv", "g"))
+
+
+def test_the_next_burst_starts_a_new_window() -> None:
+    world = World()
+    world.put(job("a", 2, Status.COMPLETED))
+    assert world.policy.due_in() == pytest.approx(1.0)
+    assert len(world.after(1)) == 1
+    world.clock.now += 30
+    world.put(job("b", 2, Status.COMPLETED))
+    world.clock.now += 0.5
+    assert world.policy.due_in() == pytest.approx(0.5)
+
+
+def test_filters_per_kind() -> None:
+    world = World(NotifySettings(completed=False, started=True))
+    world.put(job("a", 1, Status.QUEUED))
+    world.put(job("a", 2, Status.RUNNING))
+    world.put(job("a", 3, Status.COMPLETED))
+    world.put(job("b", 1, Status.RETRYING))
+    world.put(job("b", 2, Status.RUNNING))
+    world.put(job("c", 2, Status.CANCELLED))
+    assert set(world.after(1)) == {
+        (NoticeKind.STARTED, "Started: name-a"),
+        (NoticeKind.STARTED, "Started: name-b"),
+        (NoticeKind.FAILED, "Cancelled: name-c"),
+    }
+    world.policy.settings = NotifySettings(failed=False)
+    world.put(job("d", 2, Status.FAILED))
+    world.put(job("e", 2, Status.COMPLETED))
+    assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-e")]
+
+
+def test_filters_per_job_type() -> None:
+    world = World(NotifySettings(job_types=frozenset({"llm_agent"})))
+    world.put(job("a", 2, Status.COMPLETED, job_type="generic"))
+    world.put(job("b", 2, Status.COMPLETED, job_type="llm_agent"))
+    world.put(job("c", 2, Status.FAILED, job_type="file_processing"))
+    assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-b")]
+    # filters concern notices only: the tray still counts the failure
+    assert world.policy.unacknowledged() == (("srv", "c"),)
+
+
+def test_the_initial_load_is_history_not_news() -> None:
+    world = World(NotifySettings(started=True), live=False)
+    world.connect(Transport.CONNECTING)
+    world.store.apply(
+        "srv",
+        epoch="e",
+        jobs=[job("a", 5, Status.COMPLETED), job("b", 5, Status.FAILED), job("c", 3)],
+        replace=True,
+    )
+    world.connect(Transport.LIVE)
+    assert world.after(2) == []
+    assert world.policy.unacknowledged() == ()
+    world.put(job("c", 4, Status.RUNNING))
+    assert world.after(1) == [(NoticeKind.STARTED, "Started: name-c")]
+
+
+def test_catching_up_is_told_by_the_away_summary_alone() -> None:
+    world = World()
+    world.put(job("a", 1, Status.RUNNING), job("b", 1, Status.RUNNING))
+    world.connect(Transport.OFFLINE)
+    world.connect(Transport.CONNECTING)
+    world.put(job("a", 2, Status.COMPLETED), job("b", 2, Status.FAILED))  # the replay
+    world.connect(Transport.LIVE)
+    report = AwaySummary(
+        "srv",
+        (
+            StateChange("a", "name-a", Status.RUNNING, Status.COMPLETED),
+            StateChange("b", "name-b", Status.RUNNING, Status.FAILED),
+        ),
+    )
+    world.policy.on_away(report)
+    assert world.policy.due_in() == 0
+    (notice,) = world.policy.tick()
+    assert (notice.kind, notice.title, notice.body) == (
+        NoticeKind.AWAY,
+        "While you were away: srv",
+        "1 completed, 1 failed",
+    )
+    assert (notice.urgency, notice.job) == (Urgency.CRITICAL, ("srv", "b"))
+    assert world.after(2) == []
+    # a failure caught up on still waits for the operator
+    assert world.policy.unacknowledged() == (("srv", "b"),)
+
+
+def test_a_stall_is_notified_once_until_progress_moves() -> None:
+    world = World(NotifySettings(stalled=True, stall_minutes=10))
+    world.put(job("a", 1, Status.RUNNING, progress=40.0))
+    assert world.policy.due_in() == pytest.approx(600.0)
+    assert world.after(9 * 60) == []
+    world.put(job("a", 2, Status.RUNNING, progress=40.0, error=None))  # a message, no progress
+    assert world.after(60) == []  # stalled now: the burst window opens
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert (notice.kind, notice.title) == (NoticeKind.STALLED, "Stalled: name-a")
+    assert notice.body == "no progress for 10 min, at 40% (generic on srv)"
+    assert notice.actions == (NoticeAction.OPEN, NoticeAction.FORCE_FAIL)
+    assert world.after(3600) == []  # stalls once
+    assert world.policy.due_in() is None
+    world.put(job("a", 3, Status.RUNNING, progress=41.0))
+    assert world.after(599) == []
+    assert world.after(1) == []
+    assert world.after(1) == [(NoticeKind.STALLED, "Stalled: name-a")]
+
+
+def test_stalls_are_not_judged_while_the_server_is_unreachable_or_paused() -> None:
+    world = World(NotifySettings(stalled=True, stall_minutes=1))
+    world.put(job("a", 1, Status.RUNNING))
+    world.connect(Transport.OFFLINE)
+    assert world.policy.due_in() is None
+    assert world.after(600) == []
+    world.connect(Transport.POLLING)
+    world.policy.set_paused(True)
+    assert world.after(600) == []
+    world.policy.set_paused(False)
+    assert world.after(1) == []  # found now, shown after the window
+    assert world.after(1) == [(NoticeKind.STALLED, "Stalled: name-a")]
+
+
+def test_pause_drops_what_is_pending_and_what_comes() -> None:
+    world = World()
+    world.put(job("a", 2, Status.COMPLETED))
+    world.policy.set_paused(True)
+    world.put(job("b", 2, Status.COMPLETED))
+    world.policy.on_away(AwaySummary("srv", (StateChange("c", "c", None, Status.COMPLETED),)))
+    assert world.after(2) == []
+    world.policy.set_paused(False)
+    world.put(job("d", 2, Status.COMPLETED))
+    assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-d")]
+
+
+def test_unacknowledged_failures_until_looked_at_or_retried() -> None:
+    world = World()
+    world.put(job("a", 2, Status.FAILED), job("b", 2, Status.CANCELLED), job("c", 2))
+    assert world.policy.unacknowledged() == (("srv", "a"), ("srv", "b"))
+    world.policy.acknowledge(("srv", "a"))
+    assert world.policy.unacknowledged() == (("srv", "b"),)
+    world.put(job("a", 3, Status.FAILED))  # a new version of an acknowledged failure
+    assert world.policy.unacknowledged() == (("srv", "b"),)
+    world.put(job("b", 3, Status.RETRYING))
+    assert world.policy.unacknowledged() == ()
+    world.put(job("b", 4, Status.FAILED), job("a", 4, Status.RUNNING))
+    world.put(job("a", 5, Status.FAILED))
+    assert world.policy.unacknowledged() == (("srv", "b"), ("srv", "a"))
+    world.store.apply("srv", epoch="e", removed=["b"])
+    assert world.policy.unacknowledged() == (("srv", "a"),)
+    world.policy.acknowledge_all()
+    assert world.policy.unacknowledged() == ()
+
+
+def test_tray_state_priority() -> None:
+    world = World()
+    policy = world.policy
+    assert policy.tray_status().state is TrayState.ALL_WELL
+    assert policy.tray_status().describe() == "jobdesk\nall well"
+    world.put(job("r", 1, Status.RUNNING))
+    assert (policy.tray_status().state, policy.tray_status().running) == (TrayState.RUNNING, 1)
+    world.put(job("f", 2, Status.FAILED))
+    assert policy.tray_status().state is TrayState.FAILURES
+    world.connect(Transport.AUTH_FAILED, server="other")
+    status = policy.tray_status()
+    assert status.state is TrayState.DISCONNECTED
+    assert status.describe() == "jobdesk\nother: auth failed\n1 new failure\n1 running"
+    world.connect(Transport.CONNECTING, server="other")
+    assert policy.tray_status().state is TrayState.FAILURES
+    world.connect(Transport.OFFLINE, server="other")
+    policy.forget_server("other")
+    policy.acknowledge(("srv", "f"))
+    assert policy.tray_status().state is TrayState.RUNNING
+    world.put(job("r", 2, Status.COMPLETED))
+    assert policy.tray_status().state is TrayState.ALL_WELL

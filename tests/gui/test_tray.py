@@ -1,0 +1,96 @@
+"""The tray: availability, an icon drawn for each state, the tooltip, the menu's signals."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QIcon, QImage
+from PySide6.QtWidgets import QSystemTrayIcon
+from pytestqt.qtbot import QtBot
+
+from jobdesk.core.connection import Transport
+from jobdesk.core.tray_state import TrayState, TrayStatus
+from jobdesk.gui.tray import BADGE_COLOUR, SIZE, STATE_COLOUR, Tray, draw_icon
+from tests.gui.fake_tray import FakeTrayIcon
+
+CENTRE = (SIZE // 2, SIZE // 2 + 8)
+"""Inside the circle, below the badge."""
+BADGE_EDGE = (int(SIZE * 0.55), int(SIZE * 0.27))
+"""Inside the badge, left of its text."""
+
+
+def image(icon: QIcon) -> QImage:
+    return icon.pixmap(SIZE, SIZE).toImage()
+
+
+def colour(icon: QIcon, at: tuple[int, int]) -> QColor:
+    return image(icon).pixelColor(*at)
+
+
+def test_without_a_tray_it_says_so_and_shows_nothing(qtbot: QtBot) -> None:
+    tray = Tray()  # the offscreen platform has no system tray
+    assert tray.available is QSystemTrayIcon.isSystemTrayAvailable()
+    assert tray.tray_icon.isVisible() is tray.available
+    assert not tray.tray_icon.icon().isNull()  # still drawn, for whenever it is shown
+
+
+def test_with_a_tray_it_is_shown(qtbot: QtBot) -> None:
+    tray = Tray(tray_icon=FakeTrayIcon())
+    assert tray.available
+    assert tray.tray_icon.isVisible()
+
+
+def test_each_state_has_its_colour() -> None:
+    for state, expected in STATE_COLOUR.items():
+        assert colour(draw_icon(state), CENTRE) == expected, state
+    assert len({image(draw_icon(s)).cacheKey() for s in TrayState}) == len(TrayState)
+
+
+def test_the_badge_shows_unacknowledged_failures() -> None:
+    plain = draw_icon(TrayState.DISCONNECTED)
+    badged = draw_icon(TrayState.DISCONNECTED, 3)
+    assert colour(plain, BADGE_EDGE) == STATE_COLOUR[TrayState.DISCONNECTED]
+    assert colour(badged, BADGE_EDGE) == BADGE_COLOUR
+    assert colour(badged, CENTRE) == STATE_COLOUR[TrayState.DISCONNECTED]
+    assert image(badged) != image(draw_icon(TrayState.DISCONNECTED, 5))  # the digit differs
+    assert image(draw_icon(TrayState.FAILURES, 12)) == image(draw_icon(TrayState.FAILURES, 99))
+
+
+def test_the_status_sets_icon_and_tooltip(qtbot: QtBot) -> None:
+    tray = Tray(tray_icon=FakeTrayIcon())
+    assert colour(tray.tray_icon.icon(), CENTRE) == STATE_COLOUR[TrayState.ALL_WELL]
+    status = TrayStatus(TrayState.DISCONNECTED, 2, 1, (("prod", Transport.OFFLINE),))
+    tray.set_status(status)
+    assert colour(tray.tray_icon.icon(), CENTRE) == STATE_COLOUR[TrayState.DISCONNECTED]
+    assert colour(tray.tray_icon.icon(), BADGE_EDGE) == BADGE_COLOUR
+    assert tray.tray_icon.toolTip() == "jobdesk\nprod: offline\n2 new failures\n1 running"
+
+
+def test_show_hide_follows_the_window(qtbot: QtBot) -> None:
+    tray = Tray(tray_icon=FakeTrayIcon())
+    with qtbot.waitSignal(tray.show_window_requested):
+        tray.window_action.trigger()
+    tray.set_window_visible(True)
+    assert tray.window_action.text() == "Hide window"
+    with qtbot.waitSignal(tray.hide_window_requested):
+        tray.window_action.trigger()
+    tray.set_window_visible(False)
+    with qtbot.waitSignal(tray.show_window_requested):  # a click on the icon
+        tray.tray_icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    with (
+        qtbot.assertNotEmitted(tray.show_window_requested),
+        qtbot.assertNotEmitted(tray.hide_window_requested),
+    ):
+        tray.tray_icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)
+
+
+def test_pause_and_quit(qtbot: QtBot) -> None:
+    tray = Tray(tray_icon=FakeTrayIcon())
+    assert tray.tray_icon.contextMenu() is tray.menu
+    with qtbot.waitSignal(tray.pause_toggled) as paused:
+        tray.pause_action.trigger()
+    assert paused.args == [True]
+    assert tray.paused
+    with qtbot.waitSignal(tray.pause_toggled) as resumed:
+        tray.pause_action.trigger()
+    assert resumed.args == [False]
+    with qtbot.waitSignal(tray.quit_requested):
+        tray.quit_action.trigger()
