@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jobdesk.cli import options
 from jobdesk.cli.errors import CliError
+from jobdesk.cli.monitor import has_display
 from jobdesk.cli.parser import Commands, Parser, command
 
 DEMO_STALE_AFTER = 8.0
@@ -25,7 +26,8 @@ DEMO_TIMEOUT = 90.0
 DESCRIPTION = """\
 Start a jobdesk server on a temporary database, with simulated workers processing
 files, analysing documents, running LLM agents and sending e-mails (some warn, some
-fail, some stall), and watch it live until Ctrl+C. The server's URL and an operator
+fail, some stall), and watch it live in the desktop monitor (or, with --terminal or
+without a display, in the terminal) until you quit. The server's URL and an operator
 token are printed, so 'jobdesk watch' in another terminal can join.
 """
 
@@ -51,7 +53,10 @@ def register(commands: Commands[Parser]) -> None:
         default=1.0,
         help="multiply every simulated pause (default: 1; 0.2 is five times faster)",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON lines, not a table")
+    parser.add_argument("--json", action="store_true", help="print JSON lines, not the monitor")
+    parser.add_argument(
+        "--terminal", action="store_true", help="watch in the terminal, not the desktop monitor"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -87,13 +92,16 @@ def run(args: argparse.Namespace) -> int:
             _announce(server.url, operator, db_path)
             fleet.start()
             try:
-                watch(
-                    server.url,
-                    operator,
-                    server=DEMO_SERVER,
-                    json_lines=args.json,
-                    duration=args.duration,
-                )
+                if args.json or args.terminal or not has_display():
+                    watch(
+                        server.url,
+                        operator,
+                        server=DEMO_SERVER,
+                        json_lines=args.json,
+                        duration=args.duration,
+                    )
+                else:
+                    _monitor(server.url, operator, args.duration)
             finally:
                 fleet.stop()
         finally:
@@ -104,6 +112,20 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _monitor(url: str, operator: str, duration: float | None) -> None:
+    """The desktop monitor on the demo server only; the saved servers are left alone."""
+    import tempfile
+
+    from jobdesk.client.monitor import ServerProfile
+    from jobdesk.client.profiles import ProfileStore
+    from jobdesk.gui.app import run_monitor
+
+    scratch = ProfileStore(Path(tempfile.mkdtemp(prefix="jobdesk-demo-config-")))
+    run_monitor(
+        [ServerProfile(DEMO_SERVER, url, operator)], profile_store=scratch, duration=duration
+    )
 
 
 def _announce(url: str, operator: str, db_path: Path) -> None:

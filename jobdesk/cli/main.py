@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 
 from jobdesk import __version__
-from jobdesk.cli import demo, jobs, serve, tokens, watch
+from jobdesk.cli import demo, jobs, monitor, serve, tokens, watch
 from jobdesk.cli.errors import EXIT_RUNTIME, CliError
 from jobdesk.cli.parser import Parser, add_commands
 
@@ -24,12 +24,12 @@ DESCRIPTION = """\
 jobdesk: a monitor for long-running jobs, the job server it watches, and the tools
 workers and scripts use to report to it.
 
+  jobdesk                                         # the desktop monitor (saved servers)
   jobdesk token create --role operator --name me   # make a token (printed once)
   jobdesk serve                                   # run the server on 127.0.0.1:8765
   jobdesk watch                                   # follow the jobs in the terminal
   jobdesk demo                                    # all of it, with simulated workers
 """
-NOT_BUILT = "jobdesk: the desktop monitor is not built yet; these commands are:"
 
 
 def build_parser() -> Parser:
@@ -40,7 +40,7 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"jobdesk {__version__}")
     commands = add_commands(parser, "commands")
-    for module in (serve, tokens, jobs, watch, demo):
+    for module in (monitor, serve, tokens, jobs, watch, demo):
         module.register(commands)
     return parser
 
@@ -49,9 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     if not args_list:
-        print(NOT_BUILT, file=sys.stderr)
-        parser.print_help()
-        return 0
+        args_list = ["monitor"]  # the desktop monitor is what most people start jobdesk for
     try:
         args = parser.parse_args(args_list)
         handler: Callable[..., int] = args.handler

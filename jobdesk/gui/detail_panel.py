@@ -99,6 +99,7 @@ class DetailPanel(QWidget):
             self.log.clear()
             self.metadata.clear()
             self.outcome.clear()
+            self.outcome.hide()
             self._fill_sub_operations(None)
             _clear_form(self.times)
             return

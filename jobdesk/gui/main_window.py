@@ -30,10 +30,10 @@ from jobdesk.gui.detail_panel import DetailPanel
 from jobdesk.gui.status_bar import JobStatusBar
 
 STATUS_FILTERS = (
+    ("All", "all"),
     ("Active", "active"),
     ("Completed", "completed"),
     ("Failed", "failed"),
-    ("All", "all"),
 )
 
 
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line per job: a table to scan, not to read
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionsMovable(True)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -196,6 +197,14 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("table/header", self.table.horizontalHeader().saveState())
 
+    hide_on_close = False
+    """True when a tray icon can bring the window back; otherwise closing quits."""
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        super().closeEvent(event)
+        if self.hide_on_close:
+            event.ignore()
+            self.hide()
+            return
+        event.accept()
+        self.quit_requested.emit()

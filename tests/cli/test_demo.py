@@ -42,7 +42,9 @@ def test_demo_runs_for_its_duration_and_keeps_its_jobs(cli: Cli, tmp_path: Path)
 
 def test_demo_table_view_in_a_real_process(tmp_path: Path) -> None:
     db = tmp_path / "jobdesk.db"
-    done = run_jobdesk("demo", "--duration", "2", "--db", str(db), "--seed", "1", timeout=60)
+    done = run_jobdesk(
+        "demo", "--terminal", "--duration", "2", "--db", str(db), "--seed", "1", timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "progress" in done.stdout  # the table's header, printed when the view stops
     assert "demo stopped after" in done.stderr

@@ -22,6 +22,7 @@ COMMANDS = [
     (["job", "complete"], "--result"),
     (["job", "fail"], "ERROR"),
     (["watch"], "--json"),
+    (["monitor"], "--duration"),
     (["demo"], "--duration"),
 ]
 
@@ -35,13 +36,16 @@ def test_every_command_has_help(cli: Cli, command: list[str], mentions: str) -> 
     assert result.err == ""
 
 
-def test_no_arguments_says_the_monitor_is_not_built_and_shows_help(cli: Cli) -> None:
+def test_no_arguments_opens_the_monitor_or_says_why_not(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
     result = cli()
-    assert result.code == 0
-    assert "desktop monitor is not built yet" in result.err
-    assert "usage: jobdesk" in result.out
-    for name in ("serve", "token", "job", "watch", "demo"):
-        assert name in result.out
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert "no display to open the desktop monitor on" in result.err
+    assert "jobdesk watch" in result.err
 
 
 def test_version(cli: Cli) -> None:

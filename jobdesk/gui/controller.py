@@ -1,0 +1,240 @@
+"""Wires the monitor together: engines, store, table, detail panel, actions, dialogs.
+
+Runs on the qasync loop, so Qt signals and asyncio tasks meet here and nowhere else:
+widgets emit requests, the controller turns them into tasks (jobdesk.client), and the
+results come back through the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
+
+from jobdesk.client.actions import OperatorActions
+from jobdesk.client.monitor import Monitor, ServerProfile
+from jobdesk.client.profiles import ProfileStore
+from jobdesk.core.connection import Transport
+from jobdesk.core.notify_policy import NotifyPolicy
+from jobdesk.core.store import JobKey, JobStore, StoreChange
+from jobdesk.gui.eta_tracker import EtaTracker
+from jobdesk.gui.main_window import MainWindow
+from jobdesk.gui.models import Column, JobTableModel, ProgressDelegate
+from jobdesk.gui.notify import DesktopNotifier, NotificationCenter, choose_notifier
+from jobdesk.gui.tray import Tray
+
+log = logging.getLogger(__name__)
+
+
+class Controller:
+    def __init__(self, profiles: ProfileStore | None = None) -> None:
+        self.store = JobStore()
+        self.monitor = Monitor(self.store)
+        self.profiles_store = profiles
+        self.profiles: dict[str, ServerProfile] = {}
+        self.model = JobTableModel(self.store, is_live=self._is_live)
+        self.window = MainWindow(self.model, self.model)
+        self.eta = EtaTracker()
+        self.store.subscribe(self.eta.changed)
+        self.store.subscribe(self._store_changed)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._selected: list[JobKey] = []
+        self.closed = asyncio.Event()
+        w = self.window
+        w.selection_changed.connect(self._selection_changed)
+        w.force_fail_requested.connect(lambda keys: self._spawn(self._force_fail(keys)))
+        w.cleanup_requested.connect(self._confirm_cleanup)
+        w.refresh_requested.connect(self._refresh)
+        w.quit_requested.connect(self.quit)
+        self.model.counts_changed.connect(self._show_counts)
+        self.window.table.setItemDelegateForColumn(
+            Column.PROGRESS, ProgressDelegate(self.window.table)
+        )
+        self._attach_tray_and_notifications()
+
+    def _attach_tray_and_notifications(self) -> None:
+        """Without a tray host, closing the window quits instead of hiding it."""
+        self.tray = Tray(self.window)
+        self.window.hide_on_close = self.tray.available
+        self.notifier = choose_notifier(self.tray.tray_icon, loop=asyncio.get_running_loop())
+        self.center = NotificationCenter(
+            NotifyPolicy(),
+            self.notifier,
+            open_job=self._open_job,
+            force_fail=lambda key: self._spawn(self._force_fail([key])),
+        )
+        self.store.subscribe(self.center.on_changes)
+        self.center.status_changed.connect(self.tray.set_status)
+        self.tray.pause_toggled.connect(self.center.set_paused)
+        self.tray.show_window_requested.connect(self.show_window)
+        self.tray.hide_window_requested.connect(self.hide_window)
+        self.tray.quit_requested.connect(self.quit)
+
+    def show_window(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+        self.tray.set_window_visible(True)
+
+    def hide_window(self) -> None:
+        self.window.hide()
+        self.tray.set_window_visible(False)
+
+    def _open_job(self, key: JobKey | None) -> None:
+        """A notification's Open button: bring the window, select the job."""
+        self.show_window()
+        if key is not None:
+            self.window.select(key)
+
+    # --- servers -----------------------------------------------------------------------
+
+    def watch(self, profile: ServerProfile) -> None:
+        self.profiles[profile.name] = profile
+        engine = self.monitor.add(profile)
+        self.center.watch(engine)
+        status = self.window.status.server(profile.name)
+        engine.state.subscribe(status.set_state)
+        engine.state.subscribe(lambda _: self.model.refresh_staleness())
+        status.token_requested.connect(self._ask_token)
+
+    async def replace(self, profiles: list[ServerProfile]) -> None:
+        """The servers dialog was saved: watch exactly these servers now."""
+        for name in list(self.monitor.engines):
+            await self.monitor.remove(name)
+            self.center.forget_server(name)
+            self.window.status.remove_server(name)
+        self.profiles.clear()
+        for profile in profiles:
+            self.watch(profile)
+
+    def _is_live(self, server: str) -> bool:
+        engine = self.monitor.engines.get(server)
+        return engine is not None and engine.state.value.transport in (
+            Transport.LIVE,
+            Transport.POLLING,
+        )
+
+    def _ask_token(self, server: str) -> None:
+        """Non-modal: a modal exec() inside the qasync loop would deadlock it."""
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle(f"Token for {server}")
+        dialog.setLabelText(f"The server {server} refused the token. Enter a new one:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dialog.textValueSelected.connect(lambda token: self._set_token(server, token.strip()))
+        dialog.open()
+
+    def _set_token(self, server: str, token: str) -> None:
+        if not token or server not in self.monitor.engines:
+            return
+        self.monitor.engines[server].set_token(token)
+        old = self.profiles[server]
+        self.profiles[server] = ServerProfile(old.name, old.url, token)
+        if self.profiles_store is not None:
+            self.profiles_store.set_token(server, token)
+
+    # --- the selected job --------------------------------------------------------------
+
+    def _selection_changed(self, keys: list[JobKey]) -> None:
+        self._selected = keys
+        for key in keys:
+            self.center.acknowledge(key)  # the operator has looked at it
+        self._show_selected()
+
+    def _store_changed(self, changes: list[StoreChange]) -> None:
+        if self._selected and any((c.server, c.job_id) == self._selected[0] for c in changes):
+            self._show_selected()
+
+    def _show_selected(self) -> None:
+        if not self._selected:
+            self.window.detail.show_job(None)
+            return
+        key = self._selected[0]
+        job = self.store.get(key)
+        eta = "" if job is None else self.eta.eta_text(key, job.progress)
+        stale = "" if self._is_live(key[0]) else "(server not reachable: data may be old)"
+        self.window.detail.show_job(job, eta=eta, stale_note=stale)
+
+    def _show_counts(self) -> None:
+        self.window.status.set_counts(self.model.state_counts())
+
+    # --- operator actions --------------------------------------------------------------
+
+    async def _force_fail(self, keys: list[JobKey]) -> None:
+        by_server: dict[str, list[str]] = {}
+        for server, job_id in keys:
+            by_server.setdefault(server, []).append(job_id)
+        refused = []
+        for server, ids in by_server.items():
+            profile = self.profiles[server]
+            outcomes = await OperatorActions(profile.url, profile.token).force_fail(ids)
+            refused += [f"{o.job_id}: {o.detail}" for o in outcomes if not o.ok]
+        done = len(keys) - len(refused)
+        message = f"Force-failed {done} job(s)"
+        if refused:
+            message += f"; refused: {'; '.join(refused)}"
+        self.window.statusBar().showMessage(message, 10_000)
+
+    def _confirm_cleanup(self) -> None:
+        server = self._selected[0][0] if self._selected else next(iter(self.profiles), None)
+        if server is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Emergency cleanup",
+            f"Fail every queued, running and retrying job on {server}?\n"
+            "Workers still running them will be refused from now on.",
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Yes,
+            self.window,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.accepted.connect(lambda: self._spawn(self._cleanup(server)))
+        box.open()
+
+    async def _cleanup(self, server: str) -> None:
+        profile = self.profiles[server]
+        try:
+            count = await OperatorActions(profile.url, profile.token).emergency_cleanup()
+        except Exception as exc:  # shown to the operator, not lost
+            self.window.statusBar().showMessage(f"Emergency cleanup on {server} failed: {exc}")
+            return
+        self.window.statusBar().showMessage(f"Emergency cleanup on {server}: {count} job(s) failed")
+
+    def _refresh(self) -> None:
+        for engine in self.monitor.engines.values():
+            engine.retry_now()
+
+    # --- tasks and shutdown ------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("a monitor task failed", exc_info=exc)
+            self.window.statusBar().showMessage(f"Failed: {exc}", 10_000)
+
+    def quit(self) -> None:
+        self._spawn(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        self.window.save_layout()
+        for task in list(self._tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
+        await self.monitor.aclose()
+        if isinstance(self.notifier, DesktopNotifier):
+            await self.notifier.aclose()
+        self.tray.tray_icon.hide()
+        self.closed.set()
+
+    def cancel_everything(self) -> None:
+        """aboutToQuit: whatever ended the application, no task may outlive the loop."""
+        for task in list(self._tasks):
+            task.cancel()
+        self.monitor.cancel()

@@ -1,0 +1,91 @@
+"""The job table's columns: what each shows, and the value each sorts by.
+
+Sort values are plain ``str`` / ``float`` so the model can keep its rows as
+``(sort value, key)`` tuples and let ``list.sort`` compare them in C, with no key
+function called back per comparison. Text columns sort case-insensitively; status and
+priority sort by rank, not by word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Final
+
+from jobdesk.core.store import JobKey
+from jobdesk.gui.models.ages import ago_text
+from jobdesk.protocol import Job, Status
+from jobdesk.protocol.models import Priority
+
+SortValue = str | float
+"""One column's value for ordering; every job's value in a column has the same type."""
+Entry = tuple[SortValue, JobKey]
+"""A visible row as the model orders it: the key makes every entry unique, so ties are
+broken the same way every time and a row can be found again by bisection."""
+
+
+class Column(IntEnum):
+    NAME = 0
+    TYPE = 1
+    STATUS = 2
+    PROGRESS = 3
+    MESSAGE = 4
+    OWNER = 5
+    PRIORITY = 6
+    UPDATED = 7
+    SERVER = 8
+
+
+HEADERS: Final = {
+    Column.NAME: "Name",
+    Column.TYPE: "Type",
+    Column.STATUS: "Status",
+    Column.PROGRESS: "Progress",
+    Column.MESSAGE: "Message",
+    Column.OWNER: "Owner",
+    Column.PRIORITY: "Priority",
+    Column.UPDATED: "Updated",
+    Column.SERVER: "Server",
+}
+
+STATUS_RANK: Final = {status: float(rank) for rank, status in enumerate(Status)}
+"""queued < running < retrying < completed < failed < cancelled, the enum's order."""
+PRIORITY_RANK: Final = {Priority.LOW: 0.0, Priority.MEDIUM: 1.0, Priority.HIGH: 2.0}
+
+UNSORTED: Final = -1
+"""Qt's column for "no sort": rows then follow their keys (server, then job id)."""
+
+
+def _first_line(text: str) -> str:
+    return text.partition("\n")[0] if "\n" in text else text
+
+
+SortFunction = Callable[[Job, JobKey], SortValue]
+
+SORT_VALUES: Final[dict[int, SortFunction]] = {
+    UNSORTED: lambda job, key: 0.0,
+    Column.NAME: lambda job, key: job.name.casefold(),
+    Column.TYPE: lambda job, key: job.job_type.casefold(),
+    Column.STATUS: lambda job, key: STATUS_RANK[job.status],
+    Column.PROGRESS: lambda job, key: job.progress,
+    Column.MESSAGE: lambda job, key: job.message.casefold(),
+    Column.OWNER: lambda job, key: job.owner.casefold(),
+    Column.PRIORITY: lambda job, key: PRIORITY_RANK[job.priority],
+    Column.UPDATED: lambda job, key: job.updated_at,
+    Column.SERVER: lambda job, key: key[0].casefold(),
+}
+
+TextFunction = Callable[[Job, JobKey, float], str]
+
+TEXTS: Final[tuple[TextFunction, ...]] = (
+    lambda job, key, now: job.name,
+    lambda job, key, now: job.job_type,
+    lambda job, key, now: job.status.value,
+    lambda job, key, now: f"{job.progress:.0f}%",
+    lambda job, key, now: _first_line(job.message),
+    lambda job, key, now: job.owner,
+    lambda job, key, now: job.priority.value.lower(),
+    lambda job, key, now: ago_text(job.updated_at, now),
+    lambda job, key, now: key[0],
+)
+"""The display text of each column, indexed by ``Column``; ``now`` is ``time.time()``."""

@@ -1,0 +1,28 @@
+"""Counts per state for the status bar.
+
+The model keeps the count per status up to date change by change (counting 100,000
+jobs on every batch would cost more than the batch itself) and hands out snapshots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jobdesk.gui.models.filtering import StatusFilter
+from jobdesk.protocol import Status
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many jobs each status filter would show, and how many rows are shown now."""
+
+    by_status: dict[Status, int] = field(default_factory=dict)
+    shown: int = 0
+    """Rows passing the current search and status filter."""
+
+    def of(self, kind: StatusFilter) -> int:
+        return sum(self.by_status.get(status, 0) for status in kind.statuses)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())

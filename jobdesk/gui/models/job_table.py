@@ -1,0 +1,536 @@
+"""The job table's model: a thin Qt adapter over the Qt-free ``JobStore``.
+
+It does no I/O. It listens to the store, keeps each job's latest state in
+``PendingChanges`` and applies them on a timer, at most every ``batch_ms`` (50 ms): a
+job updated a hundred times in between is one row change, and a batch costs a handful
+of signals whatever its size (new rows in one ``rowsInserted`` block, removals in one
+block, changed rows in contiguous ``dataChanged`` ranges). A large backlog is applied
+in slices of about ``slice_seconds`` each (``SliceBudget``), one per event-loop turn.
+
+Sorting and filtering live in the model, not in a QSortFilterProxyModel. Measured
+(``python -m bench gui``, docs/benchmarks.md): a proxy with dynamicSortFilter handles
+each ``dataChanged`` on its own, calling back into Python ``data()`` for every
+comparison, and reaches a few thousand updates/s at 10,000 rows while stalling the event
+loop. Here the visible rows are one sorted Python list of ``(sort value, key)`` tuples
+(``SortedRows``): a batch updates its entries in place, and only if one is then out of
+order with a neighbour re-sorts the list with ``list.sort`` (timsort merges the nearly
+sorted list in C, 5-20 ms at 100,000 rows) between ``layoutAboutToBeChanged`` and
+``layoutChanged`` with the VerticalSortHint, mapping every persistent index to its
+job's new row so selection and the current row follow their job. New rows are
+appended at the view's end in one block before that re-sort; removals go to the end
+in the re-sort and are removed in one block after it. A batch of at most
+``DIRECT_LIMIT`` changes that keeps the order inserts and removes rows where they
+belong, with no layout change.
+
+``data()`` answers the roles a view asks for on every paint (display, tooltip, status
+tip, what's this, background, text alignment) with a value, never None, since None
+crossing into C++ is where PySide has had reference-count bugs. A few roles must stay
+None when there is nothing to say, because any value changes the painting: a check
+state draws a check box, an empty icon reserves icon space, a size hint fixes the
+size, a foreground brush replaces the text colour in every colour group (disabled
+text would no longer grey out), and a font costs a QFontMetrics per cell.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from time import perf_counter
+from typing import Any, Final
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+    SignalInstance,
+)
+from PySide6.QtGui import QBrush, QGuiApplication, QPalette
+
+from jobdesk.core.store import JobKey, JobStore, StoreChange
+from jobdesk.gui.models.ages import age_text, local_time_text
+from jobdesk.gui.models.columns import (
+    HEADERS,
+    SORT_VALUES,
+    TEXTS,
+    UNSORTED,
+    Column,
+    Entry,
+)
+from jobdesk.gui.models.counts import StatusCounts
+from jobdesk.gui.models.filtering import StatusFilter, search_terms, searchable_text
+from jobdesk.gui.models.icons import status_icon
+from jobdesk.gui.models.pending import Change, PendingChanges, SliceBudget
+from jobdesk.gui.models.roles import Role
+from jobdesk.gui.models.sorted_rows import SortedRows
+from jobdesk.protocol import Job, Status
+
+DIRECT_LIMIT: Final = 4
+"""Up to this many insertions (or removals) in a batch are made in place, row by row;
+more go through one block and one re-sort."""
+RANGE_LIMIT: Final = 32
+"""More changed-row ranges than this in a batch are sent as one range spanning them."""
+
+_ItemRole = Qt.ItemDataRole
+_VERTICAL_SORT: Final = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
+_LAYOUT_ARGS: Final = ("QList<QPersistentModelIndex>", QAbstractItemModel.LayoutChangeHint)
+"""The layout signals' overload that carries a hint (tells the selection model that
+only rows moved, so it tracks one index per selected row, not one per cell)."""
+_LEFT: Final = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value
+_CENTRE: Final = Qt.AlignmentFlag.AlignCenter.value
+_ALIGNMENT: Final = tuple(_CENTRE if column is Column.PROGRESS else _LEFT for column in Column)
+_FLAGS: Final = (
+    Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
+)
+_NO_BRUSH: Final = QBrush()
+_LAST_COLUMN: Final = len(Column) - 1
+
+Handler = Callable[[JobKey, int], Any]
+
+
+def _hinted(signal: SignalInstance) -> SignalInstance:
+    """The overload of a layout signal that carries a hint (PySide's stubs do not know
+    that a signal instance can be indexed by its argument types)."""
+    overloads: Any = signal
+    hinted: SignalInstance = overloads[_LAYOUT_ARGS]
+    return hinted
+
+
+class JobTableModel(QAbstractTableModel):
+    """The jobs of a ``JobStore`` as table rows, filtered and sorted in Python.
+
+    ``is_live(server)`` says whether a server's rows are current (its connection is
+    live); rows of other servers are greyed, with a tooltip telling how old they are
+    (``confirmed_at(key)``, by default the store's). Call ``refresh_staleness()`` when
+    that answer changes, and ``detach()`` before dropping the model.
+    """
+
+    counts_changed = Signal()
+    """``counts()`` changed: a batch moved jobs between states, or the filter changed."""
+    batch_applied = Signal(int)
+    """A batch (or a slice of a large one) was applied: how many job changes it held."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        *,
+        is_live: Callable[[str], bool] = lambda server: True,
+        confirmed_at: Callable[[JobKey], float | None] | None = None,
+        clock: Callable[[], float] = time.time,
+        batch_ms: int = 50,
+        slice_seconds: float = 0.025,
+        age_refresh_ms: int = 1000,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._is_live = is_live
+        self._confirmed_at = confirmed_at or store.confirmed_at
+        self._clock = clock
+        self._jobs: dict[JobKey, Job] = {}
+        self._rows = SortedRows()
+        self._key_at = self._rows.key_at
+        self._by_status = dict.fromkeys(Status, 0)
+        self._last_counts = StatusCounts(dict(self._by_status), 0)
+        self._searchable: dict[JobKey, str] = {}
+        self._search = ""
+        self._terms: tuple[str, ...] = ()
+        self._filter = StatusFilter.ALL
+        self._sort_column = UNSORTED
+        self._sort_value = SORT_VALUES[UNSORTED]
+        self._pending = PendingChanges()
+        self._budget = SliceBudget(slice_seconds)
+        self._batch_ms = batch_ms
+        self._handlers: dict[int, Handler] = {
+            _ItemRole.DisplayRole.value: self._display,
+            _ItemRole.ToolTipRole.value: self._tooltip,
+            _ItemRole.DecorationRole.value: self._decoration,
+            _ItemRole.ForegroundRole.value: self._foreground,
+            _ItemRole.BackgroundRole.value: lambda key, column: _NO_BRUSH,
+            _ItemRole.TextAlignmentRole.value: lambda key, column: _ALIGNMENT[column],
+            _ItemRole.StatusTipRole.value: lambda key, column: "",
+            _ItemRole.WhatsThisRole.value: lambda key, column: "",
+            _ItemRole.AccessibleTextRole.value: self._display,
+            Role.KEY: lambda key, column: key,
+            Role.JOB: lambda key, column: self._jobs[key],
+            Role.STALE: lambda key, column: not self._is_live(key[0]),
+            Role.PROGRESS: lambda key, column: self._jobs[key].progress,
+        }
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._apply_slice)
+        self._age_timer = QTimer(self)
+        self._age_timer.timeout.connect(self._refresh_ages)
+        if age_refresh_ms > 0:
+            self._age_timer.start(age_refresh_ms)
+
+        self._pending.add_jobs(store.items())
+        self._unsubscribe: Callable[[], None] | None = store.subscribe(self._on_store_changes)
+        if self._pending:
+            self._timer.start(0)
+
+    def detach(self) -> None:
+        """Stop listening to the store and stop the timers (the rows stay as they are)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._timer.stop()
+        self._age_timer.stop()
+
+    # --- Qt's model interface ----------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def headerData(self, section: int, orientation: Qt.Orientation, /, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section <= _LAST_COLUMN:
+            if role == _ItemRole.DisplayRole.value:
+                return HEADERS[Column(section)]
+            return None
+        return super().headerData(section, orientation, role)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, /, role: int = 0) -> Any:
+        handler = self._handlers.get(role)
+        row = index.row()
+        if handler is None or row < 0:
+            return None
+        try:
+            key = self._key_at(row)
+        except IndexError:  # an index from before rows were removed
+            return None
+        return handler(key, index.column())
+
+    def sort(self, column: int, /, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by ``column`` (-1: by key); persistent indexes follow their job."""
+        sort_value = SORT_VALUES.get(column)
+        if sort_value is None:
+            return
+        rows = self._rows
+        descending = order == Qt.SortOrder.DescendingOrder
+        if column == self._sort_column:
+            if descending != rows.descending:
+                self._relayout(lambda: setattr(rows, "descending", descending))
+            return
+        self._sort_column, self._sort_value = column, sort_value
+        jobs = self._jobs
+        entries = [(sort_value(jobs[key], key), key) for key in rows]
+
+        def reorder() -> None:
+            rows.descending = descending
+            rows.rebuild(entries)
+
+        self._relayout(reorder)
+
+    # --- what the view asks ------------------------------------------------------------
+
+    def key_of_row(self, row: int) -> JobKey | None:
+        """The ``(server, job id)`` shown in ``row``; None outside 0..rowCount-1."""
+        return self._rows.key_at(row) if 0 <= row < len(self._rows) else None
+
+    def row_of_key(self, key: JobKey) -> int | None:
+        """The row showing ``key``; None when it is not shown (filtered out, unknown)."""
+        row = self._rows.row_of(key)
+        return None if row < 0 else row
+
+    def job(self, key: JobKey) -> Job | None:
+        """The job as the table last applied it (shown or filtered out)."""
+        return self._jobs.get(key)
+
+    def counts(self) -> StatusCounts:
+        """Jobs per status (all of them, whatever the filter) and the rows shown."""
+        return StatusCounts(dict(self._by_status), len(self._rows))
+
+    def state_counts(self) -> dict[str, int]:
+        """Jobs per status word, in the statuses' order, for the status bar."""
+        return {status.value: count for status, count in self.counts().by_status.items()}
+
+    def search(self) -> str:
+        return self._search
+
+    def set_search(self, text: str) -> None:
+        """Show only jobs whose name, id, message or metadata holds every word of
+        ``text`` (case-insensitive); an empty text shows all."""
+        self._search = text
+        terms = search_terms(text)
+        if terms != self._terms:
+            self._terms = terms
+            self._refilter()
+
+    def status_filter(self) -> StatusFilter:
+        return self._filter
+
+    def set_status_filter(self, kind: StatusFilter | str) -> None:
+        kind = StatusFilter(kind)
+        if kind != self._filter:
+            self._filter = kind
+            self._refilter()
+
+    def sort_column(self) -> int:
+        return self._sort_column
+
+    def sort_order(self) -> Qt.SortOrder:
+        return (
+            Qt.SortOrder.DescendingOrder if self._rows.descending else Qt.SortOrder.AscendingOrder
+        )
+
+    def refresh_staleness(self) -> None:
+        """Some server went live or stopped being live: repaint greying and tooltips."""
+        if len(self._rows):
+            last = len(self._rows) - 1
+            self.dataChanged.emit(self.index(0, 0), self.index(last, _LAST_COLUMN), [])
+
+    def pending(self) -> int:
+        """How many job changes wait for the next batch (an upper bound)."""
+        return len(self._pending)
+
+    def flush(self) -> None:
+        """Apply every pending change now, in budget-sized slices but without returning
+        to the event loop in between (for a caller that must see a change at once)."""
+        self._timer.stop()
+        while self._pending:
+            self._apply_slice()
+        self._timer.stop()
+
+    # --- data() handlers ---------------------------------------------------------------
+
+    def _display(self, key: JobKey, column: int) -> str:
+        return TEXTS[column](self._jobs[key], key, self._clock())
+
+    def _decoration(self, key: JobKey, column: int) -> Any:
+        return status_icon(self._jobs[key].status) if column == Column.STATUS else None
+
+    def _foreground(self, key: JobKey, column: int) -> Any:
+        if self._is_live(key[0]):
+            return None
+        colour = QGuiApplication.palette().color(
+            QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
+        )
+        return QBrush(colour)
+
+    def _tooltip(self, key: JobKey, column: int) -> str:
+        job = self._jobs[key]
+        now = self._clock()
+        if column == Column.UPDATED:
+            text = f"Updated {local_time_text(job.updated_at)}"
+        elif column == Column.PROGRESS:
+            text = f"{job.progress:.1f}%"
+        else:
+            text = TEXTS[column](job, key, now)
+        if self._is_live(key[0]):
+            return text
+        confirmed = self._confirmed_at(key)
+        if confirmed is None:
+            note = f"{key[0]} is not live: this row was never confirmed by it"
+        else:
+            note = (
+                f"{key[0]} is not live: this row was last confirmed {age_text(now - confirmed)} ago"
+            )
+        return f"{text}\n{note}" if text else note
+
+    # --- applying batches --------------------------------------------------------------
+
+    def _on_store_changes(self, changes: list[StoreChange]) -> None:
+        self._pending.add(changes)
+        if not self._timer.isActive():
+            self._timer.start(self._batch_ms)
+
+    def _apply_slice(self) -> None:
+        started = perf_counter()
+        changes = self._pending.take(self._budget.limit)
+        if changes:
+            self._apply(changes)
+        self._budget.record(len(changes), perf_counter() - started)
+        if self._pending:
+            self._timer.start(0)  # a backlog: the next slice after the events waiting
+        if changes:
+            self.batch_applied.emit(len(changes))
+            self._announce_counts()
+
+    def _accepts(self, key: JobKey, job: Job) -> bool:
+        return job.status in self._filter.statuses and (not self._terms or self._matches(key, job))
+
+    def _matches(self, key: JobKey, job: Job) -> bool:
+        """Whether ``job`` holds every search term (its searchable text is cached)."""
+        text = self._searchable.get(key)
+        if text is None:
+            text = self._searchable[key] = searchable_text(job)
+        return all(term in text for term in self._terms)
+
+    def _apply(self, changes: Iterable[Change]) -> None:
+        """Sort one slice of changes into rows to insert, update and remove, then
+        restructure. This loop runs for every change: it is written for speed."""
+        jobs, by_status, searchable = self._jobs, self._by_status, self._searchable
+        shown = self._rows.entries
+        sort_value, terms = self._sort_value, self._terms
+        only_term = terms[0] if len(terms) == 1 else None
+        statuses = self._filter.statuses
+        gone: list[JobKey] = []
+        removed: list[JobKey] = []
+        inserted: list[Entry] = []
+        moved: list[Entry] = []
+        touched: list[JobKey] = []
+        for key, job in changes:
+            before = jobs.get(key)
+            old_entry = shown.get(key)
+            if before is not None:
+                by_status[before.status] -= 1
+            if job is None:
+                if before is not None:
+                    gone.append(key)  # dropped once its row is gone: data() may ask till then
+                    searchable.pop(key, None)
+                if old_entry is not None:
+                    removed.append(key)
+                continue
+            by_status[job.status] += 1
+            jobs[key] = job
+            if before is not None and (
+                before.name != job.name
+                or before.message != job.message
+                or (before.metadata is not job.metadata and before.metadata != job.metadata)
+            ):
+                searchable.pop(key, None)
+            if job.status not in statuses:
+                accepted = False
+            elif terms:
+                text = searchable.get(key)
+                if text is None:
+                    text = searchable[key] = searchable_text(job)
+                if only_term is not None:
+                    accepted = only_term in text
+                else:
+                    accepted = all(term in text for term in terms)
+            else:
+                accepted = True
+            if accepted:
+                entry = (sort_value(job, key), key)
+                if old_entry is None:
+                    inserted.append(entry)
+                    continue
+                if entry != old_entry:
+                    moved.append(entry)
+                touched.append(key)
+            elif old_entry is not None:
+                removed.append(key)
+        self._restructure(removed, inserted, moved)
+        if touched:
+            self._announce_rows(touched)
+        for key in gone:
+            del jobs[key]
+
+    def _restructure(
+        self, removed: list[JobKey], inserted: list[Entry], moved: list[Entry]
+    ) -> None:
+        """Remove, move and insert rows with as few signals as the batch allows: a few
+        rows one by one in place; more as one block at the end, one layout change
+        that sorts them in, and one block of removals."""
+        rows = self._rows
+        if len(removed) <= DIRECT_LIMIT:
+            for key in removed:
+                row = rows.row_of(key)
+                self.beginRemoveRows(QModelIndex(), row, row)
+                rows.remove(key)
+                self.endRemoveRows()
+            removed = []
+        if not len(rows) and inserted:
+            self.beginInsertRows(QModelIndex(), 0, len(inserted) - 1)
+            rows.rebuild(inserted)
+            self.endInsertRows()
+            inserted = []
+        if not moved and not removed and len(inserted) <= DIRECT_LIMIT:
+            for entry in sorted(inserted):
+                row = rows.row_for(entry)
+                self.beginInsertRows(QModelIndex(), row, row)
+                rows.insert(entry)
+                self.endInsertRows()
+            return
+        if inserted:
+            first = len(rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(inserted) - 1)
+            rows.append_tail(inserted)
+            self.endInsertRows()
+
+        def reorder() -> None:
+            rows.move(moved)
+            rows.settle()
+
+        self._relayout(reorder, drop=removed)
+
+    def _relayout(self, reorder: Callable[[], None], drop: list[JobKey] | None = None) -> None:
+        """Reorder the rows as one layout change (``reorder`` does it), then remove the
+        rows of ``drop`` in one block. Persistent indexes (selection, current row)
+        move with their job."""
+        rows = self._rows
+        _hinted(self.layoutAboutToBeChanged).emit([], _VERTICAL_SORT)
+        persistent = self.persistentIndexList()
+        where = [(rows.key_at(index.row()), index.column()) for index in persistent]
+        reorder()
+        dropped = set(drop or ())
+        if dropped:
+            rows.drop(drop or ())
+        self.changePersistentIndexList(
+            persistent,
+            [
+                QModelIndex() if key in dropped else self.index(rows.row_of(key), column)
+                for key, column in where
+            ],
+        )
+        _hinted(self.layoutChanged).emit([], _VERTICAL_SORT)
+        if dropped:
+            last = len(rows) - 1
+            self.beginRemoveRows(QModelIndex(), last - len(dropped) + 1, last)
+            rows.remove_tail()
+            self.endRemoveRows()
+
+    def _announce_rows(self, keys: list[JobKey]) -> None:
+        """``dataChanged`` for the rows of ``keys``, over contiguous ranges."""
+        size = len(self._rows)
+        if len(keys) > RANGE_LIMIT * 16:
+            spans = [(0, size - 1)]
+        else:
+            found = sorted(self._rows.row_of(key) for key in keys)
+            spans = []
+            for row in found:
+                if spans and row == spans[-1][1] + 1:
+                    spans[-1] = (spans[-1][0], row)
+                else:
+                    spans.append((row, row))
+            if len(spans) > RANGE_LIMIT:
+                spans = [(spans[0][0], spans[-1][1])]
+        for first, last in spans:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, _LAST_COLUMN), [])
+
+    def _refilter(self) -> None:
+        """The search or status filter changed: rows come, rows go, in one layout."""
+        jobs, rows, accepts, sort_value = self._jobs, self._rows, self._accepts, self._sort_value
+        wanted = {key for key, job in jobs.items() if accepts(key, job)}
+        removed = [key for key in rows if key not in wanted]
+        inserted = [(sort_value(jobs[key], key), key) for key in wanted if key not in rows]
+        if removed or inserted:
+            self._restructure(removed, inserted, [])
+        self._announce_counts()
+
+    def _announce_counts(self) -> None:
+        counts = self.counts()
+        if counts != self._last_counts:
+            self._last_counts = counts
+            self.counts_changed.emit()
+
+    def _refresh_ages(self) -> None:
+        """The "updated" column reads "5 s ago": repaint it as time passes."""
+        if len(self._rows):
+            last = len(self._rows) - 1
+            self.dataChanged.emit(
+                self.index(0, Column.UPDATED),
+                self.index(last, Column.UPDATED),
+                [_ItemRole.DisplayRole.value, _ItemRole.ToolTipRole.value],
+            )

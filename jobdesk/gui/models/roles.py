@@ -1,0 +1,20 @@
+"""The job table's own data roles, for views and delegates that need more than text."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from PySide6.QtCore import Qt
+
+_USER = Qt.ItemDataRole.UserRole.value
+
+
+class Role(IntEnum):
+    KEY = _USER + 1
+    """The row's ``(server, job id)``."""
+    JOB = _USER + 2
+    """The ``jobdesk.protocol.Job`` as last applied."""
+    STALE = _USER + 3
+    """True while the row's server is not live: the row may no longer be the server's."""
+    PROGRESS = _USER + 4
+    """Progress as a float, 0-100, for the progress delegate."""
