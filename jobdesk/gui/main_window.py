@@ -183,7 +183,13 @@ class MainWindow(QMainWindow):
 
     # --- layout that persists ----------------------------------------------------------
 
+    DEFAULT_WIDTHS = (230, 120, 105, 130, 280, 120, 80, 80, 90)
+    """Name, type, status, progress, message, owner, priority, updated, server: used until
+    the operator's own layout is saved."""
+
     def _restore_layout(self) -> None:
+        for column, width in enumerate(self.DEFAULT_WIDTHS):
+            self.table.setColumnWidth(column, width)
         settings = QSettings()
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
