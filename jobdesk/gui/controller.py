@@ -16,14 +16,16 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from jobdesk.client.actions import OperatorActions
 from jobdesk.client.monitor import Monitor, ServerProfile
+from jobdesk.client.preferences import Preferences
 from jobdesk.client.profiles import ProfileStore
 from jobdesk.core.connection import Transport
-from jobdesk.core.notify_policy import NotifyPolicy
+from jobdesk.core.notify_policy import NotifyPolicy, NotifySettings
 from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.eta_tracker import EtaTracker
 from jobdesk.gui.main_window import MainWindow
 from jobdesk.gui.models import Column, JobTableModel, ProgressDelegate
 from jobdesk.gui.notify import DesktopNotifier, NotificationCenter, choose_notifier
+from jobdesk.gui.notify_menu import NotificationsMenu
 from jobdesk.gui.tray import Tray
 
 log = logging.getLogger(__name__)
@@ -60,8 +62,9 @@ class Controller:
         self.tray = Tray(self.window)
         self.window.hide_on_close = self.tray.available
         self.notifier = choose_notifier(self.tray.tray_icon, loop=asyncio.get_running_loop())
+        self.preferences = Preferences()
         self.center = NotificationCenter(
-            NotifyPolicy(),
+            NotifyPolicy(self.preferences.load_notify()),
             self.notifier,
             open_job=self._open_job,
             force_fail=lambda key: self._spawn(self._force_fail([key])),
@@ -72,6 +75,18 @@ class Controller:
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.hide_window_requested.connect(self.hide_window)
         self.tray.quit_requested.connect(self.quit)
+        menu = NotificationsMenu(self.center.policy.settings, self.window)
+        menu.addSeparator()
+        menu.addAction(self.tray.pause_action)
+        menu.changed.connect(self._notify_settings_changed)
+        self.window.menuBar().addMenu(menu)
+
+    def _notify_settings_changed(self, settings: NotifySettings) -> None:
+        self.center.policy.settings = settings
+        try:
+            self.preferences.save_notify(settings)
+        except OSError as exc:
+            self.window.statusBar().showMessage(f"Cannot save the settings: {exc}", 10_000)
 
     def show_window(self) -> None:
         self.window.showNormal()
