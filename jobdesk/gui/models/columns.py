@@ -1,8 +1,8 @@
 """The job table's columns: what each shows, and the value each sorts by.
 
 Sort values are plain ``str`` / ``float`` so the model can keep its rows as
-``(sort value, key)`` tuples and let ``list.sort`` compare them in C, with no key
-function called back per comparison. Text columns sort case-insensitively; status and
+``(sort value, key)`` tuples that ``bisect`` and ``list.sort`` compare in C, with no
+Python called back per comparison. Text columns sort case-insensitively; status and
 priority sort by rank, not by word.
 """
 

@@ -9,26 +9,20 @@ in slices of about ``slice_seconds`` each (``SliceBudget``), one per event-loop 
 
 Sorting and filtering live in the model, not in a QSortFilterProxyModel. Measured
 (``python -m bench gui``, docs/benchmarks.md): a proxy with dynamicSortFilter handles
-each ``dataChanged`` on its own, calling back into Python ``data()`` for every
-comparison, and reaches a few thousand updates/s at 10,000 rows while stalling the event
-loop. Here the visible rows are one sorted Python list of ``(sort value, key)`` tuples
-(``SortedRows``): a batch updates its entries in place, and only if one is then out of
-order with a neighbour re-sorts the list with ``list.sort`` (timsort merges the nearly
-sorted list in C, 5-20 ms at 100,000 rows) between ``layoutAboutToBeChanged`` and
-``layoutChanged`` with the VerticalSortHint, mapping every persistent index to its
-job's new row so selection and the current row follow their job. New rows are
-appended at the view's end in one block before that re-sort; removals go to the end
-in the re-sort and are removed in one block after it. A batch of at most
-``DIRECT_LIMIT`` changes that keeps the order inserts and removes rows where they
-belong, with no layout change.
+each ``dataChanged`` on its own, re-sorting and re-filtering with calls back into Python
+``data()``, and manages under 10,000 updates/s at 10,000 rows while holding the event
+loop for as long as the burst lasts. Here the shown rows are ``(sort value, key)``
+tuples in a sorted list of blocks (``SortedRows``), the search and status filter are
+tested in the same pass that reads the batch, and a batch whose rows move is one
+layout change (``layoutAboutToBeChanged``/``layoutChanged`` with the VerticalSortHint):
+each changed row is taken out and bisected back in, a few microseconds each at any
+table size, and every persistent index is mapped to its job's new row so selection
+and the current row follow their job. New rows arrive as one block at the view's end
+which that layout change sorts in; removals go to the end in it and leave as one
+block after it. A batch of at most ``DIRECT_LIMIT`` insertions or removals whose other
+rows keep their order makes them in place, row by row, with no layout change.
 
-``data()`` answers the roles a view asks for on every paint (display, tooltip, status
-tip, what's this, background, text alignment) with a value, never None, since None
-crossing into C++ is where PySide has had reference-count bugs. A few roles must stay
-None when there is nothing to say, because any value changes the painting: a check
-state draws a check box, an empty icon reserves icon space, a size hint fixes the
-size, a foreground brush replaces the text colour in every colour group (disabled
-text would no longer grey out), and a font costs a QFontMetrics per cell.
+What each cell holds for each role (and why some roles stay None) is ``cells.py``.
 """
 
 from __future__ import annotations
@@ -49,23 +43,19 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QBrush, QGuiApplication, QPalette
 
 from jobdesk.core.store import JobKey, JobStore, StoreChange
-from jobdesk.gui.models.ages import age_text, local_time_text
+from jobdesk.gui.models.cells import Cells
 from jobdesk.gui.models.columns import (
     HEADERS,
     SORT_VALUES,
-    TEXTS,
     UNSORTED,
     Column,
     Entry,
 )
 from jobdesk.gui.models.counts import StatusCounts
 from jobdesk.gui.models.filtering import StatusFilter, search_terms, searchable_text
-from jobdesk.gui.models.icons import status_icon
 from jobdesk.gui.models.pending import Change, PendingChanges, SliceBudget
-from jobdesk.gui.models.roles import Role
 from jobdesk.gui.models.sorted_rows import SortedRows
 from jobdesk.protocol import Job, Status
 
@@ -74,22 +64,19 @@ DIRECT_LIMIT: Final = 4
 more go through one block and one re-sort."""
 RANGE_LIMIT: Final = 32
 """More changed-row ranges than this in a batch are sent as one range spanning them."""
+LOOKUP_LIMIT: Final = 512
+"""More changed rows than this are announced as one range over the table, without
+looking up where each one is."""
 
 _ItemRole = Qt.ItemDataRole
 _VERTICAL_SORT: Final = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 _LAYOUT_ARGS: Final = ("QList<QPersistentModelIndex>", QAbstractItemModel.LayoutChangeHint)
 """The layout signals' overload that carries a hint (tells the selection model that
 only rows moved, so it tracks one index per selected row, not one per cell)."""
-_LEFT: Final = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value
-_CENTRE: Final = Qt.AlignmentFlag.AlignCenter.value
-_ALIGNMENT: Final = tuple(_CENTRE if column is Column.PROGRESS else _LEFT for column in Column)
 _FLAGS: Final = (
     Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemNeverHasChildren
 )
-_NO_BRUSH: Final = QBrush()
 _LAST_COLUMN: Final = len(Column) - 1
-
-Handler = Callable[[JobKey, int], Any]
 
 
 def _hinted(signal: SignalInstance) -> SignalInstance:
@@ -122,14 +109,11 @@ class JobTableModel(QAbstractTableModel):
         confirmed_at: Callable[[JobKey], float | None] | None = None,
         clock: Callable[[], float] = time.time,
         batch_ms: int = 50,
-        slice_seconds: float = 0.025,
+        slice_seconds: float = 0.020,
         age_refresh_ms: int = 1000,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._is_live = is_live
-        self._confirmed_at = confirmed_at or store.confirmed_at
-        self._clock = clock
         self._jobs: dict[JobKey, Job] = {}
         self._rows = SortedRows()
         self._key_at = self._rows.key_at
@@ -144,21 +128,9 @@ class JobTableModel(QAbstractTableModel):
         self._pending = PendingChanges()
         self._budget = SliceBudget(slice_seconds)
         self._batch_ms = batch_ms
-        self._handlers: dict[int, Handler] = {
-            _ItemRole.DisplayRole.value: self._display,
-            _ItemRole.ToolTipRole.value: self._tooltip,
-            _ItemRole.DecorationRole.value: self._decoration,
-            _ItemRole.ForegroundRole.value: self._foreground,
-            _ItemRole.BackgroundRole.value: lambda key, column: _NO_BRUSH,
-            _ItemRole.TextAlignmentRole.value: lambda key, column: _ALIGNMENT[column],
-            _ItemRole.StatusTipRole.value: lambda key, column: "",
-            _ItemRole.WhatsThisRole.value: lambda key, column: "",
-            _ItemRole.AccessibleTextRole.value: self._display,
-            Role.KEY: lambda key, column: key,
-            Role.JOB: lambda key, column: self._jobs[key],
-            Role.STALE: lambda key, column: not self._is_live(key[0]),
-            Role.PROGRESS: lambda key, column: self._jobs[key].progress,
-        }
+        self._handlers = Cells(
+            self._jobs, is_live, confirmed_at or store.confirmed_at, clock
+        ).handlers()
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -170,8 +142,10 @@ class JobTableModel(QAbstractTableModel):
 
         self._pending.add_jobs(store.items())
         self._unsubscribe: Callable[[], None] | None = store.subscribe(self._on_store_changes)
+        self._scheduled = False
+        """Whether the timer will apply what is pending (cheaper to ask than the timer)."""
         if self._pending:
-            self._timer.start(0)
+            self._schedule(0)
 
     def detach(self) -> None:
         """Stop listening to the store and stop the timers (the rows stay as they are)."""
@@ -217,17 +191,20 @@ class JobTableModel(QAbstractTableModel):
             return
         rows = self._rows
         descending = order == Qt.SortOrder.DescendingOrder
-        if column == self._sort_column:
-            if descending != rows.descending:
-                self._relayout(lambda: setattr(rows, "descending", descending))
+        jobs = self._jobs
+        entries = (
+            None
+            if column == self._sort_column
+            else [(sort_value(jobs[key], key), key) for key in rows]
+        )
+        if entries is None and descending == rows.descending:
             return
         self._sort_column, self._sort_value = column, sort_value
-        jobs = self._jobs
-        entries = [(sort_value(jobs[key], key), key) for key in rows]
 
         def reorder() -> None:
-            rows.descending = descending
-            rows.rebuild(entries)
+            rows.descending = descending  # the rows read back to front: nothing to sort
+            if entries is not None:
+                rows.rebuild(entries)
 
         self._relayout(reorder)
 
@@ -296,62 +273,31 @@ class JobTableModel(QAbstractTableModel):
     def flush(self) -> None:
         """Apply every pending change now, in budget-sized slices but without returning
         to the event loop in between (for a caller that must see a change at once)."""
-        self._timer.stop()
         while self._pending:
             self._apply_slice()
         self._timer.stop()
-
-    # --- data() handlers ---------------------------------------------------------------
-
-    def _display(self, key: JobKey, column: int) -> str:
-        return TEXTS[column](self._jobs[key], key, self._clock())
-
-    def _decoration(self, key: JobKey, column: int) -> Any:
-        return status_icon(self._jobs[key].status) if column == Column.STATUS else None
-
-    def _foreground(self, key: JobKey, column: int) -> Any:
-        if self._is_live(key[0]):
-            return None
-        colour = QGuiApplication.palette().color(
-            QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
-        )
-        return QBrush(colour)
-
-    def _tooltip(self, key: JobKey, column: int) -> str:
-        job = self._jobs[key]
-        now = self._clock()
-        if column == Column.UPDATED:
-            text = f"Updated {local_time_text(job.updated_at)}"
-        elif column == Column.PROGRESS:
-            text = f"{job.progress:.1f}%"
-        else:
-            text = TEXTS[column](job, key, now)
-        if self._is_live(key[0]):
-            return text
-        confirmed = self._confirmed_at(key)
-        if confirmed is None:
-            note = f"{key[0]} is not live: this row was never confirmed by it"
-        else:
-            note = (
-                f"{key[0]} is not live: this row was last confirmed {age_text(now - confirmed)} ago"
-            )
-        return f"{text}\n{note}" if text else note
+        self._scheduled = False
 
     # --- applying batches --------------------------------------------------------------
 
     def _on_store_changes(self, changes: list[StoreChange]) -> None:
         self._pending.add(changes)
-        if not self._timer.isActive():
-            self._timer.start(self._batch_ms)
+        if not self._scheduled:
+            self._schedule(self._batch_ms)
+
+    def _schedule(self, delay_ms: int) -> None:
+        self._scheduled = True
+        self._timer.start(delay_ms)
 
     def _apply_slice(self) -> None:
+        self._scheduled = False
         started = perf_counter()
         changes = self._pending.take(self._budget.limit)
         if changes:
             self._apply(changes)
         self._budget.record(len(changes), perf_counter() - started)
         if self._pending:
-            self._timer.start(0)  # a backlog: the next slice after the events waiting
+            self._schedule(0)  # a backlog: the next slice after the events waiting
         if changes:
             self.batch_applied.emit(len(changes))
             self._announce_counts()
@@ -494,7 +440,7 @@ class JobTableModel(QAbstractTableModel):
     def _announce_rows(self, keys: list[JobKey]) -> None:
         """``dataChanged`` for the rows of ``keys``, over contiguous ranges."""
         size = len(self._rows)
-        if len(keys) > RANGE_LIMIT * 16:
+        if len(keys) > LOOKUP_LIMIT:
             spans = [(0, size - 1)]
         else:
             found = sorted(self._rows.row_of(key) for key in keys)

@@ -1,15 +1,18 @@
 """Store changes waiting for the table, coalesced per job, handed out in slices.
 
 The store can tell of tens of thousands of changes a second; the table takes them a
-few times a second. In between, only each job's latest state is kept (a job updated a
-hundred times costs one row change). A large backlog (a first snapshot of 100,000
-jobs) is handed out in slices sized by ``SliceBudget`` so that applying one never holds
-the event loop much longer than its budget.
+few times a second. In between, small batches are kept as each job's latest state (a
+job updated a hundred times costs one row change). A large batch (a snapshot of
+100,000 jobs) is kept as the store's own list, untouched: going through it here, inside
+the store's call, took 140 ms at 100,000 jobs; it is read a slice at a time instead,
+each slice sized by ``SliceBudget`` so that applying one never holds the event loop
+much longer than its budget. Changes are handed out in the order they came.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Sequence
 
 from jobdesk.core.store import JobKey, StoreChange
 from jobdesk.protocol import Job
@@ -18,56 +21,102 @@ Change = tuple[JobKey, Job | None]
 """A job's latest state, or None once it was removed."""
 
 
+class _StoreBatch:
+    """A large batch as the store sent it, read into changes only when handed out."""
+
+    __slots__ = ("changes",)
+
+    def __init__(self, changes: Sequence[StoreChange]) -> None:
+        self.changes = changes
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def __getitem__(self, part: slice) -> list[Change]:
+        return [((change.server, change.job_id), change.job) for change in self.changes[part]]
+
+
+Segment = dict[JobKey, Job | None] | _StoreBatch | list[Change]
+
+BULK = 1024
+"""A batch this large is kept as it came, not coalesced job by job on arrival."""
+
+
 class PendingChanges:
-    """The latest state of each changed job, not yet applied to the table."""
+    """What the table has yet to apply: segments in arrival order, each either a dict of
+    latest states (small batches, coalescing) or a large batch as the store sent it."""
 
     def __init__(self) -> None:
-        self._latest: dict[JobKey, Job | None] = {}
-        self._backlog: list[Change] = []
+        self._segments: deque[Segment] = deque()
+        self._latest: dict[JobKey, Job | None] | None = None
+        """The newest segment if it is a dict: where small batches coalesce."""
         self._position = 0
+        """How far the first segment (a sequence) has been handed out."""
 
-    def add(self, changes: Iterable[StoreChange]) -> None:
+    def add(self, changes: Sequence[StoreChange]) -> None:
+        if len(changes) >= BULK:
+            self._segments.append(_StoreBatch(changes))
+            self._latest = None
+            return
         latest = self._latest
+        if latest is None:
+            latest = self._latest = {}
+            self._segments.append(latest)
         for change in changes:
             latest[(change.server, change.job_id)] = change.job
 
     def add_jobs(self, items: Iterable[tuple[JobKey, Job]]) -> None:
-        self._latest.update(items)
+        """Jobs the table has not seen (the store's content when the table is made)."""
+        jobs: list[Change] = list(items)
+        if jobs:
+            self._segments.append(jobs)
+            self._latest = None
 
     def __len__(self) -> int:
-        """An upper bound: backlog entries that a newer state supersedes are counted."""
-        return len(self._latest) + len(self._backlog) - self._position
+        """An upper bound: changes that a newer state supersedes are counted."""
+        return sum(len(segment) for segment in self._segments) - self._position
 
     def take(self, limit: int) -> list[Change]:
-        """Up to ``limit`` changes, oldest first; each job appears at most once.
+        """Up to ``limit`` changes, oldest first.
 
-        When more than ``limit`` are waiting, they become a backlog consumed in order;
-        a backlog entry whose job changed again meanwhile is skipped, since the newer
-        state is waiting behind it.
+        An older change of a job whose newer state waits in the newest dict is skipped:
+        that state is applied after it anyway.
         """
-        if self._position >= len(self._backlog):
-            self._backlog, self._position = [], 0
-            if len(self._latest) <= limit:
-                taken = list(self._latest.items())
-                self._latest = {}
-                return taken
-            self._backlog = list(self._latest.items())
-            self._latest = {}
-        start = self._position
-        self._position = min(start + limit, len(self._backlog))
-        newer = self._latest
-        return [
-            change for change in self._backlog[start : self._position] if change[0] not in newer
-        ]
+        taken: list[Change] = []
+        segments = self._segments
+        while segments and len(taken) < limit:
+            head = segments[0]
+            wanted = limit - len(taken)
+            if isinstance(head, dict):
+                if head is self._latest:
+                    self._latest = None  # new changes start a new segment behind it
+                if len(head) <= wanted:
+                    taken += head.items()
+                    segments.popleft()
+                    continue
+                segments[0] = head = list(head.items())
+            start = self._position
+            end = min(start + wanted, len(head))
+            changes = head[start:end]
+            newer = self._latest
+            if newer:
+                changes = [change for change in changes if change[0] not in newer]
+            taken += changes
+            if end == len(head):
+                segments.popleft()
+                self._position = 0
+            else:
+                self._position = end
+        return taken
 
 
 class SliceBudget:
     """How many changes the next slice may take, so that a slice lasts about ``seconds``.
 
     A slice's cost is a part proportional to the changes in it plus a part that grows
-    with the table (re-sorting, the view's relayout); the limit follows the measured
-    cost per change of recent full slices, halfway each time so one slow slice (a
-    garbage collection) does not swing it.
+    with the table (the view's relayout, the repaint that follows); the limit follows
+    the measured cost per change of recent full slices, halfway each time so one slow
+    slice (a garbage collection) does not swing it.
     """
 
     def __init__(self, seconds: float, first: int = 2048, least: int = 256) -> None:

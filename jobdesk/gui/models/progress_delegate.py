@@ -13,7 +13,7 @@ only copied; a few hundred pixmaps cover every look a table shows.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtGui import QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -102,7 +102,10 @@ def progress_option(
     palette, font and direction."""
     bar = QStyleOptionProgressBar()
     bar.rect = rect
-    bar.palette = cell.palette
+    palette = QPalette(cell.palette)
+    if not enabled:  # styles pick colours by the palette's group, not by the state
+        palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
+    bar.palette = palette
     bar.fontMetrics = cell.fontMetrics
     bar.direction = cell.direction
     bar.minimum = 0

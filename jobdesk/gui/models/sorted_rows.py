@@ -167,12 +167,43 @@ class SortedRows:
         self._discard(self._entries.pop(key))
 
     def move(self, entries: Iterable[Entry]) -> None:
-        """Give shown keys new entries (new sort values), each in its new place."""
-        known = self._entries
+        """Give shown keys new entries (new sort values), each in its new place.
+
+        ``_discard`` and ``_add`` written out, as this runs for every changed row."""
+        known, blocks, maxes = self._entries, self._blocks, self._maxes
         for entry in entries:
-            self._discard(known[entry[1]])
-            self._add(entry)
+            old = known[entry[1]]
+            index = bisect_left(maxes, old)
+            block = blocks[index]
+            offset = bisect_left(block, old)
+            if block[offset] is not old:
+                raise KeyError(entry[1])
+            del block[offset]
+            if not block:
+                del blocks[index]
+                del maxes[index]
+            elif offset == len(block):
+                maxes[index] = block[-1]
+            index = bisect_left(maxes, entry)
+            if index == len(blocks):
+                if not blocks:
+                    blocks.append([])
+                    maxes.append(entry)
+                index -= 1
+                block = blocks[index]
+                block.append(entry)
+                maxes[index] = entry
+            else:
+                block = blocks[index]
+                insort(block, entry)
+            if len(block) > 2 * LOAD:
+                half = block[LOAD:]
+                del block[LOAD:]
+                blocks.insert(index + 1, half)
+                maxes[index] = block[-1]
+                maxes.insert(index + 1, half[-1])
             known[entry[1]] = entry
+        self._starts = None
 
     def append_tail(self, entries: Iterable[Entry]) -> None:
         """New rows at the view's end, in no order until ``settle``."""

@@ -1,0 +1,104 @@
+"""What a job table cell holds for each data role: text, tooltip, icon, greying.
+
+The view asks for some roles on every paint (display, tooltip, status tip, what's this,
+background, text alignment); they always get a value, never None, since None crossing
+into C++ is where PySide has had reference-count bugs (6.12.0 on Python 3.11 aborts with
+"deallocating None"). A few roles must stay None when there is nothing to say, because
+any value changes the painting: a check state draws a check box, an empty icon
+reserves icon space, a size hint fixes the size, a foreground brush replaces the text
+colour in every colour group (disabled text would no longer grey out), and a font
+costs a QFontMetrics per cell.
+
+A row is *stale* while its server is not live: its data may no longer be the server's.
+It is greyed, and its tooltip says how long ago the server last confirmed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QGuiApplication, QPalette
+
+from jobdesk.core.store import JobKey
+from jobdesk.gui.models.ages import age_text, local_time_text
+from jobdesk.gui.models.columns import TEXTS, Column
+from jobdesk.gui.models.icons import status_icon
+from jobdesk.gui.models.roles import Role
+from jobdesk.protocol import Job
+
+Handler = Callable[[JobKey, int], Any]
+"""The value of one role for a cell: (row's key, column) -> value."""
+
+_ItemRole = Qt.ItemDataRole
+_LEFT: Final = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value
+_CENTRE: Final = Qt.AlignmentFlag.AlignCenter.value
+_ALIGNMENT: Final = tuple(_CENTRE if column is Column.PROGRESS else _LEFT for column in Column)
+_NO_BRUSH: Final = QBrush()
+
+
+class Cells:
+    """The role handlers for rows whose jobs are in ``jobs``."""
+
+    def __init__(
+        self,
+        jobs: Mapping[JobKey, Job],
+        is_live: Callable[[str], bool],
+        confirmed_at: Callable[[JobKey], float | None],
+        clock: Callable[[], float],
+    ) -> None:
+        self._jobs = jobs
+        self._is_live = is_live
+        self._confirmed_at = confirmed_at
+        self._clock = clock
+
+    def handlers(self) -> dict[int, Handler]:
+        """Role -> handler; a role not in it has no value (None)."""
+        jobs, is_live = self._jobs, self._is_live
+        return {
+            _ItemRole.DisplayRole.value: self.text,
+            _ItemRole.ToolTipRole.value: self.tooltip,
+            _ItemRole.DecorationRole.value: self.icon,
+            _ItemRole.ForegroundRole.value: self.foreground,
+            _ItemRole.BackgroundRole.value: lambda key, column: _NO_BRUSH,
+            _ItemRole.TextAlignmentRole.value: lambda key, column: _ALIGNMENT[column],
+            _ItemRole.StatusTipRole.value: lambda key, column: "",
+            _ItemRole.WhatsThisRole.value: lambda key, column: "",
+            _ItemRole.AccessibleTextRole.value: self.text,
+            Role.KEY: lambda key, column: key,
+            Role.JOB: lambda key, column: jobs[key],
+            Role.STALE: lambda key, column: not is_live(key[0]),
+            Role.PROGRESS: lambda key, column: jobs[key].progress,
+        }
+
+    def text(self, key: JobKey, column: int) -> str:
+        return TEXTS[column](self._jobs[key], key, self._clock())
+
+    def icon(self, key: JobKey, column: int) -> Any:
+        return status_icon(self._jobs[key].status) if column == Column.STATUS else None
+
+    def foreground(self, key: JobKey, column: int) -> Any:
+        if self._is_live(key[0]):
+            return None
+        palette = QGuiApplication.palette()
+        return QBrush(palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+
+    def tooltip(self, key: JobKey, column: int) -> str:
+        job = self._jobs[key]
+        now = self._clock()
+        if column == Column.UPDATED:
+            text = f"Updated {local_time_text(job.updated_at)}"
+        elif column == Column.PROGRESS:
+            text = f"{job.progress:.1f}%"
+        else:
+            text = TEXTS[column](job, key, now)
+        if self._is_live(key[0]):
+            return text
+        confirmed = self._confirmed_at(key)
+        if confirmed is None:
+            note = f"{key[0]} is not live: this row was never confirmed by it"
+        else:
+            age = age_text(now - confirmed)
+            note = f"{key[0]} is not live: this row was last confirmed {age} ago"
+        return f"{text}\n{note}" if text else note
