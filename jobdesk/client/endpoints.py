@@ -21,10 +21,6 @@ class Endpoints:
     """``http(s)://host:port[/prefix]`` without a trailing slash."""
     ws_url: str
 
-    @property
-    def snapshot_url(self) -> str:
-        return f"{self.base_url}/api/jobs"
-
 
 def endpoints(url: str) -> Endpoints:
     """Both endpoints of the server at ``url``; ValueError for anything else."""

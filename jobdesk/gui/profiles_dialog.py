@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.client.profiles import ProfileStore
 
-TOKEN_HIDDEN = "••••••••"
-
 
 class ProfilesDialog(QDialog):
     """Non-modal (``open()``): a modal exec() inside the qasync loop would block it."""

@@ -14,7 +14,3 @@ class Change:
     seq: int
     job_id: str
     job: Job | None
-
-    @property
-    def removed(self) -> bool:
-        return self.job is None

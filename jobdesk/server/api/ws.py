@@ -79,7 +79,6 @@ class Connection:
         self.socket = socket
         self.service = service
         self.outbox = Subscriber()
-        self.subscribed = False
 
     def send(self, message: Any) -> None:
         self.outbox.queue.put_nowait(encode_message(message))
@@ -142,7 +141,6 @@ class Connection:
             ]
         )
         hub.add(self.outbox)
-        self.subscribed = True
 
     async def receive_forever(self) -> None:
         while True:
@@ -158,7 +156,6 @@ class Connection:
                 self.subscribe(message)
             elif isinstance(message, UnsubscribeJobs):
                 self.service.hub.discard(self.outbox)
-                self.subscribed = False
             elif isinstance(message, Auth):
                 try:
                     await self.service.authenticate(message.token)
