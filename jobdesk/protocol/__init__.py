@@ -3,7 +3,7 @@
 Imports nothing else of jobdesk's, so any part can depend on it.
 """
 
-from jobdesk.protocol.errors import ErrorBody, ErrorCode, ErrorDetail
+from jobdesk.protocol.errors import ErrorBody, ErrorCode, ErrorDetail, submission_code
 from jobdesk.protocol.messages import (
     MAX_FRAME_BYTES,
     Auth,
@@ -28,6 +28,8 @@ from jobdesk.protocol.messages import (
 )
 from jobdesk.protocol.models import (
     KNOWN_JOB_TYPES,
+    Attempt,
+    AttemptOutcome,
     Job,
     JobObject,
     JobStats,
@@ -50,6 +52,8 @@ __all__ = [
     "KNOWN_JOB_TYPES",
     "MAX_FRAME_BYTES",
     "TERMINAL",
+    "Attempt",
+    "AttemptOutcome",
     "Auth",
     "AuthFailed",
     "ClientMessage",
@@ -85,4 +89,5 @@ __all__ = [
     "parse_status",
     "parse_timestamp",
     "status_word",
+    "submission_code",
 ]

@@ -23,6 +23,18 @@ class Priority(StrEnum):
     MEDIUM = "MEDIUM"
     LOW = "LOW"
 
+    @property
+    def rank(self) -> int:
+        """Claim order: 0 is taken first."""
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
+
+AttemptOutcome = Literal[
+    "running", "completed", "failed", "timed_out", "lease_expired", "cancelled"
+]
+
 
 class Wire(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     """Base of every wire struct: camelCase field names, keyword-only construction."""
@@ -40,6 +52,19 @@ class SubOperation(Wire, frozen=True, kw_only=True, gc=False):
     name: str
     weight: Annotated[float, msgspec.Meta(gt=0)] = 1.0
     progress: Percent = 0.0
+
+
+class Attempt(Wire, frozen=True, kw_only=True, gc=False):
+    """One try at a job: who ran it, when, and how it ended (the job's attempt history)."""
+
+    number: int
+    worker: str
+    started_at: str
+    ended_at: str | None = None
+    outcome: AttemptOutcome = "running"
+    error: str | None = None
+    lease: float | None = None
+    """Seconds each renewal extends a claimed attempt's lease; None when not leased."""
 
 
 class Job(Wire, frozen=True, kw_only=True, gc=False):
@@ -69,6 +94,18 @@ class Job(Wire, frozen=True, kw_only=True, gc=False):
     started_at: str | None = None
     updated_at: str
     finished_at: str | None = None
+    payload: Any = None
+    """The work's input, as submitted; the worker that claims the job receives it."""
+    max_attempts: int = 1
+    """Attempts allowed before a failure is final (a failed attempt with some left retries)."""
+    timeout: float | None = None
+    """Seconds one attempt may run before it fails as timed out; None: the server's default."""
+    lease_expires_at: str | None = None
+    """When a claimed job's lease ends unless its worker reports; None when not leased."""
+    retry_at: str | None = None
+    """When a retrying job may be claimed again (its backoff ends)."""
+    history: list[Attempt] = []
+    """Every attempt, oldest first; an operator's retry adds one, the earlier ones stay."""
 
 
 class JobStats(Wire, frozen=True, kw_only=True):

@@ -32,14 +32,28 @@ Seed001Status = Literal["pending", "running", "completed", "failed"]
 # --- seed 002: /api/jobs ----------------------------------------------------------------
 
 
+MaxAttempts = Annotated[int, msgspec.Meta(ge=1, le=100)]
+TimeoutSeconds = Annotated[float, msgspec.Meta(gt=0, le=7 * 24 * 3600)]
+LeaseSeconds = Annotated[float, msgspec.Meta(ge=1, le=3600)]
+WaitSeconds = Annotated[float, msgspec.Meta(ge=0, le=60)]
+
+
 class CreateJobRequest(Wire, frozen=True, kw_only=True):
-    """``POST /api/jobs``: every field optional, as seed 002 says."""
+    """``POST /api/jobs``: submit a queued job. Every field optional, as seed 002 says.
+
+    ``payload`` is the work's input, handed to the worker that claims the job;
+    ``maxAttempts`` counts the tries before a failure is final (1: no retry);
+    ``timeout`` is how many seconds one attempt may run (default: the server's).
+    """
 
     job_type: JobTypeName = "generic"
     message: Text = ""
     metadata: JobObject = {}
     name: Name | None = None
     priority: Priority = Priority.MEDIUM
+    payload: Any = None
+    max_attempts: MaxAttempts = 1
+    timeout: TimeoutSeconds | None = None
 
 
 class CreateJobResponse(Wire, frozen=True, kw_only=True):
@@ -66,6 +80,46 @@ class Snapshot(Wire, frozen=True, kw_only=True):
     seq: int
     jobs: list[Job]
     removed: list[str] = []
+
+
+class CancelRequest(Wire, frozen=True, kw_only=True):
+    """``POST /api/jobs/{id}/cancel`` (operators): a queued job never runs; a running one
+    ends cancelled and its worker's next call is answered 409 CANCELLED."""
+
+    reason: Text | None = None
+
+
+# --- the work queue: /api/queue --------------------------------------------------------
+
+
+class ClaimRequest(Wire, frozen=True, kw_only=True):
+    """``POST /api/queue/claim``: take the next job of one of ``jobTypes``.
+
+    Highest priority first, then oldest. With ``waitSeconds`` the call waits (long poll)
+    until a job is claimable or the time is up. ``leaseSeconds`` is how long the claim
+    holds without a report: every progress, message or heartbeat renews it. ``worker``
+    labels the attempt in the job's history (default: the token's name).
+    """
+
+    job_types: Annotated[list[JobTypeName], msgspec.Meta(min_length=1, max_length=100)]
+    wait_seconds: WaitSeconds = 0.0
+    lease_seconds: LeaseSeconds = 60.0
+    worker: Name | None = None
+
+
+class ClaimResponse(Wire, frozen=True, kw_only=True):
+    """The claimed job (running, attempt ``job.attempts``), or null when none came."""
+
+    job: Job | None
+
+
+class LeaseView(Wire, frozen=True, kw_only=True):
+    """Answer of ``POST /api/admin/jobs/{id}/heartbeat``: the renewed lease."""
+
+    job_id: str
+    attempt: int
+    lease_expires_at: str | None
+    timestamp: str
 
 
 # --- seed 001: /api/admin/jobs ----------------------------------------------------------
