@@ -26,6 +26,7 @@ from jobdesk.server.api.common import (
 )
 from jobdesk.server.api.jobs import jobs_router
 from jobdesk.server.api.litestar_fixes import fix_openapi
+from jobdesk.server.api.queue import queue_router
 from jobdesk.server.api.ws import notifications
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError
@@ -48,7 +49,7 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
             await job_service.stop()
 
     app = Litestar(
-        route_handlers=[jobs_router(), admin_router(), notifications],
+        route_handlers=[jobs_router(), admin_router(), queue_router(), notifications],
         dependencies={"service": Provide(lambda: job_service, sync_to_thread=False)},
         exception_handlers={
             ApiError: api_error_handler,
@@ -74,6 +75,23 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
     )
     fix_openapi(app)
     return app
+
+
+class JobdeskServer(uvicorn.Server):
+    """uvicorn's server, telling the service first when shutdown begins.
+
+    uvicorn waits for requests in flight before it stops; a claim waiting for work (long
+    poll, up to a minute) would hold the shutdown that long. Told first, the service
+    answers every waiting claim at once (no job), and workers come back to a new server.
+    """
+
+    def __init__(self, config: uvicorn.Config, service: JobService) -> None:
+        super().__init__(config)
+        self._service = service
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._service.closing()
+        await super().shutdown(sockets)
 
 
 def uvicorn_config(app: Any, config: ServerConfig, **extra: Any) -> uvicorn.Config:
@@ -125,5 +143,5 @@ def run_server(config: ServerConfig) -> None:
             "'jobdesk token create --role operator --name NAME --db %s'",
             config.db_path,
         )
-    server = uvicorn.Server(uvicorn_config(app, config))
+    server = JobdeskServer(uvicorn_config(app, config), service)
     server.run(sockets=[sock])

@@ -35,5 +35,11 @@ class ServerConfig:
     """Origins allowed to open the WebSocket from a browser; native clients send none."""
     idempotency_ttl_s: float = 24 * 3600
     """How long an ``Idempotency-Key`` is remembered: a retry within it does not act twice."""
+    max_claim_wait_s: float = 60.0
+    """The longest a claim waits for work (its ``waitSeconds`` is cut to this)."""
+    retry_base_s: float = 1.0
+    """A failed attempt's first backoff; it doubles with each attempt (seed 000: 1 s, x2)."""
+    retry_max_s: float = 300.0
+    """The longest backoff between attempts."""
     batch_max: int = 512
     """Most commands grouped into one write transaction."""

@@ -9,7 +9,7 @@ from types import TracebackType
 
 import uvicorn
 
-from jobdesk.server.app import bind_socket, create_app, uvicorn_config
+from jobdesk.server.app import JobdeskServer, bind_socket, create_app, uvicorn_config
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.service import JobService
 
@@ -43,7 +43,7 @@ class EmbeddedServer:
         except BaseException:
             self._socket.close()
             raise
-        self._server = uvicorn.Server(uvicorn_config(app, self.config))
+        self._server = JobdeskServer(uvicorn_config(app, self.config), self.service)
         self._thread = threading.Thread(target=self._run, name="jobdesk-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout_s

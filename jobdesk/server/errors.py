@@ -10,6 +10,8 @@ _STATUS = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.CONFLICT: 409,
+    ErrorCode.CANCELLED: 409,
+    ErrorCode.LEASE_LOST: 409,
     ErrorCode.RESYNC_REQUIRED: 410,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.TOO_MANY_ACTIVE_JOBS: 429,

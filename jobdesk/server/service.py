@@ -11,12 +11,21 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from jobdesk.protocol import ErrorCode, Job, JobStats, Priority, Status, format_timestamp
+from jobdesk.protocol import (
+    Attempt,
+    ErrorCode,
+    Job,
+    JobStats,
+    Priority,
+    Status,
+    format_timestamp,
+)
 from jobdesk.protocol.rest import (
+    ClaimRequest,
     CompleteRequest,
     CreateJobRequest,
     FailRequest,
@@ -29,8 +38,10 @@ from jobdesk.server.changes import Change
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError, not_found
 from jobdesk.server.hub import Hub
+from jobdesk.server.queue import ClaimSignal, pick, seconds_until_due, wakes_claims
 from jobdesk.server.state import ServerState
 from jobdesk.server.storage import Storage
+from jobdesk.server.sweep import retry_at, sweep
 from jobdesk.server.tokens import Principal, Role, TokenVerifier
 from jobdesk.server.writer import Transaction, Writer
 
@@ -63,6 +74,7 @@ class JobService:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._stats_dirty = asyncio.Event()
+        self._claimable = ClaimSignal()
 
     # --- running -----------------------------------------------------------------------
 
@@ -73,7 +85,12 @@ class JobService:
             asyncio.create_task(self._stats_forever(), name="jobdesk-stats"),
         ]
 
+    def closing(self) -> None:
+        """The server is shutting down: answer waiting claims now, so none holds it up."""
+        self._claimable.close()
+
     async def stop(self) -> None:
+        self.closing()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -85,6 +102,8 @@ class JobService:
     def _committed(self, changes: list[Change]) -> None:
         self.hub.publish(changes)
         self._stats_dirty.set()
+        if wakes_claims(c.job for c in changes):
+            self._claimable.notify()
 
     def _now(self) -> tuple[datetime, str]:
         moment = self._clock()
@@ -131,6 +150,7 @@ class JobService:
         who.require_writer()
         _, now = self._now()
         owner = who.name if (running or who.role is Role.WORKER) else ""
+        queued = request if isinstance(request, CreateJobRequest) else None
         job = Job(
             id=new_job_id(),
             name=request.name or request.job_type,
@@ -141,9 +161,13 @@ class JobService:
             priority=Priority(request.priority),
             owner=owner,
             attempts=1 if running else 0,
+            history=[Attempt(number=1, worker=who.name, started_at=now)] if running else [],
             created_at=now,
             started_at=now if running else None,
             updated_at=now,
+            payload=None if queued is None else queued.payload,
+            max_attempts=1 if queued is None else queued.max_attempts,
+            timeout=None if queued is None else queued.timeout,
         )
         limit = self.config.max_active_jobs
 
@@ -174,11 +198,16 @@ class JobService:
         job_id: str,
         change: Callable[[Job, str], Job],
         idempotency_key: str | None = None,
+        *,
+        attempt: int | None = None,
+        renews: bool = False,
     ) -> Job:
         """Apply a worker's or operator's change to one job, checking who may make it.
 
         With an idempotency key already answered, the first answer is returned again and
         nothing changes: a retried request whose answer was lost does not act twice.
+        ``attempt`` (the ``Jobdesk-Attempt`` header) fences off a worker whose attempt
+        is over; ``renews`` extends the running attempt's lease.
         """
         who.require_writer()
         moment, now = self._now()
@@ -190,10 +219,15 @@ class JobService:
             job = tx.get(job_id)
             if job is None:
                 raise not_found(job_id)
+            if attempt is not None:  # first: a stale attempt learns why, whoever owns it now
+                lifecycle.check_attempt(job, attempt)
             who.check_may_update(job)
             updated = change(job, now)
-            if who.role is Role.WORKER and not job.owner:
+            if who.role is Role.WORKER and not job.owner and updated.status is Status.RUNNING:
                 updated = _with_owner(updated, who.name)
+            if renews and (lease := lifecycle.current_lease(updated)) is not None:
+                until = format_timestamp(moment + timedelta(seconds=lease))
+                updated = lifecycle.renew(updated, now=now, lease_until=until)
             stored = tx.put(updated)
             if key is not None:
                 tx.remember(key, moment.timestamp(), stored)
@@ -207,6 +241,7 @@ class JobService:
         job_id: str,
         request: ProgressRequest,
         idempotency_key: str | None = None,
+        attempt: int | None = None,
     ) -> Job:
         percent = None if request.progress is None else request.progress * 100.0
         pipeline = (
@@ -222,8 +257,11 @@ class JobService:
                 message=request.message,
                 sub_operation=request.sub_operation,
                 pipeline=pipeline,
+                worker=who.name,
             ),
             idempotency_key,
+            attempt=attempt,
+            renews=True,
         )
 
     async def message(
@@ -232,6 +270,7 @@ class JobService:
         job_id: str,
         request: MessageRequest,
         idempotency_key: str | None = None,
+        attempt: int | None = None,
     ) -> Job:
         keep = self.config.max_messages_per_job
         return await self.update(
@@ -241,7 +280,18 @@ class JobService:
                 job, now=now, level=request.level, text=request.text, keep=keep
             ),
             idempotency_key,
+            attempt=attempt,
+            renews=True,
         )
+
+    async def heartbeat(self, who: Principal, job_id: str, attempt: int | None = None) -> Job:
+        """The lease holder is alive though it has nothing to report: renew the lease."""
+
+        def beat(job: Job, now: str) -> Job:
+            lifecycle.check_attempt(job, job.attempts if attempt is None else attempt)
+            return lifecycle.renew(job, now=now, lease_until=None)
+
+        return await self.update(who, job_id, beat, attempt=attempt, renews=True)
 
     async def complete(
         self,
@@ -249,6 +299,7 @@ class JobService:
         job_id: str,
         request: CompleteRequest,
         idempotency_key: str | None = None,
+        attempt: int | None = None,
     ) -> Job:
         return await self.update(
             who,
@@ -257,17 +308,32 @@ class JobService:
                 job, now=now, result=request.result, message=request.message
             ),
             idempotency_key,
+            attempt=attempt,
         )
 
     async def fail(
-        self, who: Principal, job_id: str, request: FailRequest, idempotency_key: str | None = None
+        self,
+        who: Principal,
+        job_id: str,
+        request: FailRequest,
+        idempotency_key: str | None = None,
+        attempt: int | None = None,
     ) -> Job:
+        """The worker's own failure: retried after a backoff while attempts are left."""
+        moment, _ = self._now()
         keep = self.config.max_messages_per_job
         return await self.update(
             who,
             job_id,
-            lambda job, now: lifecycle.fail(job, now=now, error=request.error, keep=keep),
+            lambda job, now: lifecycle.fail(
+                job,
+                now=now,
+                error=request.error,
+                keep=keep,
+                retry_at=retry_at(self.config, moment, job.attempts),
+            ),
             idempotency_key,
+            attempt=attempt,
         )
 
     async def force_fail(
@@ -281,6 +347,67 @@ class JobService:
             job_id,
             lambda job, now: lifecycle.fail(job, now=now, error=error, keep=keep),
             idempotency_key,
+        )
+
+    async def cancel(
+        self, who: Principal, job_id: str, reason: str | None, idempotency_key: str | None = None
+    ) -> Job:
+        who.require_operator("cancel a job")
+        text = reason or f"Cancelled by operator {who.name}"
+        keep = self.config.max_messages_per_job
+        return await self.update(
+            who,
+            job_id,
+            lambda job, now: lifecycle.cancel(job, now=now, reason=text, keep=keep),
+            idempotency_key,
+        )
+
+    async def retry(self, who: Principal, job_id: str, idempotency_key: str | None = None) -> Job:
+        who.require_operator("retry a job")
+        keep = self.config.max_messages_per_job
+        return await self.update(
+            who,
+            job_id,
+            lambda job, now: lifecycle.retry(job, now=now, operator=who.name, keep=keep),
+            idempotency_key,
+        )
+
+    async def claim(self, who: Principal, request: ClaimRequest) -> Job | None:
+        """Take the next job of the asked types, waiting up to ``waitSeconds`` for one."""
+        who.require_writer()
+        types = list(dict.fromkeys(request.job_types))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + min(request.wait_seconds, self.config.max_claim_wait_s)
+        worker = request.worker or who.name
+        while True:
+            woken = self._claimable.current()
+            job = await self._writer.submit(
+                lambda tx: self._claim_now(tx, who, worker, types, request)
+            )
+            remaining = deadline - loop.time()
+            if job is not None or remaining <= 0 or self._claimable.closed:
+                return job
+            due = seconds_until_due(self.state, types, self._clock().timestamp())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), min(remaining, due + 0.001))
+
+    def _claim_now(
+        self, tx: Transaction, who: Principal, worker: str, types: list[str], request: ClaimRequest
+    ) -> Job | None:
+        moment, now = self._now()
+        job = pick(tx, types, moment.timestamp())
+        if job is None:
+            return None
+        until = format_timestamp(moment + timedelta(seconds=request.lease_seconds))
+        return tx.put(
+            lifecycle.claim(
+                job,
+                now=now,
+                worker=worker,
+                owner=who.name,
+                lease=request.lease_seconds,
+                lease_until=until,
+            )
         )
 
     async def emergency_cleanup(self, who: Principal) -> int:
@@ -301,55 +428,9 @@ class JobService:
     # --- background rules --------------------------------------------------------------
 
     async def sweep(self) -> int:
-        """Mark stale jobs, fail timed-out ones, remove what retention no longer keeps."""
-        moment, now = self._now()
-        config = self.config
-        t = moment.timestamp()
-
-        def run(tx: Transaction) -> int:
-            tx.forget_before_s = t - config.idempotency_ttl_s
-            before = len(tx.changes)
-            finished: list[tuple[float, str]] = []
-            for record in list(self.state.jobs.values()):
-                job = tx.get(record.job.id)
-                if job is None:
-                    continue
-                if (
-                    job.status is Status.RUNNING
-                    and record.started_s is not None
-                    and (t - record.started_s > config.timeout_s)
-                ):
-                    minutes = config.timeout_s / 60
-                    tx.put(
-                        lifecycle.fail(
-                            job,
-                            now=now,
-                            error=f"Timed out: running longer than {minutes:.0f} min",
-                            keep=config.max_messages_per_job,
-                        )
-                    )
-                elif (
-                    job.status.is_active
-                    and job.status is not Status.QUEUED
-                    and (not job.stale and t - record.updated_s > config.stale_after_s)
-                ):
-                    tx.put(
-                        lifecycle.mark_stale(
-                            job,
-                            now=now,
-                            idle_minutes=(t - record.updated_s) / 60,
-                            keep=config.max_messages_per_job,
-                        )
-                    )
-                elif job.status.is_terminal and record.finished_s is not None:
-                    finished.append((record.finished_s, job.id))
-            finished.sort(reverse=True)
-            for index, (finished_s, job_id) in enumerate(finished):
-                if index >= config.retention_count or t - finished_s > config.retention_age_s:
-                    tx.remove(job_id)
-            return len(tx.changes) - before
-
-        return await self._writer.submit(run)
+        """Apply the timeout, lease, stale and retention rules (see ``sweep.py``)."""
+        moment, _ = self._now()
+        return await self._writer.submit(lambda tx: sweep(tx, self.config, moment))
 
     async def _sweep_forever(self) -> None:
         while True:

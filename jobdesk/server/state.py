@@ -11,6 +11,7 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Final
 
 from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
 from jobdesk.server.changes import Change
@@ -21,25 +22,38 @@ class ResyncRequired(Exception):
     """A ``since`` that cannot be served from the kept history; the client must snapshot."""
 
 
+WAITING: Final = frozenset({Status.QUEUED, Status.RETRYING})
+"""The statuses a claim takes jobs from (retrying ones once their backoff is over)."""
+
+
+def _seconds(text: str | None) -> float | None:
+    return None if text is None else parse_timestamp(text).timestamp()
+
+
 @dataclass(slots=True)
 class JobRecord:
+    """A committed job with its times parsed once, for the sweeper and the claim order."""
+
     job: Job
     seq: int
     updated_s: float
-    started_s: float | None
+    attempt_started_s: float | None
+    """When the current attempt started: the per-attempt timeout counts from here."""
     finished_s: float | None
+    lease_until_s: float | None
+    retry_s: float | None
 
     @classmethod
     def of(cls, job: Job, seq: int) -> JobRecord:
-        def seconds(text: str | None) -> float | None:
-            return None if text is None else parse_timestamp(text).timestamp()
-
+        started = job.history[-1].started_at if job.history else job.started_at
         return cls(
             job=job,
             seq=seq,
             updated_s=parse_timestamp(job.updated_at).timestamp(),
-            started_s=seconds(job.started_at),
-            finished_s=seconds(job.finished_at),
+            attempt_started_s=_seconds(started),
+            finished_s=_seconds(job.finished_at),
+            lease_until_s=_seconds(job.lease_expires_at),
+            retry_s=_seconds(job.retry_at),
         )
 
 
@@ -82,6 +96,20 @@ class ServerState:
         self.remembered: dict[str, tuple[float, Job]] = dict(stored.remembered)
         """Idempotency keys already answered, with when and the job they answered with."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
+        self.waiting: dict[str, set[str]] = {}
+        """Job type -> ids of its queued and retrying jobs: where claims look."""
+        for record in self.jobs.values():
+            self._index(None, record.job)
+
+    def _index(self, old: Job | None, new: Job | None) -> None:
+        if old is not None and old.status in WAITING:
+            ids = self.waiting.get(old.job_type)
+            if ids is not None:
+                ids.discard(old.id)
+                if not ids:
+                    del self.waiting[old.job_type]
+        if new is not None and new.status in WAITING:
+            self.waiting.setdefault(new.job_type, set()).add(new.id)
 
     # --- writing (the writer only) -----------------------------------------------------
 
@@ -102,6 +130,7 @@ class ServerState:
             old = self.jobs.get(change.job_id)
             if old is not None:
                 self._counts[old.job.status] -= 1
+            self._index(None if old is None else old.job, change.job)
             if change.job is None:
                 self.jobs.pop(change.job_id, None)
                 self.removals.append((change.seq, change.job_id))

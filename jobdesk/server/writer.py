@@ -33,7 +33,8 @@ class Transaction:
     """The working view of one batch: the committed state overlaid with its changes."""
 
     def __init__(self, state: ServerState) -> None:
-        self._state = state
+        self.state = state
+        """The committed state under this batch (read-only here)."""
         self._overlay: dict[str, Job | None] = {}
         self.changes: list[Change] = []
         self.seq = state.seq
@@ -43,17 +44,21 @@ class Transaction:
     def get(self, job_id: str) -> Job | None:
         if job_id in self._overlay:
             return self._overlay[job_id]
-        return self._state.get(job_id)
+        return self.state.get(job_id)
 
     def jobs(self) -> list[Job]:
         """Every job as this transaction sees it (for sweeps over all jobs)."""
-        seen = {jid: r.job for jid, r in self._state.jobs.items()}
+        seen = {jid: r.job for jid, r in self.state.jobs.items()}
         for job_id, job in self._overlay.items():
             if job is None:
                 seen.pop(job_id, None)
             else:
                 seen[job_id] = job
         return list(seen.values())
+
+    def touched(self) -> list[Job]:
+        """The jobs this batch changed so far, in their new state."""
+        return [job for job in self._overlay.values() if job is not None]
 
     def put(self, job: Job) -> Job:
         """Record a job's new state: the version goes up by one and it gets the next seq."""
@@ -69,7 +74,7 @@ class Transaction:
         for known, _, job in self.remembered:
             if known == key:
                 return job
-        hit = self._state.remembered.get(key)
+        hit = self.state.remembered.get(key)
         return None if hit is None else hit[1]
 
     def remember(self, key: str, created_s: float, job: Job) -> None:

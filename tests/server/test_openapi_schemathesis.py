@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from jobdesk.protocol.status import ACCEPTED_WORDS
 from tests.conftest import RunningServer
@@ -52,6 +53,13 @@ checks.positive_data_acceptance.expected-statuses = [
 """
 
 PHASES = ("coverage", "fuzzing", "stateful")
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    """Claims answer at once: generated ``waitSeconds`` of up to a minute would otherwise
+    make each long-poll example wait its full time."""
+    return {"max_claim_wait_s": 0.01}
 
 
 def _operation_count(server: RunningServer) -> int:

@@ -17,6 +17,7 @@ from jobdesk.protocol.rest import (
     ForceFailRequest,
     HealthResponse,
     JobAck,
+    LeaseView,
     MessageRequest,
     ProgressRequest,
     ProgressView,
@@ -25,6 +26,7 @@ from jobdesk.protocol.rest import (
 )
 from jobdesk.server.api.common import (
     BEARER,
+    AttemptHeader,
     Caller,
     IdempotencyKey,
     Service,
@@ -94,9 +96,10 @@ async def post_progress(
     service: Service,
     principal: Caller,
     idempotency_key: IdempotencyKey = None,
+    attempt: AttemptHeader = None,
 ) -> JobAck:
     """Set progress (0-1), a sub-operation's progress, or declare the weighted pipeline."""
-    return ack(await service.progress(principal, job_id, data, idempotency_key))
+    return ack(await service.progress(principal, job_id, data, idempotency_key, attempt))
 
 
 @post("/{job_id:str}/message", status_code=200, responses=_WRITE, security=BEARER)
@@ -106,9 +109,10 @@ async def post_message(
     service: Service,
     principal: Caller,
     idempotency_key: IdempotencyKey = None,
+    attempt: AttemptHeader = None,
 ) -> JobAck:
     """Add a log entry (info, warning or error); it also becomes the status line."""
-    return ack(await service.message(principal, job_id, data, idempotency_key))
+    return ack(await service.message(principal, job_id, data, idempotency_key, attempt))
 
 
 @post("/{job_id:str}/complete", status_code=200, responses=_WRITE, security=BEARER)
@@ -118,10 +122,11 @@ async def post_complete(
     principal: Caller,
     data: JSONBody[CompleteRequest | None] = None,
     idempotency_key: IdempotencyKey = None,
+    attempt: AttemptHeader = None,
 ) -> JobAck:
     """Complete the job; ``result`` (e.g. ``{"documentId": ...}``) is kept in full."""
     request = data or CompleteRequest()
-    return ack(await service.complete(principal, job_id, request, idempotency_key))
+    return ack(await service.complete(principal, job_id, request, idempotency_key, attempt))
 
 
 @post("/{job_id:str}/fail", status_code=200, responses=_WRITE, security=BEARER)
@@ -131,9 +136,28 @@ async def post_fail(
     service: Service,
     principal: Caller,
     idempotency_key: IdempotencyKey = None,
+    attempt: AttemptHeader = None,
 ) -> JobAck:
-    """Fail the job with its error, kept in full and in the log."""
-    return ack(await service.fail(principal, job_id, data, idempotency_key))
+    """Fail this attempt: the job retries after a backoff while attempts are left, else
+    it ends failed; the error is kept in full and in the log."""
+    return ack(await service.fail(principal, job_id, data, idempotency_key, attempt))
+
+
+@post("/{job_id:str}/heartbeat", status_code=200, responses=_WRITE, security=BEARER)
+async def post_heartbeat(
+    job_id: JobId,
+    service: Service,
+    principal: Caller,
+    attempt: AttemptHeader = None,
+) -> LeaseView:
+    """Renew the lease of a claimed job its worker is still on (nothing else changes)."""
+    job = await service.heartbeat(principal, job_id, attempt)
+    return LeaseView(
+        job_id=job.id,
+        attempt=job.attempts,
+        lease_expires_at=job.lease_expires_at,
+        timestamp=job.updated_at,
+    )
 
 
 @post("/{job_id:str}/force-fail", status_code=200, responses=_WRITE, security=BEARER)
@@ -163,6 +187,7 @@ def admin_router() -> Router:
                 post_message,
                 post_complete,
                 post_fail,
+                post_heartbeat,
                 post_force_fail,
             ]
         ),

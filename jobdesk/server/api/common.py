@@ -30,6 +30,14 @@ IdempotencyKey = Annotated[
         description="A retry with the same key returns the first answer and acts once",
     ),
 ]
+AttemptHeader = Annotated[
+    int | None,
+    HeaderParameter(
+        name="Jobdesk-Attempt",
+        ge=1,
+        description="The attempt the caller holds; refused with 409 LEASE_LOST once it is over",
+    ),
+]
 Caller = NamedDependency[Principal]
 
 
@@ -122,7 +130,7 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
         401: "No or invalid bearer token",
         403: "The token's role may not do this",
         404: "No such job",
-        409: "The job is already finished",
+        409: "The job is already finished, was cancelled, or the attempt is over",
         410: "Resync required: take a full snapshot",
         413: "Body too large",
         429: "Too many active jobs",

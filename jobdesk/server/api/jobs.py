@@ -8,8 +8,14 @@ from litestar import Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
-from jobdesk.protocol import ErrorCode, Status, parse_status
-from jobdesk.protocol.rest import CreateJobRequest, CreateJobResponse, Seed002JobView, Snapshot
+from jobdesk.protocol import ErrorCode, Job, Status, parse_status
+from jobdesk.protocol.rest import (
+    CancelRequest,
+    CreateJobRequest,
+    CreateJobResponse,
+    Seed002JobView,
+    Snapshot,
+)
 from jobdesk.protocol.status import ACCEPTED_WORDS
 from jobdesk.server.api.common import (
     BEARER,
@@ -42,7 +48,8 @@ async def create_job(
     principal: Caller,
     idempotency_key: IdempotencyKey = None,
 ) -> CreateJobResponse:
-    """Create a queued job (seed 002)."""
+    """Submit a queued job (seed 002; ``payload``, ``maxAttempts``, ``timeout`` for the
+    queue: see docs/queue.md)."""
     job = await service.create(principal, data, running=False, idempotency_key=idempotency_key)
     return CreateJobResponse(job_id=job.id, timestamp=job.created_at)
 
@@ -109,10 +116,43 @@ async def snapshot(
     return Snapshot(epoch=state.epoch, seq=state.seq, jobs=changed, removed=removed)
 
 
+@post(
+    "/{job_id:str}/cancel",
+    status_code=200,
+    responses=errors(400, 401, 403, 404, 409),
+    security=BEARER,
+)
+async def cancel_job(
+    job_id: JobId,
+    service: Service,
+    principal: Caller,
+    data: JSONBody[CancelRequest | None] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Job:
+    """Cancel a job (operators): a waiting one never runs; a running one ends now and its
+    worker's next call is answered 409 CANCELLED."""
+    reason = data.reason if data else None
+    return await service.cancel(principal, job_id, reason, idempotency_key)
+
+
+@post(
+    "/{job_id:str}/retry",
+    status_code=200,
+    responses=errors(400, 401, 403, 404, 409),
+    security=BEARER,
+)
+async def retry_job(
+    job_id: JobId, service: Service, principal: Caller, idempotency_key: IdempotencyKey = None
+) -> Job:
+    """Queue a failed or cancelled job for one more attempt (operators); its earlier
+    attempts stay in its history."""
+    return await service.retry(principal, job_id, idempotency_key)
+
+
 def jobs_router() -> Router:
     return Router(
         path="/api/jobs",
-        route_handlers=with_options([create_job, poll_job, snapshot]),
+        route_handlers=with_options([create_job, poll_job, snapshot, cancel_job, retry_job]),
         dependencies={"principal": Provide(provide_principal)},
         tags=["jobs (seed 002, snapshot)"],
     )

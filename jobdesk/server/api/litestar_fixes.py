@@ -57,6 +57,7 @@ def fix_openapi(app: Litestar) -> None:
     """Make the generated schema say what the handlers really accept."""
     _optional_bodies(app)
     _restore_zero_bounds(app)
+    _restore_item_bounds(app)
 
 
 def _optional_bodies(app: Litestar) -> None:
@@ -92,18 +93,14 @@ def _without_none(field_type: msgspec.inspect.Type) -> msgspec.inspect.Type:
     return field_type
 
 
-def _restore_zero_bounds(app: Litestar) -> None:
-    """Put back the bounds of 0 that Litestar leaves out of optional fields' schemas.
-
-    Litestar copies an optional field's constraints only when they are truthy, so e.g.
-    ``progress: Fraction | None`` was documented without ``minimum: 0`` although the server
-    answers a negative progress with 400. The wire structs say what is true.
-    """
+def _wire_fields(app: Litestar) -> list[tuple[Schema, msgspec.inspect.Field]]:
+    """Each documented property of a REST struct, beside the struct's own field."""
     models = {
         name: model
         for name, model in vars(rest).items()
         if isinstance(model, type) and issubclass(model, msgspec.Struct)
     }
+    found = []
     for name, schema in (app.openapi_schema.components.schemas or {}).items():
         model = models.get(name)
         if model is None or not schema.properties:
@@ -112,9 +109,33 @@ def _restore_zero_bounds(app: Litestar) -> None:
         assert isinstance(info, msgspec.inspect.StructType)
         for field in info.fields:
             prop = schema.properties.get(field.encode_name)
-            if not isinstance(prop, Schema):
-                continue
-            inner = _without_none(field.type)
-            for constraint, key in _BOUNDS:
-                if getattr(inner, constraint, None) == 0 and getattr(prop, key) is None:
-                    setattr(prop, key, 0)
+            if isinstance(prop, Schema):
+                found.append((prop, field))
+    return found
+
+
+def _restore_item_bounds(app: Litestar) -> None:
+    """Put back a list's item constraints (``jobTypes: list[JobTypeName]``), which
+    Litestar leaves out, so the schema does not promise that ``""`` is a job type."""
+    for prop, field in _wire_fields(app):
+        inner = _without_none(field.type)
+        if not isinstance(inner, msgspec.inspect.ListType) or not isinstance(prop.items, Schema):
+            continue
+        item = inner.item_type
+        if isinstance(item, msgspec.inspect.StrType):
+            prop.items.min_length = item.min_length
+            prop.items.max_length = item.max_length
+
+
+def _restore_zero_bounds(app: Litestar) -> None:
+    """Put back the bounds of 0 that Litestar leaves out of optional fields' schemas.
+
+    Litestar copies an optional field's constraints only when they are truthy, so e.g.
+    ``progress: Fraction | None`` was documented without ``minimum: 0`` although the server
+    answers a negative progress with 400. The wire structs say what is true.
+    """
+    for prop, field in _wire_fields(app):
+        inner = _without_none(field.type)
+        for constraint, key in _BOUNDS:
+            if getattr(inner, constraint, None) == 0 and getattr(prop, key) is None:
+                setattr(prop, key, 0)
