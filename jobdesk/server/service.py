@@ -75,6 +75,8 @@ class JobService:
         self._tasks: list[asyncio.Task[None]] = []
         self._stats_dirty = asyncio.Event()
         self._claimable = ClaimSignal()
+        self.waiting_claims = 0
+        """Claims waiting for work right now (idle workers)."""
 
     # --- running -----------------------------------------------------------------------
 
@@ -388,8 +390,12 @@ class JobService:
             if job is not None or remaining <= 0 or self._claimable.closed:
                 return job
             due = seconds_until_due(self.state, types, self._clock().timestamp())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), min(remaining, due + 0.001))
+            self.waiting_claims += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), min(remaining, due + 0.001))
+            finally:
+                self.waiting_claims -= 1
 
     def _claim_now(
         self, tx: Transaction, who: Principal, worker: str, types: list[str], request: ClaimRequest

@@ -386,7 +386,9 @@ def test_shutdown_answers_a_waiting_claim_at_once(
         )
     )
     waiter.start()
-    time.sleep(0.2)  # let the claim reach its wait (it answers at once either way)
+    service = server.embedded.service
+    assert service is not None
+    wait_for(lambda: service.waiting_claims == 1)
     started = time.monotonic()
     server.embedded.stop()
     waiter.join(timeout=20)
