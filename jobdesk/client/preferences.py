@@ -15,7 +15,7 @@ from jobdesk.client.profiles import config_dir
 from jobdesk.core.notify_policy import NotifySettings
 
 log = logging.getLogger(__name__)
-_FIELDS = ("completed", "failed", "started", "stalled", "stall_minutes")
+_FIELDS = ("completed", "failed", "started", "stalled", "stall_minutes", "retrying")
 
 
 class Preferences:

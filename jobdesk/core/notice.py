@@ -31,6 +31,8 @@ class EventKind(StrEnum):
     """Failed or cancelled."""
     STARTED = "started"
     STALLED = "stalled"
+    RETRYING = "retrying"
+    """An attempt failed and the job will be tried again."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class NoticeKind(StrEnum):
     FAILED = "failed"
     STARTED = "started"
     STALLED = "stalled"
+    RETRYING = "retrying"
     SUMMARY = "summary"
     """Several events of one burst, in one notice."""
     AWAY = "away"
@@ -92,6 +95,9 @@ def single(event: JobEvent, stall_minutes: float) -> Notice:
         title, body, urgency = f"{verb}: {job.name}", f"{reason} ({where})", Urgency.CRITICAL
     elif event.kind is EventKind.STARTED:
         title, body, urgency = f"Started: {job.name}", where, Urgency.LOW
+    elif event.kind is EventKind.RETRYING:
+        title, body = f"Retrying: {job.name}", f"{retry_reason(job)} ({where})"
+        urgency = Urgency.NORMAL
     else:
         return Notice(
             NoticeKind.STALLED,
@@ -103,6 +109,15 @@ def single(event: JobEvent, stall_minutes: float) -> Notice:
             (key,),
         )
     return Notice(NoticeKind(event.kind.value), title, body, urgency, key, jobs=(key,))
+
+
+def retry_reason(job: Job) -> str:
+    """``attempt 2 of 3 failed: disk full``: the attempt that just ended, from the history
+    when the server sent it (the job's own error otherwise)."""
+    last = job.history[-1] if job.history else None
+    number = last.number if last is not None else job.attempts
+    error = (last.error if last is not None else None) or job.error or "no reason given"
+    return f"attempt {number} of {job.max_attempts} failed: {error}"
 
 
 def _names(names: Sequence[str]) -> str:

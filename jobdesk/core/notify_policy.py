@@ -2,7 +2,7 @@
 
 Pure and clock-injected, so every rule is a plain test. The rules:
 
-- A transition (completed, failed or cancelled, started, stalled) raises at most one
+- A transition (completed, failed or cancelled, started, stalled, retrying) raises at most one
   notice. The policy remembers each job's last status, so a replay, a duplicate or a new
   version with the same status says nothing new; a job stalls once until its progress
   moves (or it leaves and re-enters running).
@@ -46,6 +46,10 @@ class NotifySettings:
     stalled: bool = False
     stall_minutes: float = 10.0
     """Running with no progress change for this long (as seen by this monitor)."""
+    retrying: bool = False
+    """An attempt failed and the job will be tried again. Off by default: the retry is
+    the queue doing its job, and a job that runs out of attempts is notified as failed
+    anyway; a flaky job with ten attempts would otherwise say so ten times."""
     job_types: frozenset[str] | None = None
     """Notify only jobs of these types; None: every type."""
     batch_window: float = 1.0
@@ -59,6 +63,7 @@ class NotifySettings:
             EventKind.FAILED: self.failed,
             EventKind.STARTED: self.started,
             EventKind.STALLED: self.stalled,
+            EventKind.RETRYING: self.retrying,
         }[kind]
         return enabled and (self.job_types is None or job_type in self.job_types)
 
@@ -87,6 +92,8 @@ def transition(before: Status | None, after: Status) -> EventKind | None:
         return EventKind.COMPLETED
     if after in FAILED_STATES:
         return EventKind.FAILED
+    if after is Status.RETRYING:
+        return EventKind.RETRYING
     if after is Status.RUNNING and before in (None, Status.QUEUED, Status.RETRYING):
         return EventKind.STARTED
     return None

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
-from jobdesk.client.actions import OperatorActions
+from jobdesk.client.actions import OperatorActions, Outcome
 from jobdesk.client.monitor import Monitor, ServerProfile
 from jobdesk.client.preferences import Preferences
 from jobdesk.client.profiles import ProfileStore
@@ -22,11 +22,14 @@ from jobdesk.core.connection import Transport
 from jobdesk.core.notify_policy import NotifyPolicy, NotifySettings
 from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.eta_tracker import EtaTracker
+from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, by_server, eligible, outcome_text
 from jobdesk.gui.main_window import MainWindow
 from jobdesk.gui.models import Column, JobTableModel, ProgressDelegate
+from jobdesk.gui.new_job_flow import NewJobFlow
 from jobdesk.gui.notify import DesktopNotifier, NotificationCenter, choose_notifier
 from jobdesk.gui.notify_menu import NotificationsMenu
 from jobdesk.gui.tray import Tray
+from jobdesk.protocol import Status
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +47,24 @@ class Controller:
         self.store.subscribe(self._store_changed)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._selected: list[JobKey] = []
+        self._selected_set: set[JobKey] = set()
+        self._selection_touched = False
+        """A selected job changed in the store: refresh the actions once the table has it."""
+        self.new_job = NewJobFlow(self.window, self.store, self.profiles, self._spawn)
         self.closed = asyncio.Event()
         w = self.window
         w.selection_changed.connect(self._selection_changed)
         w.force_fail_requested.connect(lambda keys: self._spawn(self._force_fail(keys)))
+        w.cancel_requested.connect(lambda keys: self._spawn(self._cancel(keys)))
+        w.retry_requested.connect(lambda keys: self._spawn(self._retry(keys)))
+        w.new_job_requested.connect(
+            lambda: self.new_job.open(self._selected[0][0] if self._selected else None)
+        )
         w.cleanup_requested.connect(self._confirm_cleanup)
         w.refresh_requested.connect(self._refresh)
         w.quit_requested.connect(self.quit)
         self.model.counts_changed.connect(self._show_counts)
+        self.model.batch_applied.connect(self._batch_applied)
         self.window.table.setItemDelegateForColumn(
             Column.PROGRESS, ProgressDelegate(self.window.table)
         )
@@ -154,13 +167,27 @@ class Controller:
 
     def _selection_changed(self, keys: list[JobKey]) -> None:
         self._selected = keys
+        self._selected_set = set(keys)
         for key in keys:
             self.center.acknowledge(key)  # the operator has looked at it
         self._show_selected()
 
     def _store_changed(self, changes: list[StoreChange]) -> None:
-        if self._selected and any((c.server, c.job_id) == self._selected[0] for c in changes):
+        if not self._selected:
+            return
+        if any((c.server, c.job_id) == self._selected[0] for c in changes):
             self._show_selected()
+        selected = self._selected_set
+        if not self._selection_touched:
+            self._selection_touched = any((c.server, c.job_id) in selected for c in changes)
+
+    def _batch_applied(self) -> None:
+        """The table applied a batch: the enabled actions follow the statuses it shows,
+        and a job just submitted may have arrived."""
+        if self._selection_touched:
+            self._selection_touched = False
+            self.window.refresh_job_actions()
+        self.new_job.table_updated()
 
     def _show_selected(self) -> None:
         if not self._selected:
@@ -190,6 +217,37 @@ class Controller:
         message = f"Force-failed {done} job(s)"
         if refused:
             message += f"; refused: {'; '.join(refused)}"
+        self.window.statusBar().showMessage(message, 10_000)
+
+    async def _cancel(self, keys: list[JobKey]) -> None:
+        await self._act(keys, CANCELLABLE, "Cancelled", lambda actions, ids: actions.cancel(ids))
+
+    async def _retry(self, keys: list[JobKey]) -> None:
+        await self._act(keys, RETRYABLE, "Retried", lambda actions, ids: actions.retry(ids))
+
+    async def _act(
+        self,
+        keys: list[JobKey],
+        statuses: frozenset[Status],
+        verb: str,
+        call: Callable[[OperatorActions, list[str]], Awaitable[list[Outcome]]],
+    ) -> None:
+        """Send the action for the jobs whose status allows it, one batch per server;
+        the outcome goes to the status bar, its effect comes back through the store."""
+
+        def status_of(key: JobKey) -> Status | None:
+            job = self.store.get(key)
+            return None if job is None else job.status
+
+        chosen = eligible(keys, status_of, statuses)
+        outcomes: list[Outcome] = []
+        for server, ids in by_server(chosen).items():
+            profile = self.profiles.get(server)
+            if profile is None:
+                outcomes += [Outcome(i, False, f"{server} is no longer watched") for i in ids]
+                continue
+            outcomes += await call(OperatorActions(profile.url, profile.token), ids)
+        message = outcome_text(verb, outcomes, skipped=len(keys) - len(chosen))
         self.window.statusBar().showMessage(message, 10_000)
 
     def _confirm_cleanup(self) -> None:
@@ -242,6 +300,7 @@ class Controller:
         for task in list(self._tasks):
             if task is not asyncio.current_task():
                 task.cancel()
+        self.center.close()
         await self.monitor.aclose()
         if isinstance(self.notifier, DesktopNotifier):
             await self.notifier.aclose()

@@ -1,4 +1,6 @@
-"""The selected job in full: progress and ETA, sub-operations, log, metadata, outcome."""
+"""The selected job in full: progress and ETA, sub-operations, log, metadata, attempts,
+payload, outcome; with buttons for the actions its status allows (the window's own
+actions, so they are enabled and disabled in one place)."""
 
 from __future__ import annotations
 
@@ -6,21 +8,26 @@ import html
 import json
 from typing import Any
 
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QScrollArea,
     QTextBrowser,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from jobdesk.gui.attempt_history import AttemptHistory
+from jobdesk.gui.models.ages import local_time_text
 from jobdesk.protocol import Job, Status
 
 LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}
@@ -47,6 +54,8 @@ class DetailPanel(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.status = QLabel()
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setMinimumHeight(28)
@@ -63,6 +72,13 @@ class DetailPanel(QWidget):
         self.times = QFormLayout()
         times_box = QGroupBox("Timeline")
         times_box.setLayout(self.times)
+        self.history = AttemptHistory()
+        self.history_box = QGroupBox("Attempts")
+        QVBoxLayout(self.history_box).addWidget(self.history)
+        self.payload_label = QLabel("Payload")
+        self.payload = QPlainTextEdit()
+        self.payload.setReadOnly(True)
+        self.payload.setMaximumHeight(110)
         self.outcome_label = QLabel()
         self.outcome = QPlainTextEdit()
         self.outcome.setReadOnly(True)
@@ -70,13 +86,19 @@ class DetailPanel(QWidget):
 
         body = QWidget()
         layout = QVBoxLayout(body)
-        for widget in (self.title, self.status, self.progress, self.eta, subs_box):
+        layout.addWidget(self.title)
+        layout.addWidget(self.status)
+        layout.addLayout(self.buttons)
+        for widget in (self.progress, self.eta, subs_box):
             layout.addWidget(widget)
+        layout.addWidget(self.history_box)  # right under progress: why it is on try 2 of 3
         layout.addWidget(QLabel("Log (newest first)"))
         layout.addWidget(self.log, 2)
         layout.addWidget(QLabel("Metadata"))
         layout.addWidget(self.metadata, 1)
         layout.addWidget(times_box)
+        layout.addWidget(self.payload_label)
+        layout.addWidget(self.payload)
         layout.addWidget(self.outcome_label)
         layout.addWidget(self.outcome)
         scroll = QScrollArea()
@@ -87,6 +109,15 @@ class DetailPanel(QWidget):
         outer.addWidget(scroll)
         self._shown: tuple[str, int] | None = None
         self.show_job(None)
+
+    def add_actions(self, actions: list[QAction]) -> None:
+        """Buttons for the window's actions on the selected jobs (Cancel, Retry): they
+        follow the actions' enabled state and text."""
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.buttons.insertWidget(self.buttons.count() - 1, button)
 
     def show_job(self, job: Job | None, *, eta: str = "", stale_note: str = "") -> None:
         if job is None:
@@ -100,6 +131,8 @@ class DetailPanel(QWidget):
             self.metadata.clear()
             self.outcome.clear()
             self.outcome.hide()
+            self._fill_payload(None)
+            self._fill_history(None)
             self._fill_sub_operations(None)
             _clear_form(self.times)
             return
@@ -116,6 +149,8 @@ class DetailPanel(QWidget):
         self._fill_log(job)
         self._fill_metadata(job.metadata)
         self._fill_times(job)
+        self._fill_history(job)
+        self._fill_payload(job)
         self._fill_outcome(job)
 
     def _fill_sub_operations(self, job: Job | None) -> None:
@@ -155,7 +190,8 @@ class DetailPanel(QWidget):
             ("Started", job.started_at or "—"),
             ("Updated", job.updated_at),
             ("Finished", job.finished_at or "—"),
-            ("Attempts", str(job.attempts)),
+            ("Attempts", attempts_text(job)),
+            *queue_rows(job),
             ("Owner", job.owner or "—"),
         ):
             field = QLabel(value)
@@ -163,6 +199,19 @@ class DetailPanel(QWidget):
                 field.textInteractionFlags() | field.textInteractionFlags().TextSelectableByMouse
             )
             self.times.addRow(label, field)
+
+    def _fill_history(self, job: Job | None) -> None:
+        self.history.show_attempts(job)
+        self.history_box.setVisible(job is not None and bool(job.history))
+
+    def _fill_payload(self, job: Job | None) -> None:
+        payload = None if job is None else job.payload
+        if payload is None:
+            self.payload.clear()
+        else:
+            self.payload.setPlainText(json.dumps(payload, indent=2, ensure_ascii=False))
+        self.payload_label.setVisible(payload is not None)
+        self.payload.setVisible(payload is not None)
 
     def _fill_outcome(self, job: Job) -> None:
         if job.status in (Status.FAILED, Status.CANCELLED) and job.error:
@@ -175,6 +224,27 @@ class DetailPanel(QWidget):
             self.outcome_label.setText("")
             self.outcome.clear()
         self.outcome.setVisible(bool(self.outcome_label.text()))
+
+
+def attempts_text(job: Job) -> str:
+    """``2 of 3``: attempts started of those allowed (an operator's retry raises the
+    allowance, so a count past it only comes from jobs older than the queue)."""
+    if job.attempts <= job.max_attempts:
+        return f"{job.attempts} of {job.max_attempts}"
+    return str(job.attempts)
+
+
+def queue_rows(job: Job) -> list[tuple[str, str]]:
+    """The queue's timeline rows that apply now: when a retrying job may run again, when
+    a running job's lease ends, and the attempt timeout when one was set."""
+    rows = []
+    if job.status is Status.RETRYING and job.retry_at:
+        rows.append(("Next attempt", f"not before {local_time_text(job.retry_at)}"))
+    if job.status is Status.RUNNING and job.lease_expires_at:
+        rows.append(("Lease expires", local_time_text(job.lease_expires_at)))
+    if job.timeout is not None:
+        rows.append(("Timeout", f"{job.timeout:g} s per attempt"))
+    return rows
 
 
 def _tree_item(key: str, value: Any) -> QTreeWidgetItem:

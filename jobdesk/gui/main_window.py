@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 
 from jobdesk.core.store import JobKey
 from jobdesk.gui.detail_panel import DetailPanel
+from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, allows
 from jobdesk.gui.status_bar import JobStatusBar
+from jobdesk.protocol import Job, Status
 
 STATUS_FILTERS = (
     ("All", "all"),
@@ -44,11 +46,17 @@ class JobTable(Protocol):
     def set_status_filter(self, kind: str) -> None: ...
     def key_of_row(self, row: int) -> JobKey | None: ...
     def row_of_key(self, key: JobKey) -> int | None: ...
+    def job(self, key: JobKey) -> Job | None: ...
 
 
 class MainWindow(QMainWindow):
     force_fail_requested = Signal(list)
     """The selected jobs' keys."""
+    cancel_requested = Signal(list)
+    """The selected jobs' keys (all of them: the controller sends those it applies to)."""
+    retry_requested = Signal(list)
+    """The selected jobs' keys."""
+    new_job_requested = Signal()
     cleanup_requested = Signal()
     refresh_requested = Signal()
     servers_requested = Signal()
@@ -86,9 +94,7 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.selectionModel().selectionChanged.connect(
-            lambda *_: self.selection_changed.emit(self.selected_keys())
-        )
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.detail = DetailPanel()
         splitter = QSplitter()
         splitter.addWidget(self.table)
@@ -117,12 +123,26 @@ class MainWindow(QMainWindow):
         self.refresh_action = action("Refresh", QKeySequence("F5"), self.refresh_requested.emit)
         self.quit_action = action("Quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
         self.force_fail_action = action("Force-fail selected", None, self._force_fail)
+        self.new_job_action = action(
+            "New job…", QKeySequence(QKeySequence.StandardKey.New), self.new_job_requested.emit
+        )
+        self.cancel_action = action("Cancel selected", None, self._cancel)
+        self.cancel_action.setToolTip("Cancel the selected queued, retrying or running jobs")
+        self.retry_action = action("Retry selected", None, self._retry)
+        self.retry_action.setToolTip("Queue the selected failed or cancelled jobs again")
+        self.set_job_actions(cancel=False, retry=False)
         self.copy_id_action = action(
             "Copy id", QKeySequence(QKeySequence.StandardKey.Copy), self.copy_ids
         )
         self.cleanup_action = action("Emergency cleanup…", None, self.cleanup_requested.emit)
         self.servers_action = action("Servers…", None, self.servers_requested.emit)
-        for made in (self.find_action, self.refresh_action, self.quit_action, self.copy_id_action):
+        for made in (
+            self.find_action,
+            self.refresh_action,
+            self.quit_action,
+            self.copy_id_action,
+            self.new_job_action,
+        ):
             self.addAction(made)
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -130,8 +150,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         jobs_menu = menus.addMenu("&Jobs")
+        jobs_menu.addAction(self.new_job_action)
+        jobs_menu.addSeparator()
         jobs_menu.addAction(self.refresh_action)
         jobs_menu.addAction(self.copy_id_action)
+        jobs_menu.addAction(self.cancel_action)
+        jobs_menu.addAction(self.retry_action)
         jobs_menu.addAction(self.force_fail_action)
         jobs_menu.addSeparator()
         jobs_menu.addAction(self.cleanup_action)
@@ -140,8 +164,18 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.search)
         toolbar.addWidget(self.status_filter)
         toolbar.addAction(self.refresh_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.new_job_action)
+        toolbar.addAction(self.cancel_action)
+        toolbar.addAction(self.retry_action)
         toolbar.addAction(self.force_fail_action)
         self.addToolBar(toolbar)
+        self.detail.add_actions([self.cancel_action, self.retry_action])
+
+    def _selection_changed(self) -> None:
+        keys = self.selected_keys()
+        self.refresh_job_actions()
+        self.selection_changed.emit(keys)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -150,6 +184,9 @@ class MainWindow(QMainWindow):
     def _context_menu(self, position: QPoint) -> None:
         menu = QMenu(self)
         menu.addAction(self.copy_id_action)
+        menu.addSeparator()
+        menu.addAction(self.cancel_action)
+        menu.addAction(self.retry_action)
         menu.addAction(self.force_fail_action)
         menu.popup(self.table.viewport().mapToGlobal(position))
 
@@ -157,6 +194,31 @@ class MainWindow(QMainWindow):
         keys = self.selected_keys()
         if keys:
             self.force_fail_requested.emit(keys)
+
+    def _cancel(self) -> None:
+        if keys := self.selected_keys():
+            self.cancel_requested.emit(keys)
+
+    def _retry(self) -> None:
+        if keys := self.selected_keys():
+            self.retry_requested.emit(keys)
+
+    def set_job_actions(self, *, cancel: bool, retry: bool) -> None:
+        self.cancel_action.setEnabled(cancel)
+        self.retry_action.setEnabled(retry)
+
+    def refresh_job_actions(self) -> None:
+        """Enable Cancel and Retry when some selected job's status (as the table shows
+        it) allows them; call when the selection or a selected job changes."""
+        keys = self.selected_keys()
+        self.set_job_actions(
+            cancel=allows(keys, self._status_of, CANCELLABLE),
+            retry=allows(keys, self._status_of, RETRYABLE),
+        )
+
+    def _status_of(self, key: JobKey) -> Status | None:
+        job = self.jobs.job(key)
+        return None if job is None else job.status
 
     def selected_keys(self) -> list[JobKey]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -181,9 +243,20 @@ class MainWindow(QMainWindow):
         )
         self.table.scrollTo(index)
 
+    def reveal(self, key: JobKey) -> bool:
+        """Select a job the table knows, clearing the search and status filter if they
+        hide it (a job just submitted must be seen); False while the table lacks it."""
+        if self.jobs.job(key) is None:
+            return False
+        if self.jobs.row_of_key(key) is None:
+            self.search.clear()
+            self.status_filter.setCurrentIndex(self.status_filter.findData("all"))
+        self.select(key)
+        return self.jobs.row_of_key(key) is not None
+
     # --- layout that persists ----------------------------------------------------------
 
-    DEFAULT_WIDTHS = (230, 120, 105, 130, 280, 120, 80, 80, 90)
+    DEFAULT_WIDTHS = (230, 120, 125, 130, 280, 120, 80, 80, 90)
     """Name, type, status, progress, message, owner, priority, updated, server: used until
     the operator's own layout is saved."""
 

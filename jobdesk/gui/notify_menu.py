@@ -16,6 +16,7 @@ EVENTS = (
     ("failed", "When a job fails"),
     ("started", "When a job starts"),
     ("stalled", "When a job stalls (no progress for a while)"),
+    ("retrying", "When an attempt fails and the job will be retried"),
 )
 
 

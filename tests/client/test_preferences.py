@@ -15,7 +15,12 @@ def test_choices_round_trip(tmp_path: Path) -> None:
     prefs = Preferences(tmp_path)
     assert prefs.load_notify() == NotifySettings()
     chosen = replace(
-        NotifySettings(), started=True, stalled=True, stall_minutes=5, job_types=frozenset({"a"})
+        NotifySettings(),
+        started=True,
+        stalled=True,
+        stall_minutes=5,
+        retrying=True,
+        job_types=frozenset({"a"}),
     )
     prefs.save_notify(chosen)
     assert Preferences(tmp_path).load_notify() == chosen

@@ -13,7 +13,7 @@ from jobdesk.core.notice import NoticeAction, NoticeKind, Urgency
 from jobdesk.core.notify_policy import NotifyPolicy, NotifySettings
 from jobdesk.core.store import JobStore
 from jobdesk.core.tray_state import TrayState
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import Attempt, Job, Status
 
 NOW = "2026-11-22T10:00:00.000Z"
 
@@ -167,6 +167,75 @@ def test_filters_per_kind() -> None:
     world.put(job("d", 2, Status.FAILED))
     world.put(job("e", 2, Status.COMPLETED))
     assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-e")]
+
+
+def retrying(job_id: str, version: int, number: int, error: str) -> Job:
+    """A job whose attempt ``number`` of 3 just failed, as the server sends it."""
+    history = [
+        Attempt(number=n, worker="w1", started_at=NOW, ended_at=NOW, outcome="failed", error=e)
+        for n, e in [(n, f"error {n}") for n in range(1, number)] + [(number, error)]
+    ]
+    return Job(
+        id=job_id,
+        name=f"name-{job_id}",
+        status=Status.RETRYING,
+        attempts=number,
+        max_attempts=3,
+        history=history,
+        retry_at=NOW,
+        version=version,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_retrying_is_off_by_default() -> None:
+    world = World()
+    world.put(job("a", 1, Status.RUNNING))
+    world.put(retrying("a", 2, 1, "disk full"))
+    assert world.after(2) == []
+
+
+def test_each_retry_says_which_attempt_failed_and_why() -> None:
+    world = World(NotifySettings(retrying=True))
+    world.put(job("a", 1, Status.RUNNING))
+    world.put(retrying("a", 2, 1, "disk full"))
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert (notice.kind, notice.title, notice.urgency, notice.job) == (
+        NoticeKind.RETRYING,
+        "Retrying: name-a",
+        Urgency.NORMAL,
+        ("srv", "a"),
+    )
+    assert notice.body == "attempt 1 of 3 failed: disk full (generic on srv)"
+    world.put(retrying("a", 3, 1, "disk full"))  # a new version of the same retry
+    assert world.after(2) == []
+    world.put(job("a", 4, Status.RUNNING))  # the second attempt, and its failure
+    world.put(retrying("a", 5, 2, "timed out"))
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert notice.body == "attempt 2 of 3 failed: timed out (generic on srv)"
+    assert world.policy.unacknowledged() == ()  # not a failure (yet)
+
+
+def test_a_retry_without_history_falls_back_to_the_jobs_error() -> None:
+    world = World(NotifySettings(retrying=True))
+    bare = job("a", 2, Status.RETRYING, error="exit code 3")
+    world.put(bare)
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert notice.body == "attempt 0 of 1 failed: exit code 3 (generic on srv)"
+
+
+def test_a_burst_of_retries_is_one_summary() -> None:
+    world = World(NotifySettings(retrying=True))
+    world.put(*(retrying(x, 2, 1, "boom") for x in "abcd"))
+    world.put(job("e", 2, Status.COMPLETED))
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert (notice.title, notice.urgency) == ("5 job updates", Urgency.NORMAL)
+    assert notice.body.startswith("1 completed, 4 retrying: ")
 
 
 def test_filters_per_job_type() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QProgressBar
+from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar
 from pytestqt.qtbot import QtBot
 
+from jobdesk.gui.attempt_history import short_time
 from jobdesk.gui.detail_panel import DetailPanel
-from jobdesk.protocol import Job, LogEntry, Status, SubOperation
+from jobdesk.gui.models.ages import local_time_text
+from jobdesk.protocol import Attempt, Job, LogEntry, Status, SubOperation
 
 NOW = "2026-11-22T10:00:00.000Z"
+LATER = "2026-11-22T10:00:04.000Z"
 
 
 def pipeline_job(**changes: object) -> Job:
@@ -70,3 +73,93 @@ def test_the_error_or_the_result_is_shown_in_full(qtbot: QtBot) -> None:
     assert '"documentId": "d1"' in panel.outcome.toPlainText()
     panel.show_job(None)
     assert panel.title.text() == "Select a job to see its details"
+
+
+def history(*outcomes: tuple[str, str | None]) -> list[Attempt]:
+    return [
+        Attempt(
+            number=n,
+            worker=f"render-{n}",
+            started_at=NOW,
+            ended_at=None if outcome == "running" else LATER,
+            outcome=outcome,  # type: ignore[arg-type]
+            error=error,
+            lease=60.0,
+        )
+        for n, (outcome, error) in enumerate(outcomes, start=1)
+    ]
+
+
+def timeline(panel: DetailPanel) -> dict[str, str]:
+    rows = {}
+    for row in range(panel.times.rowCount()):
+        label = panel.times.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        field = panel.times.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        assert label is not None
+        assert field is not None
+        label_widget, field_widget = label.widget(), field.widget()
+        assert isinstance(label_widget, QLabel)
+        assert isinstance(field_widget, QLabel)
+        rows[label_widget.text()] = field_widget.text()
+    return rows
+
+
+def test_a_retrying_job_shows_its_attempts_and_when_it_runs_again(qtbot: QtBot) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.show_job(
+        pipeline_job(
+            status=Status.RETRYING,
+            attempts=2,
+            max_attempts=3,
+            retry_at=LATER,
+            history=history(
+                ("lease_expired", None), ("failed", "Traceback...\nValueError: bad page")
+            ),
+        )
+    )
+    rows = timeline(panel)
+    assert rows["Attempts"] == "2 of 3"
+    assert rows["Next attempt"] == f"not before {local_time_text(LATER)}"
+    assert "Lease expires" not in rows
+    assert panel.history_box.isVisibleTo(panel)
+    assert panel.history.rows() == [
+        ["1", "render-1", short_time(NOW), short_time(LATER), "lease expired", ""],
+        ["2", "render-2", short_time(NOW), short_time(LATER), "failed", "Traceback..."],
+    ]
+    second = panel.history.topLevelItem(1)
+    assert second is not None
+    assert second.toolTip(5) == "Traceback...\nValueError: bad page"  # the whole error
+
+
+def test_a_running_leased_job_shows_when_its_lease_ends(qtbot: QtBot) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.show_job(
+        pipeline_job(
+            attempts=1,
+            max_attempts=3,
+            lease_expires_at=LATER,
+            timeout=600.0,
+            payload={"documents": ["a.pdf"]},
+            history=history(("running", None)),
+        )
+    )
+    rows = timeline(panel)
+    assert rows["Lease expires"] == local_time_text(LATER)
+    assert rows["Timeout"] == "600 s per attempt"
+    assert "Next attempt" not in rows
+    assert panel.history.rows() == [["1", "render-1", short_time(NOW), "—", "running", ""]]
+    assert panel.payload.isVisibleTo(panel)
+    assert '"documents": [\n    "a.pdf"\n  ]' in panel.payload.toPlainText()
+
+
+def test_a_job_without_history_or_payload_hides_those_parts(qtbot: QtBot) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.show_job(pipeline_job())
+    assert not panel.history_box.isVisibleTo(panel)
+    assert not panel.payload.isVisibleTo(panel)
+    assert timeline(panel)["Attempts"] == "2"  # more than the one allowed: an older job
+    panel.show_job(pipeline_job(attempts=0, version=2))
+    assert timeline(panel)["Attempts"] == "0 of 1"

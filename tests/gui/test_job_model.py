@@ -123,6 +123,30 @@ def test_headers_flags_and_an_invalid_index() -> None:
     model.detach()
 
 
+def test_the_status_shows_attempts_when_a_job_may_retry(qtbot: QtBot) -> None:
+    store = store_with(
+        [
+            job("once", status=Status.RUNNING, attempts=1),
+            job("again", status=Status.RETRYING, attempts=2, max_attempts=3),
+            job("fresh", status=Status.QUEUED, max_attempts=3),
+        ]
+    )
+    model = JobTableModel(store, age_refresh_ms=0)
+    model.flush()
+
+    def status(job_id: str) -> str:
+        row = model.row_of_key((SERVER, job_id))
+        assert row is not None
+        return str(model.data(model.index(row, Column.STATUS), Qt.ItemDataRole.DisplayRole))
+
+    assert (status("once"), status("again"), status("fresh")) == (
+        "running",
+        "retrying 2/3",
+        "queued 0/3",
+    )
+    model.detach()
+
+
 # --- batching and coalescing -------------------------------------------------------------
 
 

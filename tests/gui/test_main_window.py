@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import msgspec
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtWidgets import QApplication, QToolButton
 from pytestqt.qtbot import QtBot
 
 from jobdesk.core.store import JobStore
@@ -71,3 +73,107 @@ def test_closing_quits_without_a_tray_and_hides_with_one(qtbot: QtBot, window: M
     window.hide_on_close = False
     with qtbot.waitSignal(window.quit_requested):
         window.close()
+
+
+@pytest.fixture
+def queue_store() -> JobStore:
+    """One job in each status, to select in any combination."""
+    store = JobStore()
+    store.apply("srv", epoch="e", jobs=[job(s.value, s, s.value) for s in Status], replace=True)
+    return store
+
+
+@pytest.fixture
+def queue_window(qtbot: QtBot, queue_store: JobStore) -> Iterator[MainWindow]:
+    model = JobTableModel(queue_store, batch_ms=0)
+    win = MainWindow(model, model)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: model.rowCount() == len(Status))
+    yield win
+    model.detach()
+
+
+def select(window: MainWindow, *ids: str) -> None:
+    window.table.clearSelection()
+    for job_id in ids:
+        row = window.jobs.row_of_key(("srv", job_id))
+        assert row is not None
+        window.table.selectionModel().select(
+            window.table.model().index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+
+@pytest.mark.parametrize(
+    ("selected", "cancel", "retry"),
+    [
+        ((), False, False),
+        (("queued",), True, False),
+        (("running",), True, False),
+        (("retrying",), True, False),
+        (("completed",), False, False),
+        (("failed",), False, True),
+        (("cancelled",), False, True),
+        (("running", "failed"), True, True),
+        (("completed", "failed"), False, True),
+    ],
+)
+def test_cancel_and_retry_follow_the_selected_statuses(
+    queue_window: MainWindow, selected: tuple[str, ...], cancel: bool, retry: bool
+) -> None:
+    select(queue_window, *selected)
+    assert queue_window.cancel_action.isEnabled() is cancel
+    assert queue_window.retry_action.isEnabled() is retry
+
+
+def test_the_detail_panel_buttons_are_the_same_actions(
+    qtbot: QtBot, queue_window: MainWindow
+) -> None:
+    buttons = {b.text(): b for b in queue_window.detail.findChildren(QToolButton)}
+    assert set(buttons) == {"Cancel selected", "Retry selected"}
+    select(queue_window, "failed")
+    assert buttons["Retry selected"].isEnabled()
+    assert not buttons["Cancel selected"].isEnabled()
+    with qtbot.waitSignal(queue_window.retry_requested) as asked:
+        buttons["Retry selected"].click()
+    assert asked.args == [[("srv", "failed")]]
+
+
+def test_a_selected_job_changing_status_changes_the_actions(
+    qtbot: QtBot, queue_window: MainWindow, queue_store: JobStore
+) -> None:
+    select(queue_window, "running")
+    model = queue_window.table.model()
+    assert isinstance(model, JobTableModel)
+    failed = msgspec.structs.replace(job("running", Status.FAILED, "running"), version=2)
+    with qtbot.waitSignal(model.batch_applied):
+        queue_store.apply("srv", epoch="e", jobs=[failed])
+    queue_window.refresh_job_actions()  # the controller calls it after such a batch
+    assert (queue_window.cancel_action.isEnabled(), queue_window.retry_action.isEnabled()) == (
+        False,
+        True,
+    )
+
+
+def test_cancel_sends_the_selection_and_ctrl_n_asks_for_a_new_job(
+    qtbot: QtBot, queue_window: MainWindow
+) -> None:
+    select(queue_window, "queued", "running")
+    with qtbot.waitSignal(queue_window.cancel_requested) as asked:
+        queue_window.cancel_action.trigger()
+    assert sorted(asked.args[0]) == [("srv", "queued"), ("srv", "running")]
+    # the offscreen platform activates no window, so no shortcut fires: check the binding
+    new_job = queue_window.new_job_action
+    assert new_job.shortcut().toString() == "Ctrl+N"
+    assert new_job in queue_window.actions()  # anywhere in the window, menu open or not
+    with qtbot.waitSignal(queue_window.new_job_requested):
+        new_job.trigger()
+
+
+def test_reveal_clears_what_hides_the_job(qtbot: QtBot, window: MainWindow) -> None:
+    window.search.setText("e-mail")
+    qtbot.waitUntil(lambda: window.table.model().rowCount() == 1)
+    assert window.reveal(("srv", "j1"))
+    assert window.search.text() == ""
+    assert window.selected_keys() == [("srv", "j1")]
+    assert not window.reveal(("srv", "not-yet-here"))

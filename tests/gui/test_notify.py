@@ -250,3 +250,21 @@ def test_paused_center_shows_nothing(qtbot: QtBot) -> None:
     store.apply("srv", epoch="e", jobs=[job("b", 2, Status.COMPLETED)])
     qtbot.waitUntil(lambda: len(shown.shown) == 1, timeout=2000)
     assert [n.title for n in shown.shown] == ["Completed: b"]
+
+
+def test_a_closed_center_shows_nothing_more(qtbot: QtBot) -> None:
+    """Quitting with a notice pending: its timer must not fire into a monitor that is gone."""
+    store, shown, calls = JobStore(), Recorder(), Calls()
+    policy = NotifyPolicy(NotifySettings(batch_window=0.01))
+    center = NotificationCenter(policy, shown, open_job=calls.open_job, force_fail=calls.force_fail)
+    store.subscribe(center.on_changes)
+    center.connection_changed("srv", ConnectionState(Transport.LIVE))
+    store.apply("srv", epoch="e", jobs=[job("a", 2, Status.FAILED)], replace=True)
+    assert center.scheduled  # a notice is on its way
+    center.close()
+    assert not center.scheduled
+    with qtbot.assertNotEmitted(center.status_changed):
+        center.connection_changed("srv", ConnectionState(Transport.OFFLINE))  # engines stop
+        store.apply("srv", epoch="e", jobs=[job("b", 2, Status.FAILED)])
+    assert not center.scheduled
+    assert shown.shown == []

@@ -18,7 +18,17 @@ def test_toggles_show_and_change_the_settings(qtbot: QtBot) -> None:
         "failed": True,
         "started": True,
         "stalled": False,
+        "retrying": False,
     }
     with qtbot.waitSignal(menu.changed) as changed:
         menu.toggles["stalled"].trigger()
     assert changed.args[0] == replace(NotifySettings(), started=True, stalled=True)
+
+
+def test_retrying_can_be_switched_on(qtbot: QtBot) -> None:
+    menu = NotificationsMenu(NotifySettings())
+    qtbot.addWidget(menu)
+    assert menu.toggles["retrying"].text() == "When an attempt fails and the job will be retried"
+    with qtbot.waitSignal(menu.changed) as changed:
+        menu.toggles["retrying"].trigger()
+    assert changed.args[0].retrying is True

@@ -60,6 +60,14 @@ def _first_line(text: str) -> str:
     return text.partition("\n")[0] if "\n" in text else text
 
 
+def _status_text(job: Job) -> str:
+    """``retrying 2/3``: the attempts where they mean something (a job allowed more than
+    one), so a job that is on its last try stands out; otherwise the status alone."""
+    if job.max_attempts > 1:
+        return f"{job.status.value} {job.attempts}/{job.max_attempts}"
+    return job.status.value
+
+
 SortFunction = Callable[[Job, JobKey], SortValue]
 
 SORT_VALUES: Final[dict[int, SortFunction]] = {
@@ -80,7 +88,7 @@ TextFunction = Callable[[Job, JobKey, float], str]
 TEXTS: Final[tuple[TextFunction, ...]] = (
     lambda job, key, now: job.name,
     lambda job, key, now: job.job_type,
-    lambda job, key, now: job.status.value,
+    lambda job, key, now: _status_text(job),
     lambda job, key, now: f"{job.progress:.0f}%",
     lambda job, key, now: _first_line(job.message),
     lambda job, key, now: job.owner,

@@ -45,6 +45,18 @@ class NotificationCenter(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self.status: TrayStatus = policy.tray_status()
+        self._closed = False
+
+    def close(self) -> None:
+        """The monitor is quitting: nothing more is shown, and no timer is left to fire
+        into a loop (or a tray icon) that outlives this monitor."""
+        self._closed = True
+        self._timer.stop()
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the timer will wake the policy (something is due)."""
+        return self._timer.isActive()
 
     # --- inputs ------------------------------------------------------------------------
 
@@ -89,6 +101,8 @@ class NotificationCenter(QObject):
     # --- the clockwork -----------------------------------------------------------------
 
     def _changed(self) -> None:
+        if self._closed:
+            return
         status = self.policy.tray_status()
         if status != self.status:
             self.status = status
