@@ -76,9 +76,11 @@ Scenario = Callable[[AsyncJobReporter, Sim, Spec], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of simulated work, done by the worker whose token is ``worker``."""
+    """One kind of simulated work, done by the worker whose token is ``worker``, which
+    claims jobs of ``job_type`` from the queue."""
 
     worker: str
+    job_type: str
     make_spec: Callable[[Random], Spec]
     run: Scenario
 
@@ -199,7 +201,7 @@ CAMPAIGNS = ("weekly newsletter", "invoice reminders", "password reset batch", "
 def email_spec(rng: Random) -> Spec:
     campaign = rng.choice(CAMPAIGNS)
     meta = {"campaign": campaign, "recipients": rng.randrange(20, 200)}
-    return Spec("generic", f"send-email: {campaign}", meta, "Waiting to send")
+    return Spec("send-email", f"send-email: {campaign}", meta, "Waiting to send")
 
 
 async def send_emails(job: AsyncJobReporter, sim: Sim, spec: Spec) -> None:
@@ -221,9 +223,9 @@ async def send_emails(job: AsyncJobReporter, sim: Sim, spec: Spec) -> None:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("files", file_spec, process_file),
-    Kind("documents", analysis_spec, analyse_document),
-    Kind("agents", agent_spec, run_agent),
-    Kind("mail", email_spec, send_emails),
+    Kind("files", "file_processing", file_spec, process_file),
+    Kind("documents", "document_analysis", analysis_spec, analyse_document),
+    Kind("agents", "llm_agent", agent_spec, run_agent),
+    Kind("mail", "send-email", email_spec, send_emails),
 )
 """Every kind of simulated work; the fleet picks among them at random."""

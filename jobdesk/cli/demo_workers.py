@@ -1,14 +1,16 @@
-"""The demo's simulated workers: a steady trickle of jobs reported through the SDK.
+"""The demo's simulated workers: an operator submitting to the queue, workers pulling.
 
 Only the public SDK is used, with one token per worker as real deployments have, so
 what the monitor shows is what real workers produce; the fleet runs in its own thread
-and event loop, like workers in other processes, so any front end (this terminal view,
-later the desktop monitor) can run beside it unchanged.
+and event loop, like workers in other processes, so any front end (the terminal view,
+the desktop monitor) runs beside it unchanged.
 
-Jobs arrive in two ways, as in the seeds: some are started by the worker doing them
-(seed 001, running at once), others are queued by the operator's token (seed 002) and
-taken up by a worker a little later. About 10% fail, a few stall (stop reporting, so
-the server marks them stale and later times them out).
+The operator's token submits a job every few seconds (priority mostly MEDIUM, up to 3
+attempts). Each kind of work has its own worker token with two claim loops, so the
+queue, not the fleet, decides who does what. The plan travels in the payload: most jobs
+complete; some are flaky (the first attempt fails, the retry completes), some fail on
+every attempt, and some stall on their first attempt (the worker goes silent, its lease
+runs out, and the job returns to the queue for another worker).
 """
 
 from __future__ import annotations
@@ -19,10 +21,17 @@ import threading
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from random import Random
-from typing import Final
+from typing import Any, Final
 
 from jobdesk.cli.demo_scenarios import KINDS, JobFailed, Kind, Outcome, Sim, Spec, Stalled
-from jobdesk.sdk import AsyncJobdeskClient, AsyncJobReporter, RetryPolicy, SdkError
+from jobdesk.protocol import Priority
+from jobdesk.sdk import (
+    AsyncClaimedJob,
+    AsyncJobdeskClient,
+    AsyncJobReporter,
+    RetryPolicy,
+    SdkError,
+)
 
 log = logging.getLogger("jobdesk.demo")
 
@@ -34,17 +43,35 @@ WORKER_NAMES: Final = {
 }
 """Worker key -> the token name each simulated worker reports as (its jobs' owner)."""
 
-FAIL_SHARE: Final = 0.10
-STALL_SHARE: Final = 0.05
-QUEUED_SHARE: Final = 0.4
+PLANS: Final = (("complete", 0.80), ("flaky", 0.08), ("fail", 0.06), ("stall", 0.06))
+"""What becomes of a submitted job, and how often."""
+PRIORITIES: Final = ((Priority.HIGH, 0.2), (Priority.MEDIUM, 0.6), (Priority.LOW, 0.2))
+MAX_ATTEMPTS: Final = 3
+LOOPS_PER_WORKER: Final = 2
+LEASE_S: Final = 10.0
+"""Short, so a stalled attempt returns to the queue while you watch."""
 FIRST_BURST: Final = 4
-MAX_ACTIVE: Final = 8
 RETRY: Final = RetryPolicy(max_attempts=3, max_elapsed=3.0)
 """Short: a demo worker that cannot reach the server should give up and move on."""
 
 
+def _weighted(rng: Random, choices: tuple[tuple[Any, float], ...]) -> Any:
+    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+
+
+def outcome_of(plan: str, attempt: int) -> Outcome:
+    """The planned end of one attempt: flaky and stalling jobs recover on their retry."""
+    if plan == "fail":
+        return Outcome.FAIL
+    if plan == "flaky" and attempt == 1:
+        return Outcome.FAIL
+    if plan == "stall" and attempt == 1:
+        return Outcome.STALL
+    return Outcome.COMPLETE
+
+
 class DemoFleet:
-    """Simulated workers in a background thread: ``start()``, later ``stop()``."""
+    """The simulated operator and workers in a background thread: ``start()``, ``stop()``."""
 
     def __init__(
         self,
@@ -72,7 +99,7 @@ class DemoFleet:
 
     @property
     def created(self) -> list[str]:
-        """Ids of the jobs made so far, oldest first."""
+        """Ids of the jobs submitted so far, oldest first."""
         with self._lock:
             return list(self._created)
 
@@ -82,7 +109,7 @@ class DemoFleet:
         self._ready.wait(10)
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Stop making jobs; jobs in progress are left as they are (running)."""
+        """Stop submitting and claiming; jobs in progress are left as they are."""
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
@@ -98,82 +125,85 @@ class DemoFleet:
         await self.run(self._stop)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Make and work jobs until ``stop`` is set; usable on any event loop."""
+        """Submit and work jobs until ``stop`` is set; usable on any event loop."""
         async with AsyncExitStack() as stack:
             producer = await stack.enter_async_context(self._client(self._operator))
             clients = {
                 key: await stack.enter_async_context(self._client(token))
                 for key, token in self._workers.items()
             }
-            tasks: set[asyncio.Task[None]] = set()
-
-            def launch() -> None:
-                if len(tasks) < MAX_ACTIVE:
-                    task = asyncio.create_task(self._one_job(producer, clients))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-
+            loops = [
+                asyncio.create_task(self._work(clients[kind.worker], kind, n))
+                for kind in KINDS
+                for n in range(1, LOOPS_PER_WORKER + 1)
+            ]
             try:
                 for _ in range(FIRST_BURST):
-                    launch()
+                    await self._submit(producer)
                 while not await _stopped(stop, self._rng.uniform(1.0, 3.5) * self._pace):
-                    launch()
+                    await self._submit(producer)
             finally:
-                for task in tasks:
+                for task in loops:
                     task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.gather(*loops, return_exceptions=True)
 
     def _client(self, token: str) -> AsyncJobdeskClient:
         return AsyncJobdeskClient(self._url, token, retry=RETRY)
 
-    async def _one_job(
-        self, producer: AsyncJobdeskClient, clients: Mapping[str, AsyncJobdeskClient]
-    ) -> None:
+    async def _submit(self, producer: AsyncJobdeskClient) -> None:
         rng = self._rng
         kind = rng.choice(KINDS)
         spec = kind.make_spec(rng)
-        sim = Sim(Random(rng.random()), self._outcome(), self._pace, rng.uniform(0.2, 0.8))
-        worker = clients[kind.worker]
+        payload = {
+            "plan": _weighted(rng, PLANS),
+            "seed": rng.randrange(1 << 30),
+            "breakAt": round(rng.uniform(0.2, 0.8), 2),
+        }
         try:
-            job = await self._begin(producer, worker, spec, rng)
-            await work(job, kind, sim, spec)
-        except SdkError as exc:
-            # e.g. CONFLICT when the server timed the job out: a real worker moves on too.
-            log.info("demo job of %s ended early: %s", WORKER_NAMES[kind.worker], exc)
-        except Exception:  # a bug in a scenario: say so, keep the other workers going
-            log.exception("demo job of %s crashed", WORKER_NAMES[kind.worker])
-
-    async def _begin(
-        self, producer: AsyncJobdeskClient, worker: AsyncJobdeskClient, spec: Spec, rng: Random
-    ) -> AsyncJobReporter:
-        if rng.random() < QUEUED_SHARE:
-            job_id = await producer.create_job(
-                spec.job_type, name=spec.name, message=spec.message, metadata=spec.metadata
+            job_id = await producer.submit_job(
+                spec.job_type,
+                name=spec.name,
+                payload=payload,
+                priority=_weighted(rng, PRIORITIES),
+                max_attempts=MAX_ATTEMPTS,
+                metadata=spec.metadata,
             )
-            self._record(job_id)
-            await asyncio.sleep(rng.uniform(1.0, 4.0) * self._pace)  # waiting in the queue
-            return worker.reporter(job_id)
-        job = await worker.start_job(
-            spec.job_type, name=spec.name, message=spec.message, metadata=spec.metadata
-        )
-        self._record(job.job_id)
-        return job
-
-    def _outcome(self) -> Outcome:
-        roll = self._rng.random()
-        if roll < FAIL_SHARE:
-            return Outcome.FAIL
-        if roll < FAIL_SHARE + STALL_SHARE:
-            return Outcome.STALL
-        return Outcome.COMPLETE
-
-    def _record(self, job_id: str) -> None:
+        except SdkError as exc:
+            log.info("demo submission refused: %s", exc)
+            return
         with self._lock:
             self._created.append(job_id)
 
+    async def _work(self, client: AsyncJobdeskClient, kind: Kind, number: int) -> None:
+        """One claim loop of one worker: take this kind's jobs, do them as planned."""
+        name = f"{WORKER_NAMES[kind.worker]}#{number}"
+        worker = client.worker(name, lease=LEASE_S, wait=10.0)
+        async for job in worker.jobs(kind.job_type):
+            try:
+                # ``async with``: a crash in a scenario fails the job; a cancel or a lost
+                # lease (JobStopped) ends it quietly, and the worker moves on.
+                async with job:
+                    await work(job, kind, self._sim(job), _spec(job))
+            except SdkError as exc:
+                log.info("demo job %s ended early: %s", job.job_id, exc)
+            except Exception:  # a bug in a scenario: say so, keep the worker going
+                log.exception("demo job %s crashed", job.job_id)
+
+    def _sim(self, job: AsyncClaimedJob) -> Sim:
+        payload = job.payload if isinstance(job.payload, dict) else {}
+        plan = str(payload.get("plan", "complete"))
+        rng = Random(int(payload.get("seed", 0)) + job.attempt)
+        break_at = float(payload.get("breakAt", 0.5))
+        return Sim(rng, outcome_of(plan, job.attempt), self._pace, break_at)
+
+
+def _spec(job: AsyncClaimedJob) -> Spec:
+    claimed = job.job
+    return Spec(claimed.job_type, claimed.name, dict(claimed.metadata), claimed.message)
+
 
 async def work(job: AsyncJobReporter, kind: Kind, sim: Sim, spec: Spec) -> None:
-    """Do one simulated job to its planned end: completed, failed, or left stalled."""
+    """Do one simulated attempt to its planned end: completed, failed, or left stalled."""
     try:
         await kind.run(job, sim, spec)
     except JobFailed as failure:

@@ -1,29 +1,24 @@
-"""``jobdesk job ...``: report on a job from a shell script, through the worker SDK.
+"""``jobdesk job ...``: submit, cancel and retry jobs, and report on them from a shell
+script, through the worker SDK (one short session per command: see ``job_session``).
 
-Each invocation is one short-lived SDK client: it sends its one report, waits until
-the server has it (the SDK otherwise coalesces progress in the background), and exits
-non-zero with one line on stderr when the server refuses it.
+This module has the reporting commands (seed 001 and 002: create, progress, message,
+complete, fail); ``job_queue`` has the queue's (submit, cancel, retry).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from jobdesk.cli import options
-from jobdesk.cli.errors import CliError
+from jobdesk.cli import job_queue, options
+from jobdesk.cli.job_session import add_common, with_client
 from jobdesk.cli.parser import Commands, Parser, add_commands, command
 
 if TYPE_CHECKING:
-    from jobdesk.sdk import JobdeskClient, SdkError
-
-RETRY_FOR: Final = 10.0
-"""Seconds a command keeps retrying an unreachable server: a script survives a quick
-server restart, and still fails soon enough when the server is really gone."""
+    from jobdesk.sdk import JobdeskClient
 
 DESCRIPTION = f"""\
-Create jobs and report on them from shell scripts. The server and token come from
+Submit jobs, and report on them from shell scripts. The server and token come from
 --url / --token or, better, from ${options.URL_ENV} and ${options.TOKEN_ENV}:
 
   export {options.URL_ENV}=http://127.0.0.1:8765
@@ -32,29 +27,25 @@ Create jobs and report on them from shell scripts. The server and token come fro
   jobdesk job progress "$job" 40 --message "Copying files"
   jobdesk job message "$job" "disk almost full" --level warning
   jobdesk job complete "$job" --result '{{"files": 1200}}'   # or: jobdesk job fail "$job" "..."
+
+Put work on the queue for workers (SDK: client.worker().jobs(...)) to claim, and manage it
+with an operator token:
+
+  id=$(jobdesk job submit --type send-email --payload '{{"to": "a@b.c"}}' --max-attempts 3)
+  jobdesk job cancel "$id" --reason "sent by hand"
+  jobdesk job retry "$id"                            # a failed or cancelled job, once more
 """
 
 
 def register(commands: Commands[Parser]) -> None:
-    group = command(commands, "job", "create jobs and report on them", DESCRIPTION)
+    group = command(commands, "job", "submit jobs, manage them, report on them", DESCRIPTION)
     sub = add_commands(group, "job commands")
+    job_queue.register(sub)
     _register_create(sub)
     _register_progress(sub)
     _register_message(sub)
     _register_complete(sub)
     _register_fail(sub)
-
-
-def _common(parser: Parser) -> None:
-    options.add_server_options(parser)
-    parser.add_argument(
-        "--retry-for",
-        type=options.seconds_or_zero,
-        default=RETRY_FOR,
-        metavar="SECONDS",
-        help=f"keep retrying an unreachable server this long (default: {RETRY_FOR:g}; "
-        "0 tries once)",
-    )
 
 
 def _register_create(sub: Commands[Parser]) -> None:
@@ -78,8 +69,8 @@ def _register_create(sub: Commands[Parser]) -> None:
         "--priority", choices=("high", "medium", "low"), default="medium", help="(default: medium)"
     )
     parser.add_argument("--start", action="store_true", help="start it running now, owned by me")
-    _common(parser)
-    parser.set_defaults(handler=_with_client(_create))
+    add_common(parser)
+    parser.set_defaults(handler=with_client(_create))
 
 
 def _register_progress(sub: Commands[Parser]) -> None:
@@ -95,8 +86,8 @@ def _register_progress(sub: Commands[Parser]) -> None:
     parser.add_argument("percent", metavar="PERCENT", type=options.percent, help="0 to 100")
     parser.add_argument("--message", help="new status line")
     parser.add_argument("--sub-operation", metavar="NAME", type=options.name, help="step name")
-    _common(parser)
-    parser.set_defaults(handler=_with_client(_progress))
+    add_common(parser)
+    parser.set_defaults(handler=with_client(_progress))
 
 
 def _register_message(sub: Commands[Parser]) -> None:
@@ -112,8 +103,8 @@ def _register_message(sub: Commands[Parser]) -> None:
     parser.add_argument(
         "--level", choices=("info", "warning", "error"), default="info", help="(default: info)"
     )
-    _common(parser)
-    parser.set_defaults(handler=_with_client(_message))
+    add_common(parser)
+    parser.set_defaults(handler=with_client(_message))
 
 
 def _register_complete(sub: Commands[Parser]) -> None:
@@ -121,49 +112,19 @@ def _register_complete(sub: Commands[Parser]) -> None:
     parser.add_argument("job_id", metavar="JOB_ID")
     parser.add_argument("--result", type=options.json_value, help="the result, as JSON")
     parser.add_argument("--message", help="final status line")
-    _common(parser)
-    parser.set_defaults(handler=_with_client(_complete))
+    add_common(parser)
+    parser.set_defaults(handler=with_client(_complete))
 
 
 def _register_fail(sub: Commands[Parser]) -> None:
     parser = command(sub, "fail", "mark a job failed", "Mark a job failed with an error text.")
     parser.add_argument("job_id", metavar="JOB_ID")
     parser.add_argument("error", metavar="ERROR", help="what went wrong")
-    _common(parser)
-    parser.set_defaults(handler=_with_client(_fail))
+    add_common(parser)
+    parser.set_defaults(handler=with_client(_fail))
 
 
 # --- running ------------------------------------------------------------------------------
-
-Action = Callable[["JobdeskClient", argparse.Namespace], None]
-
-
-def _with_client(action: Action) -> Callable[[argparse.Namespace], int]:
-    """Wrap an action: resolve URL and token, open a client, turn SDK errors into one line."""
-
-    def run(args: argparse.Namespace) -> int:
-        url, token = options.server_url(args.url), options.token(args.token)
-        from jobdesk.cli.logs import quiet
-        from jobdesk.sdk import JobdeskClient, RetryPolicy, SdkError
-
-        retry_for: float = args.retry_for
-        retry = RetryPolicy(max_attempts=1 if retry_for == 0 else 10, max_elapsed=retry_for)
-        try:
-            with quiet("jobdesk.sdk"), JobdeskClient(url, token, retry=retry) as client:
-                action(client, args)
-        except SdkError as exc:
-            raise CliError(_explain(exc, url)) from None
-        return 0
-
-    return run
-
-
-def _explain(exc: SdkError, url: str) -> str:
-    from jobdesk.sdk import UNAVAILABLE
-
-    if exc.code == UNAVAILABLE:
-        return f"cannot reach the jobdesk server at {url}: {exc.message}"
-    return f"{exc.message} ({exc.code})"
 
 
 def _create(client: JobdeskClient, args: argparse.Namespace) -> None:

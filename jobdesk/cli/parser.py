@@ -16,8 +16,12 @@ class Parser(argparse.ArgumentParser):
     Raising instead of exiting also lets tests call ``main([...])`` in-process.
     """
 
+    code: str = ""
+    """Put before the message: ``job submit`` reports every error in seed 000's codes."""
+
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        prefix = f"{self.code}: " if self.code else ""
+        raise UsageError(f"{prefix}{message} (see '{self.prog} --help')")
 
 
 def add_commands(parser: Parser, title: str) -> Commands[Parser]:

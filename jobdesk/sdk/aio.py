@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Coroutine, Generator, Mapping
 from types import TracebackType
 from typing import Any
@@ -10,12 +11,16 @@ from typing import Any
 import httpx
 
 from jobdesk.protocol import Job, Priority
+from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.areporter import AsyncJobReporter
+from jobdesk.sdk.aworker import AsyncWorker
 from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
+from jobdesk.sdk.claiming import WorkerSettings
 from jobdesk.sdk.client import DEFAULT_TIMEOUT, default_headers
-from jobdesk.sdk.errors import SdkError
+from jobdesk.sdk.errors import SdkError, SubmissionError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL
 from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
+from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import AsyncTransport
 
 log = logging.getLogger("jobdesk.sdk")
@@ -68,6 +73,7 @@ class AsyncJobdeskClient:
         self._transport = AsyncTransport(self._http, retry)
         self._interval = flush_interval
         self._open: set[AsyncJobReporter] = set()
+        self._workers: weakref.WeakSet[AsyncWorker] = weakref.WeakSet()
 
     async def create_job(
         self,
@@ -99,6 +105,48 @@ class AsyncJobdeskClient:
 
         return StartingJob(start)
 
+    async def submit_job(
+        self,
+        job_type: str = "generic",
+        *,
+        name: str | None = None,
+        payload: Any = None,
+        priority: Priority | str = Priority.MEDIUM,
+        max_attempts: int = 1,
+        timeout: float | None = None,  # noqa: ASYNC109 (the job's, not this call's)
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Put a job on the queue and return its id; see ``JobdeskClient.submit_job``."""
+        call = submit_call(job_type, name, payload, priority, max_attempts, timeout, metadata)
+        try:
+            return (await self._transport.send(call)).job_id
+        except SdkError as exc:
+            raise SubmissionError.wrap(exc) from exc
+
+    async def cancel_job(self, job_id: str, reason: str | None = None) -> Job:
+        """Cancel a job (operators); returns it, now cancelled."""
+        return await self._transport.send(cancel_call(job_id, reason))
+
+    async def retry_job(self, job_id: str) -> Job:
+        """Queue a failed or cancelled job again, with one more attempt (operators)."""
+        return await self._transport.send(retry_call(job_id))
+
+    def worker(
+        self, name: str | None = None, *, lease: float = 60.0, wait: float = 20.0
+    ) -> AsyncWorker:
+        """A worker loop: ``async for job in client.worker().jobs("send-email")``; the
+        arguments are ``JobdeskClient.worker``'s."""
+        made = AsyncWorker(self._transport, WorkerSettings(name, lease, wait), self._claimed)
+        self._workers.add(made)
+        return made
+
+    def _claimed(self, job: Job, settings: WorkerSettings) -> AsyncClaimedJob:
+        claimed = AsyncClaimedJob(
+            self._transport, job, settings, interval=self._interval, on_close=self._open.discard
+        )
+        self._open.add(claimed)
+        return claimed
+
     def reporter(self, job_id: str) -> AsyncJobReporter:
         """A reporter for an existing job, e.g. one made by ``create_job``; no request."""
         reporter = AsyncJobReporter(
@@ -112,6 +160,8 @@ class AsyncJobdeskClient:
         return find_job(await self._transport.send(snapshot_call()), job_id)
 
     async def close(self) -> None:
+        for worker in list(self._workers):
+            worker._detach()
         for reporter in list(self._open):
             try:
                 await reporter.close()

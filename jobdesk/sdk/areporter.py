@@ -17,7 +17,7 @@ from typing import Any
 
 from jobdesk.protocol import Status
 from jobdesk.protocol.rest import JobAck
-from jobdesk.sdk.calls import Body, complete_call, fail_call, find_job, snapshot_call
+from jobdesk.sdk.calls import Body, Headers, complete_call, fail_call, find_job, snapshot_call
 from jobdesk.sdk.errors import UNAVAILABLE, SdkError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL, ReporterBase
 from jobdesk.sdk.retry import rest_between_rounds
@@ -38,8 +38,9 @@ class AsyncJobReporter(ReporterBase):
         *,
         interval: float = DEFAULT_INTERVAL,
         on_close: Callable[[AsyncJobReporter], None] | None = None,
+        headers: Headers = None,
     ) -> None:
-        super().__init__(job_id, interval)
+        super().__init__(job_id, interval, headers)
         self._transport = transport
         self._on_close = on_close
         self._wake_event = asyncio.Event()
@@ -94,12 +95,12 @@ class AsyncJobReporter(ReporterBase):
     async def complete(self, result: Any = None, message: str | None = None) -> None:
         """Deliver what is pending, then end the job as completed (progress 100)."""
         await self._finish(
-            complete_call(self.job_id, result, message), Status.COMPLETED, "complete"
+            complete_call(self.job_id, result, message, self._headers), Status.COMPLETED, "complete"
         )
 
     async def fail(self, error: str | BaseException) -> None:
         """Deliver what is pending, then end the job as failed."""
-        await self._finish(fail_call(self.job_id, error), Status.FAILED, "fail")
+        await self._finish(fail_call(self.job_id, error, self._headers), Status.FAILED, "fail")
 
     async def _finish(self, call: Call[JobAck], status: Status, action: str) -> None:
         self._check_open(action)
@@ -147,13 +148,13 @@ class AsyncJobReporter(ReporterBase):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:
+    ) -> bool | None:
         try:
             if self._finished is not None or self._closed:
-                return
+                return None
             if exc is None:
                 await self.complete()
-                return
+                return None
             try:
                 await self.fail(exc)
             except SdkError as failure:
@@ -161,6 +162,7 @@ class AsyncJobReporter(ReporterBase):
                 log.warning("jobdesk: job %s could not be marked failed: %s", self.job_id, failure)
         finally:
             await self._shutdown()
+        return None  # the exception, if any, propagates
 
     # --- the sender task ---------------------------------------------------------------
 

@@ -87,25 +87,29 @@ def message_body(level: LogLevel, text: str) -> MessageRequest:
     return MessageRequest(level=level, text=clip(str(text)))
 
 
-def _admin(job_id: str, action: str) -> str:
+def admin_path(job_id: str, action: str) -> str:
     return f"/api/admin/jobs/{quote(job_id, safe='')}/{action}"
 
 
-def body_call(job_id: str, body: Body) -> Call[JobAck]:
+Headers = Mapping[str, str] | None
+"""Extra headers of a reporter's writes: a claimed job's ``Jobdesk-Attempt``."""
+
+
+def body_call(job_id: str, body: Body, headers: Headers = None) -> Call[JobAck]:
     action = "message" if isinstance(body, MessageRequest) else "progress"
-    return Call("POST", _admin(job_id, action), JobAck, body)
+    return Call("POST", admin_path(job_id, action), JobAck, body, headers=headers)
 
 
-def complete_call(job_id: str, result: Any, message: str | None) -> Call[JobAck]:
-    text = None if message is None else clip(message)
-    return Call(
-        "POST", _admin(job_id, "complete"), JobAck, CompleteRequest(result=result, message=text)
-    )
+def complete_call(
+    job_id: str, result: Any, message: str | None, headers: Headers = None
+) -> Call[JobAck]:
+    body = CompleteRequest(result=result, message=None if message is None else clip(message))
+    return Call("POST", admin_path(job_id, "complete"), JobAck, body, headers=headers)
 
 
-def fail_call(job_id: str, error: str | BaseException) -> Call[JobAck]:
+def fail_call(job_id: str, error: str | BaseException, headers: Headers = None) -> Call[JobAck]:
     body = FailRequest(error=clip(describe(error)))
-    return Call("POST", _admin(job_id, "fail"), JobAck, body)
+    return Call("POST", admin_path(job_id, "fail"), JobAck, body, headers=headers)
 
 
 def create_call(

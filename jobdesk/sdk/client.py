@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -12,11 +13,15 @@ import httpx
 
 from jobdesk.protocol import Job, Priority
 from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
-from jobdesk.sdk.errors import SdkError
+from jobdesk.sdk.claimed import ClaimedJob
+from jobdesk.sdk.claiming import WorkerSettings
+from jobdesk.sdk.errors import SdkError, SubmissionError
 from jobdesk.sdk.reporter import JobReporter
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL
 from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
+from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import SyncTransport
+from jobdesk.sdk.worker import Worker
 
 log = logging.getLogger("jobdesk.sdk")
 DEFAULT_TIMEOUT = 10.0
@@ -33,8 +38,9 @@ def default_headers(token: str) -> dict[str, str]:
 class JobdeskClient:
     """Talks to one jobdesk server with one bearer token; share it between threads.
 
-    ``close`` (or leaving ``with``) first closes the reporters still open, delivering what
-    they hold, so a worker's last progress is not lost when it forgets to close one.
+    ``close`` (or leaving ``with``) first ends its workers' loops and closes the reporters
+    still open, delivering what they hold, so a worker's last progress is not lost when
+    it forgets to close one (a claimed job left open is left to its lease).
     """
 
     def __init__(
@@ -53,6 +59,7 @@ class JobdeskClient:
         self._transport = SyncTransport(self._http, retry)
         self._interval = flush_interval
         self._open: set[JobReporter] = set()
+        self._workers: weakref.WeakSet[Worker] = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def create_job(
@@ -82,6 +89,61 @@ class JobdeskClient:
         call = start_call(job_type, name, message, metadata, priority)
         return self.reporter(self._transport.send(call).job_id)
 
+    def submit_job(
+        self,
+        job_type: str = "generic",
+        *,
+        name: str | None = None,
+        payload: Any = None,
+        priority: Priority | str = Priority.MEDIUM,
+        max_attempts: int = 1,
+        timeout: float | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Put a job on the queue for a worker to claim, and return its id.
+
+        ``payload`` (any JSON) is handed to the worker; ``max_attempts`` counts the tries
+        before a failure is final; ``timeout`` caps one attempt's seconds (None: the
+        server's default). Raises ``SubmissionError`` with seed 000's codes only:
+        ``INVALID_INPUT`` (``.field`` names the field), ``AUTH_REQUIRED``,
+        ``SUBMISSION_FAILED`` (unreachable or full, through every retry) or
+        ``UNKNOWN_ERROR``; ``.server_code`` keeps the server's own code.
+        """
+        call = submit_call(job_type, name, payload, priority, max_attempts, timeout, metadata)
+        try:
+            return self._transport.send(call).job_id
+        except SdkError as exc:
+            raise SubmissionError.wrap(exc) from exc
+
+    def cancel_job(self, job_id: str, reason: str | None = None) -> Job:
+        """Cancel a job (operators): a waiting one never runs, a running one stops at its
+        worker's next report. Returns the job, now cancelled."""
+        return self._transport.send(cancel_call(job_id, reason))
+
+    def retry_job(self, job_id: str) -> Job:
+        """Queue a failed or cancelled job again, with one more attempt (operators)."""
+        return self._transport.send(retry_call(job_id))
+
+    def worker(self, name: str | None = None, *, lease: float = 60.0, wait: float = 20.0) -> Worker:
+        """A worker loop over the queue: ``for job in client.worker().jobs("send-email")``.
+
+        ``name`` labels its attempts in the jobs' history (default: the token's name);
+        ``lease`` is how long a claim holds without a report (renewed every lease/3 s
+        while a job is open); ``wait`` how long one claim waits for a job.
+        """
+        made = Worker(self._transport, WorkerSettings(name, lease, wait), self._claimed)
+        with self._lock:
+            self._workers.add(made)
+        return made
+
+    def _claimed(self, job: Job, settings: WorkerSettings) -> ClaimedJob:
+        claimed = ClaimedJob(
+            self._transport, job, settings, interval=self._interval, on_close=self._forget
+        )
+        with self._lock:
+            self._open.add(claimed)
+        return claimed
+
     def reporter(self, job_id: str) -> JobReporter:
         """A reporter for an existing job, e.g. one made by ``create_job``; no request."""
         reporter = JobReporter(
@@ -106,7 +168,9 @@ class JobdeskClient:
 
     def close(self) -> None:
         with self._lock:
-            still_open = list(self._open)
+            workers, still_open = list(self._workers), list(self._open)
+        for worker in workers:
+            worker._detach()
         for reporter in still_open:
             try:
                 reporter.close()

@@ -19,7 +19,7 @@ from typing import Any
 
 from jobdesk.protocol import Status
 from jobdesk.protocol.rest import JobAck
-from jobdesk.sdk.calls import Body, complete_call, fail_call, find_job, snapshot_call
+from jobdesk.sdk.calls import Body, Headers, complete_call, fail_call, find_job, snapshot_call
 from jobdesk.sdk.errors import UNAVAILABLE, SdkError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL, ReporterBase
 from jobdesk.sdk.retry import rest_between_rounds
@@ -46,8 +46,9 @@ class JobReporter(ReporterBase):
         *,
         interval: float = DEFAULT_INTERVAL,
         on_close: Callable[[JobReporter], None] | None = None,
+        headers: Headers = None,
     ) -> None:
-        super().__init__(job_id, interval)
+        super().__init__(job_id, interval, headers)
         self._transport = transport
         self._on_close = on_close
         self._cond = threading.Condition()
@@ -103,12 +104,14 @@ class JobReporter(ReporterBase):
 
     def complete(self, result: Any = None, message: str | None = None) -> None:
         """Deliver what is pending, then end the job as completed (progress 100)."""
-        self._finish(complete_call(self.job_id, result, message), Status.COMPLETED, "complete")
+        self._finish(
+            complete_call(self.job_id, result, message, self._headers), Status.COMPLETED, "complete"
+        )
 
     def fail(self, error: str | BaseException) -> None:
         """Deliver what is pending, then end the job as failed; an exception reads as
         ``"ValueError: bad row"``."""
-        self._finish(fail_call(self.job_id, error), Status.FAILED, "fail")
+        self._finish(fail_call(self.job_id, error, self._headers), Status.FAILED, "fail")
 
     def _finish(self, call: Call[JobAck], status: Status, action: str) -> None:
         with self._cond:
@@ -156,13 +159,13 @@ class JobReporter(ReporterBase):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:
+    ) -> bool | None:
         try:
             if self._finished is not None or self._closed:
-                return
+                return None
             if exc is None:
                 self.complete()
-                return
+                return None
             try:
                 self.fail(exc)
             except SdkError as failure:
@@ -170,6 +173,7 @@ class JobReporter(ReporterBase):
                 log.warning("jobdesk: job %s could not be marked failed: %s", self.job_id, failure)
         finally:
             self._shutdown()
+        return None  # the exception, if any, propagates
 
     # --- the sender thread -------------------------------------------------------------
 

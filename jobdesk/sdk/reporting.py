@@ -16,6 +16,7 @@ from jobdesk.protocol import ErrorCode, Status
 from jobdesk.protocol.rest import JobAck
 from jobdesk.sdk.calls import (
     Body,
+    Headers,
     PipelineSpec,
     body_call,
     check_name,
@@ -25,7 +26,7 @@ from jobdesk.sdk.calls import (
     to_fraction,
 )
 from jobdesk.sdk.coalesce import OVERALL, Outbox
-from jobdesk.sdk.errors import SdkError
+from jobdesk.sdk.errors import JobStopped, SdkError
 from jobdesk.sdk.wire import Call
 
 log = logging.getLogger("jobdesk.sdk")
@@ -37,10 +38,12 @@ DEFAULT_INTERVAL: Final = 0.2
 class ReporterBase(ABC):
     """Seed 001's JobLogger and PipelineLogger in one: progress in percent (0-100)."""
 
-    def __init__(self, job_id: str, interval: float) -> None:
+    def __init__(self, job_id: str, interval: float, headers: Headers = None) -> None:
         if not job_id:
             raise ValueError("job_id must not be empty")
         self._job_id = job_id
+        self._headers = headers
+        """Sent with every write: a claimed job's attempt (see ``claiming``)."""
         self._finished: Status | None = None
         self._closed = False
         self._outbox = Outbox(interval)
@@ -61,7 +64,9 @@ class ReporterBase(ABC):
         """The refusal that ended delivery (e.g. CONFLICT: an operator force-failed the job).
 
         Later progress and log calls are then dropped rather than sent; ``flush``,
-        ``complete``, ``fail`` and ``close`` raise it.
+        ``complete``, ``fail`` and ``close`` raise it. A ``JobStopped`` (the job was
+        cancelled, or the attempt's lease lost) is raised by the progress and log calls
+        too, so a worker's loop stops at its next report instead of working on for nobody.
         """
         return self._fatal
 
@@ -95,7 +100,14 @@ class ReporterBase(ABC):
         """Log an error entry; the job goes on (use ``fail`` to end it)."""
         self._push_event(message_body("error", text))
 
+    @property
+    def closed(self) -> bool:
+        """True once the reporter was closed or ended the job: it sends nothing more."""
+        return self._closed
+
     def _check_open(self, action: str) -> None:
+        if isinstance(self._fatal, JobStopped):
+            raise self._fatal
         if self._finished is not None:
             raise SdkError(
                 ErrorCode.CONFLICT.value,
@@ -110,7 +122,9 @@ class ReporterBase(ABC):
         wait = self._outbox.due_in(now)
         if wait is None or (wait > 0 and not self._flushing):
             return False
-        self._sending = [body_call(self._job_id, body) for body in self._outbox.take()]
+        self._sending = [
+            body_call(self._job_id, body, self._headers) for body in self._outbox.take()
+        ]
         return True
 
     def _note_failure(self, exc: SdkError) -> None:

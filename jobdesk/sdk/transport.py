@@ -2,7 +2,8 @@
 
 A transient failure (no connection, a timeout, 502/503/504) is retried as the
 RetryPolicy allows; when it gives up, the caller gets ``SdkError(UNAVAILABLE)``. Any
-other answer, 4xx included, is final at once.
+other answer, 4xx included, is final at once, unless the Call names its code in
+``retry_codes`` (a submission retries a full queue's 429).
 
 A write whose answer was lost may have been committed: a retried message can then appear
 twice in the job's log. Every write carries an ``Idempotency-Key`` that is the same on
@@ -15,7 +16,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
@@ -27,6 +28,7 @@ from jobdesk.sdk.wire import Call, decode, error_from
 T = TypeVar("T")
 Pause = Callable[[float], bool]
 """Waits the given seconds; False means stop retrying now (the reporter is closing)."""
+AsyncPause = Callable[[float], Awaitable[bool]]
 
 log = logging.getLogger("jobdesk.sdk")
 
@@ -46,6 +48,23 @@ def _failed(call: Call[T], exc: httpx.HTTPError, attempt: int) -> SdkError:
     failure = SdkError(code, text, attempts=attempt)
     failure.__cause__ = exc
     return failure
+
+
+async def _asleep(seconds: float) -> bool:
+    await asyncio.sleep(seconds)
+    return True
+
+
+def _answer(response: httpx.Response, call: Call[T], attempt: int) -> T | SdkError:
+    """The decoded answer, or the failure to retry (raised at once when not retryable)."""
+    if is_retryable_status(response.status_code):
+        return _unavailable(response, attempt)
+    try:
+        return decode(response, call, attempt)
+    except SdkError as refused:
+        if refused.code in call.retry_codes:
+            return refused
+        raise
 
 
 def _unavailable(response: httpx.Response, attempt: int) -> SdkError:
@@ -69,7 +88,7 @@ class _Backoff:
 
     def next_wait(self, call: Call[T], failure: SdkError) -> float | None:
         """Seconds to wait before the next attempt, or None to give up with ``failure``."""
-        if failure.code != UNAVAILABLE:
+        if failure.code != UNAVAILABLE and failure.code not in call.retry_codes:
             return None
         delay = backoff_delay(self._policy, self.attempt, self._rng())
         if not should_retry(self._policy, self.attempt, time.monotonic() - self._started, delay):
@@ -98,9 +117,10 @@ class SyncTransport:
             except httpx.HTTPError as exc:
                 failure = _failed(call, exc, backoff.attempt)
             else:
-                if not is_retryable_status(response.status_code):
-                    return decode(response, call, backoff.attempt)
-                failure = _unavailable(response, backoff.attempt)
+                answer = _answer(response, call, backoff.attempt)
+                if not isinstance(answer, SdkError):
+                    return answer
+                failure = answer
             wait = backoff.next_wait(call, failure)
             if wait is None or not pause(wait):
                 raise failure
@@ -117,7 +137,7 @@ class AsyncTransport:
         self.policy = policy
         self._rng = rng
 
-    async def send(self, call: Call[T]) -> T:
+    async def send(self, call: Call[T], pause: AsyncPause = _asleep) -> T:
         backoff = _Backoff(self.policy, self._rng)
         while True:
             backoff.attempt += 1
@@ -126,10 +146,10 @@ class AsyncTransport:
             except httpx.HTTPError as exc:
                 failure = _failed(call, exc, backoff.attempt)
             else:
-                if not is_retryable_status(response.status_code):
-                    return decode(response, call, backoff.attempt)
-                failure = _unavailable(response, backoff.attempt)
+                answer = _answer(response, call, backoff.attempt)
+                if not isinstance(answer, SdkError):
+                    return answer
+                failure = answer
             wait = backoff.next_wait(call, failure)
-            if wait is None:
+            if wait is None or not await pause(wait):
                 raise failure
-            await asyncio.sleep(wait)

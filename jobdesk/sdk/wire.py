@@ -7,6 +7,7 @@ the same way.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -14,7 +15,7 @@ import httpx
 import msgspec
 
 from jobdesk.protocol import ErrorBody, ErrorCode
-from jobdesk.sdk.errors import BAD_RESPONSE, SdkError
+from jobdesk.sdk.errors import BAD_RESPONSE, SdkError, sdk_error
 
 T = TypeVar("T")
 
@@ -47,17 +48,39 @@ class Call(Generic[T]):
     body: Any = None
     params: dict[str, str] | None = None
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    headers: Mapping[str, str] | None = None
+    """Sent on top of the client's, e.g. a claimed job's ``Jobdesk-Attempt`` fencing token."""
+    wait: float = 0.0
+    """Seconds the server may hold the answer back (a long poll), added to the read
+    timeout so a claim that waits 20 s is not cut off by a 10 s client timeout."""
+    retry_codes: frozenset[str] = frozenset()
+    """Error codes besides UNAVAILABLE worth repeating for this call, within the retry
+    policy (submitting a job retries ``TOO_MANY_ACTIVE_JOBS``: the queue may drain)."""
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(self.headers or {})
         content: bytes | None = None
         if self.method == "POST":
             headers["Idempotency-Key"] = self.key
             headers["Content-Type"] = "application/json"
             content = _encoder.encode(self.body) if self.body is not None else b"{}"
         return http.build_request(
-            self.method, self.path, content=content, headers=headers, params=self.params
+            self.method,
+            self.path,
+            content=content,
+            headers=headers,
+            params=self.params,
+            timeout=_longer(http.timeout, self.wait),
         )
+
+
+def _longer(timeout: httpx.Timeout, wait: float) -> httpx.Timeout:
+    """``timeout`` with ``wait`` more seconds to read the answer (none: no limit anyway)."""
+    if wait <= 0 or timeout.read is None:
+        return timeout
+    return httpx.Timeout(
+        connect=timeout.connect, read=timeout.read + wait, write=timeout.write, pool=timeout.pool
+    )
 
 
 class _LooseDetail(msgspec.Struct):
@@ -85,7 +108,7 @@ def error_from(response: httpx.Response, attempts: int = 1) -> SdkError:
         except msgspec.MsgspecError:
             fallback = _CODE_BY_STATUS.get(status, ErrorCode.UNKNOWN_ERROR)
             code, message, fld = fallback.value, _snippet(response), None
-    return SdkError(code, message, field=fld, status=status, attempts=attempts)
+    return sdk_error(code, message, field=fld, status=status, attempts=attempts)
 
 
 def decode(response: httpx.Response, call: Call[T], attempts: int = 1) -> T:

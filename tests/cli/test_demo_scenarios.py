@@ -27,6 +27,7 @@ async def test_each_scenario_ends_as_planned(
 ) -> None:
     rng = Random(3)
     spec = kind.make_spec(rng)
+    assert spec.job_type == kind.job_type  # the type its worker claims
     sim = Sim(rng, outcome, pace=0.005, break_at=0.5)
     async with AsyncJobdeskClient(
         server.url, server.tokens["worker"], flush_interval=0.01

@@ -56,6 +56,8 @@ class FakeServer:
     requests: list[httpx.Request] = field(default_factory=list)
     attempts: list[httpx.Request] = field(default_factory=list)
     snapshot_jobs: list[dict[str, Any]] = field(default_factory=lambda: [job_json()])
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    """Jobs the next claims hand out, in turn; then ``{"job": null}`` at once."""
     _scripts: dict[str, list[Step]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -93,6 +95,19 @@ class FakeServer:
             return httpx.Response(200, json={"epoch": "e", "seq": 1, "jobs": self.snapshot_jobs})
         if path == "/api/jobs":
             return httpx.Response(201, json={"jobId": JOB_ID, "status": "queued", "timestamp": NOW})
+        if path == "/api/queue/claim":
+            with self._lock:
+                job = self.queue.pop(0) if self.queue else None
+            return httpx.Response(200, json={"job": job})
+        if path.endswith("/heartbeat"):
+            job_id = path.split("/")[-2]
+            lease = {"leaseExpiresAt": NOW, "timestamp": NOW}
+            attempt = int(request.headers.get("Jobdesk-Attempt", "1"))
+            return httpx.Response(200, json={"jobId": job_id, "attempt": attempt, **lease})
+        if path.startswith("/api/jobs/") and path.endswith(("/cancel", "/retry")):
+            job_id, action = path.split("/")[-2:]
+            status = "cancelled" if action == "cancel" else "queued"
+            return httpx.Response(200, json=job_json(job_id, status))
         if path == "/api/admin/jobs/start":
             return httpx.Response(
                 201, json={"jobId": JOB_ID, "status": "running", "timestamp": NOW}
@@ -119,3 +134,8 @@ class FakeServer:
             if time.monotonic() > deadline:
                 raise AssertionError(f"condition not met in {timeout} s; writes: {self.writes()}")
             time.sleep(0.005)
+
+
+def claimable(job_id: str = JOB_ID, attempt: int = 1, payload: Any = None) -> dict[str, Any]:
+    """A job as a claim hands it out: running, on its ``attempt``-th attempt."""
+    return {**job_json(job_id), "attempts": attempt, "payload": payload, "maxAttempts": 3}

@@ -115,7 +115,7 @@ def test_every_request_carries_the_bearer_token_and_writes_a_json_body(
     assert created.headers["Content-Type"] == "application/json"
     assert created.read() == (
         b'{"jobType":"file_processing","message":"","metadata":{"fileName":"a.pdf"},'
-        b'"name":null,"priority":"HIGH"}'
+        b'"name":null,"priority":"HIGH","payload":null,"maxAttempts":1,"timeout":null}'
     )
 
 

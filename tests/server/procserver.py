@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -13,18 +14,22 @@ from pathlib import Path
 import httpx
 
 _LAUNCH = (
-    "import sys; from pathlib import Path; "
+    "import json, sys; from pathlib import Path; "
     "from jobdesk.server.app import run_server; from jobdesk.server.config import ServerConfig; "
-    "run_server(ServerConfig(db_path=Path(sys.argv[1]), port=int(sys.argv[2])))"
+    "run_server(ServerConfig(db_path=Path(sys.argv[1]), port=int(sys.argv[2]), "
+    "**json.loads(sys.argv[3])))"
 )
 _SERVING = re.compile(r"serving http://127\.0\.0\.1:(\d+)")
 
 
 class ServerProcess:
-    def __init__(self, db_path: Path, port: int = 0) -> None:
+    def __init__(
+        self, db_path: Path, port: int = 0, config: dict[str, float] | None = None
+    ) -> None:
+        """``config``: ServerConfig fields to change (numbers only: they pass as JSON)."""
         self.db_path = db_path
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCH, str(db_path), str(port)],
+            [sys.executable, "-c", _LAUNCH, str(db_path), str(port), json.dumps(config or {})],
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
