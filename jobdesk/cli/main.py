@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from jobdesk import __version__
 from jobdesk.cli import demo, jobs, monitor, serve, tokens, watch
@@ -39,10 +40,27 @@ def build_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"jobdesk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action=SelfTestAction,
+        help="check this installation end to end, offscreen (server, queue, monitor), and exit",
+    )
     commands = add_commands(parser, "commands")
     for module in (monitor, serve, tokens, jobs, watch, demo):
         module.register(commands)
     return parser
+
+
+class SelfTestAction(argparse.Action):
+    """``--self-test`` acts at once, like ``--version``: no command is needed."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, *_: Any) -> None:
+        from jobdesk.cli.self_test import run_self_test
+
+        raise SystemExit(run_self_test())
 
 
 def main(argv: list[str] | None = None) -> int:
