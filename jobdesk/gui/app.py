@@ -1,4 +1,10 @@
-"""Starting the desktop monitor: a QApplication with asyncio on the qasync loop."""
+"""Starting the desktop monitor: a QApplication with asyncio on the qasync loop.
+
+The monitor of the saved servers runs once per user (``SingleInstance``): a second
+``jobdesk`` brings the first one's window forward and exits. A monitor started on given
+servers (``jobdesk demo``) is a session of its own and takes no lock, so a demo or a
+test can run beside the operator's monitor.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from jobdesk.client.monitor import ServerProfile
 from jobdesk.client.profiles import ProfileStore
 from jobdesk.gui.controller import Controller
 from jobdesk.gui.profiles_dialog import ProfilesDialog
+from jobdesk.gui.single_instance import SingleInstance
 
 
 def run_monitor(
@@ -21,19 +28,40 @@ def run_monitor(
     profile_store: ProfileStore | None = None,
     duration: float | None = None,
 ) -> int:
-    """Run until quit. ``profiles``: watch these (the demo); None: the saved ones, and on
-    first start the servers dialog. ``duration``: quit by itself (tests, screenshots)."""
+    """Run until quit. ``profiles``: watch these (the demo); None: the saved ones, once
+    per user, and on first start the servers dialog. ``duration``: quit by itself (tests,
+    screenshots)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("jobdesk")
     app.setApplicationName("jobdesk")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)  # the controller decides: hide to tray, or quit
+    instance = SingleInstance() if profiles is None else None
+    if instance is not None and not instance.acquire():
+        return _defer_to_running(instance)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
-        code: int = loop.run_until_complete(_main(app, profiles, profile_store, duration))
+    try:
+        with loop:
+            code: int = loop.run_until_complete(
+                _main(app, profiles, profile_store, duration, instance)
+            )
+    finally:
+        if instance is not None:
+            instance.release()
     return code
+
+
+def _defer_to_running(instance: SingleInstance) -> int:
+    """Another monitor of the saved servers runs: show it instead of starting a second."""
+    pid = instance.holder_pid()
+    running = "jobdesk: already running" + (f" (pid {pid})" if pid else "")
+    if instance.request_show():
+        print(f"{running}; brought its window forward", file=sys.stderr)
+        return 0
+    print(f"{running}, but it did not answer the request to show its window", file=sys.stderr)
+    return 1
 
 
 async def _main(
@@ -41,6 +69,7 @@ async def _main(
     profiles: list[ServerProfile] | None,
     profile_store: ProfileStore | None,
     duration: float | None,
+    instance: SingleInstance | None,
 ) -> int:
     store = profile_store or ProfileStore()
     controller = Controller(store)
@@ -52,6 +81,8 @@ async def _main(
     window.servers_action.triggered.connect(lambda: _open_servers(controller, store))
     window.show()
     controller.tray.set_window_visible(True)
+    if instance is not None:
+        instance.show_requested.connect(lambda: _show_on_request(controller))
     print(
         "jobdesk: tray icon shown"
         if controller.tray.available
@@ -65,6 +96,12 @@ async def _main(
         asyncio.get_running_loop().call_later(duration, controller.quit)
     await controller.closed.wait()
     return 0
+
+
+def _show_on_request(controller: Controller) -> None:
+    """Out of the tray or from behind other windows: the second launch's whole point."""
+    controller.show_window()
+    print("jobdesk: shown at the request of a second launch", file=sys.stderr, flush=True)
 
 
 def _open_servers(controller: Controller, store: ProfileStore) -> None:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from jobdesk.client.actions import OperatorActions, Outcome
@@ -21,6 +22,8 @@ from jobdesk.client.profiles import ProfileStore
 from jobdesk.core.connection import Transport
 from jobdesk.core.notify_policy import NotifyPolicy, NotifySettings
 from jobdesk.core.store import JobKey, JobStore, StoreChange
+from jobdesk.gui.autostart import Autostart, supported
+from jobdesk.gui.autostart_action import AutostartToggle
 from jobdesk.gui.eta_tracker import EtaTracker
 from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, by_server, eligible, outcome_text
 from jobdesk.gui.main_window import MainWindow
@@ -69,6 +72,14 @@ class Controller:
             Column.PROGRESS, ProgressDelegate(self.window.table)
         )
         self._attach_tray_and_notifications()
+        self._attach_autostart()
+
+    def _attach_autostart(self) -> None:
+        """File > Start at login, where the desktop reads freedesktop autostart entries."""
+        self.autostart = AutostartToggle(self.window.autostart_action, Autostart(), self.window)
+        self.autostart.failed.connect(lambda text: self.window.statusBar().showMessage(text))
+        self.window.file_menu.aboutToShow.connect(self.autostart.refresh)
+        self.window.autostart_action.setVisible(supported())
 
     def _attach_tray_and_notifications(self) -> None:
         """Without a tray host, closing the window quits instead of hiding it."""
@@ -102,9 +113,13 @@ class Controller:
             self.window.statusBar().showMessage(f"Cannot save the settings: {exc}", 10_000)
 
     def show_window(self) -> None:
-        self.window.showNormal()
-        self.window.raise_()
-        self.window.activateWindow()
+        """Bring the window back (from the tray, minimised, or behind others), keeping
+        it maximised if it was."""
+        window = self.window
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+        window.show()
+        window.raise_()
+        window.activateWindow()
         self.tray.set_window_visible(True)
 
     def hide_window(self) -> None:

@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         )
         self.cleanup_action = action("Emergency cleanup…", None, self.cleanup_requested.emit)
         self.servers_action = action("Servers…", None, self.servers_requested.emit)
+        self.autostart_action = QAction("Start at login", self)
+        self.autostart_action.setCheckable(True)  # the controller keeps it equal to the file
         for made in (
             self.find_action,
             self.refresh_action,
@@ -145,8 +147,9 @@ class MainWindow(QMainWindow):
         ):
             self.addAction(made)
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
+        self.file_menu = file_menu = menus.addMenu("&File")
         file_menu.addAction(self.servers_action)
+        file_menu.addAction(self.autostart_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         jobs_menu = menus.addMenu("&Jobs")
