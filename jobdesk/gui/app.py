@@ -74,7 +74,8 @@ async def _main(
     store = profile_store or ProfileStore()
     controller = Controller(store)
     app.aboutToQuit.connect(controller.cancel_everything)
-    chosen = store.load() if profiles is None else profiles
+    # The keyring is a D-Bus round trip (or a locked keyring's prompt): off the GUI thread.
+    chosen = await asyncio.to_thread(store.load) if profiles is None else profiles
     for profile in chosen:
         controller.watch(profile)
     window = controller.window
