@@ -12,9 +12,10 @@ import asyncio
 import sys
 
 import qasync
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from jobdesk import __version__
+from jobdesk import APP_ID, __version__
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.client.profiles import ProfileStore
 from jobdesk.gui.controller import Controller
@@ -36,6 +37,10 @@ def run_monitor(
     app.setOrganizationName("jobdesk")
     app.setApplicationName("jobdesk")
     app.setApplicationVersion(__version__)
+    # Desktops match the window to the installed .desktop file (its name and icon) by this.
+    app.setDesktopFileName(APP_ID)
+    if not (themed := QIcon.fromTheme(APP_ID)).isNull():
+        app.setWindowIcon(themed)
     app.setQuitOnLastWindowClosed(False)  # the controller decides: hide to tray, or quit
     instance = SingleInstance() if profiles is None else None
     if instance is not None and not instance.acquire():
