@@ -12,9 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import keyring
 import platformdirs
-from keyring.errors import KeyringError
 
 from jobdesk.client.endpoints import endpoints
 from jobdesk.client.monitor import ServerProfile
@@ -75,6 +73,11 @@ class ProfileStore:
             return self._memory[name]
         if not self.keyring_works:
             return ""
+        # imported here, off the GUI thread (the monitor loads tokens in a worker thread):
+        # keyring and its backends take ~90 ms to import, a tenth of the cold start
+        import keyring
+        from keyring.errors import KeyringError
+
         try:
             return keyring.get_password(KEYRING_SERVICE, name) or ""
         except KeyringError as exc:
@@ -82,6 +85,9 @@ class ProfileStore:
             return ""
 
     def set_token(self, name: str, token: str) -> None:
+        import keyring
+        from keyring.errors import KeyringError
+
         if self.keyring_works:
             try:
                 keyring.set_password(KEYRING_SERVICE, name, token)

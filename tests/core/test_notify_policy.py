@@ -378,3 +378,40 @@ def test_tray_state_priority() -> None:
     assert policy.tray_status().state is TrayState.RUNNING
     world.put(job("r", 2, Status.COMPLETED))
     assert policy.tray_status().state is TrayState.ALL_WELL
+
+
+def test_the_running_count_follows_each_job_in_and_out_of_running() -> None:
+    """Only running and retrying jobs are held for the tray and the stall check; a
+    finished job leaves nothing behind, and a retried one counts again."""
+    world = World()
+    world.store.apply(
+        "srv",
+        epoch="e",
+        jobs=[job(f"done-{n}", 3, Status.COMPLETED) for n in range(500)]
+        + [job("a", 1, Status.RUNNING), job("b", 1, Status.RETRYING), job("c", 1)],
+        replace=True,
+    )
+    assert world.policy.tray_status().running == 2
+    world.put(job("a", 2, Status.COMPLETED), job("c", 2, Status.RUNNING))
+    assert world.policy.tray_status().running == 2
+    world.put(job("done-7", 4, Status.RUNNING))  # retried by an operator
+    assert world.policy.tray_status().running == 3
+    world.store.apply("srv", epoch="e", removed=["b"])
+    assert world.policy.tray_status().running == 2
+
+
+def test_forgetting_a_server_drops_its_running_jobs_and_failures() -> None:
+    world = World()
+    world.connect(Transport.LIVE, server="other")
+    world.store.apply(
+        "other",
+        epoch="o",
+        jobs=[job("x", 1, Status.RUNNING), job("y", 2, Status.FAILED)],
+        replace=True,
+    )
+    world.put(job("a", 1, Status.RUNNING))
+    assert world.policy.tray_status().running == 2
+    assert world.policy.unacknowledged() == (("other", "y"),)
+    world.policy.forget_server("other")
+    assert world.policy.tray_status().running == 1
+    assert world.policy.unacknowledged() == ()

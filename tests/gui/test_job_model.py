@@ -14,6 +14,9 @@ from pytestqt.qtbot import QtBot
 
 from jobdesk.core.store import JobStore
 from jobdesk.gui.models import Column, JobTableModel, Role, StatusFilter
+from jobdesk.gui.models.columns import SORT_VALUES
+from jobdesk.gui.models.job_table import RELEASE_AFTER
+from jobdesk.gui.models.pending import BULK
 from jobdesk.protocol import Status
 from tests.gui.job_model_helpers import (
     NOW_EPOCH,
@@ -574,3 +577,44 @@ def test_a_hundred_thousand_data_calls_through_qmodelindex_return_the_right_valu
             nones += 1
     assert calls == 100_000
     assert nones > 20_000  # the roles without a value were asked for too
+
+
+# --- large loads ---------------------------------------------------------------------------
+
+
+def test_a_snapshot_sized_change_does_not_wait_for_the_batch_timer(qtbot: QtBot) -> None:
+    """A store call of BULK changes is a batch already: applied at once, with whatever
+    small changes were waiting for the timer (a minute here)."""
+    store = store_with([])
+    model = JobTableModel(store, batch_ms=60_000, age_refresh_ms=0)
+    try:
+        update(store, job("waiting"))
+        store.apply(SERVER, epoch="e", jobs=[job(f"j{n:05d}") for n in range(BULK)])
+        qtbot.waitUntil(lambda: model.rowCount() == BULK + 1, timeout=5000)
+        assert model.pending() == 0
+    finally:
+        model.detach()
+
+
+def test_free_memory_is_released_once_a_large_backlog_is_applied(qtbot: QtBot) -> None:
+    released: list[int] = []
+    store = store_with([])
+    model = JobTableModel(
+        store, age_refresh_ms=0, release_memory=lambda: released.append(model.rowCount())
+    )
+    try:
+        update(store, *[job(f"small-{n}") for n in range(100)])
+        settle(qtbot, model)
+        store.apply(SERVER, epoch="e", jobs=[job(f"j{n:05d}") for n in range(RELEASE_AFTER)])
+        qtbot.waitUntil(lambda: bool(released), timeout=10_000)
+        # once, after the last slice: the small batch before it released nothing
+        assert released == [RELEASE_AFTER + 100]
+    finally:
+        model.detach()
+
+
+def test_text_columns_sort_case_insensitively_without_a_copy_of_lower_case_text() -> None:
+    lower, mixed = job("a", name="render shot 7"), job("b", name="Render Shot 8")
+    sort_name = SORT_VALUES[Column.NAME]
+    assert sort_name(lower, (SERVER, "a")) is lower.name
+    assert sort_name(mixed, (SERVER, "b")) == "render shot 8"

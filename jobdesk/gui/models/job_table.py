@@ -6,6 +6,10 @@ job updated a hundred times in between is one row change, and a batch costs a ha
 of signals whatever its size (new rows in one ``rowsInserted`` block, removals in one
 block, changed rows in contiguous ``dataChanged`` ranges). A large backlog is applied
 in slices of about ``slice_seconds`` each (``SliceBudget``), one per event-loop turn.
+A snapshot-sized store call (``BULK`` changes or more) is a batch already: its first
+slice starts at once, not after ``batch_ms`` (50 ms of every cold start). Once one of
+``RELEASE_AFTER`` changes or more is applied, the C heap's free pages are given back
+to the system (``jobdesk.core.heap``).
 
 Sorting and filtering live in the model, not in a QSortFilterProxyModel. Measured
 (``python -m bench gui``, docs/benchmarks.md): a proxy with dynamicSortFilter handles
@@ -44,6 +48,7 @@ from PySide6.QtCore import (
     SignalInstance,
 )
 
+from jobdesk.core.heap import release_free_memory
 from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.models.cells import Cells
 from jobdesk.gui.models.columns import (
@@ -55,7 +60,7 @@ from jobdesk.gui.models.columns import (
 )
 from jobdesk.gui.models.counts import StatusCounts
 from jobdesk.gui.models.filtering import StatusFilter, search_terms, searchable_text
-from jobdesk.gui.models.pending import Change, PendingChanges, SliceBudget
+from jobdesk.gui.models.pending import BULK, Change, PendingChanges, SliceBudget
 from jobdesk.gui.models.sorted_rows import SortedRows
 from jobdesk.protocol import Job, Status
 
@@ -67,6 +72,9 @@ RANGE_LIMIT: Final = 32
 LOOKUP_LIMIT: Final = 512
 """More changed rows than this are announced as one range over the table, without
 looking up where each one is."""
+RELEASE_AFTER: Final = 10_000
+"""A store call of this many changes (a large snapshot) applied, the C heap's free pages
+go back to the system (``jobdesk.core.heap``): the response it came in is garbage now."""
 
 _ItemRole = Qt.ItemDataRole
 _VERTICAL_SORT: Final = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
@@ -111,9 +119,12 @@ class JobTableModel(QAbstractTableModel):
         batch_ms: int = 50,
         slice_seconds: float = 0.020,
         age_refresh_ms: int = 1000,
+        release_memory: Callable[[], object] = release_free_memory,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._release_due = False
+        """A snapshot-sized store call came: release memory once it is all applied."""
         self._jobs: dict[JobKey, Job] = {}
         self._rows = SortedRows()
         self._key_at = self._rows.key_at
@@ -137,6 +148,9 @@ class JobTableModel(QAbstractTableModel):
         self._timer.timeout.connect(self._apply_slice)
         self._age_timer = QTimer(self)
         self._age_timer.timeout.connect(self._refresh_ages)
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.timeout.connect(release_memory)
         if age_refresh_ms > 0:
             self._age_timer.start(age_refresh_ms)
 
@@ -154,6 +168,7 @@ class JobTableModel(QAbstractTableModel):
             self._unsubscribe = None
         self._timer.stop()
         self._age_timer.stop()
+        self._release_timer.stop()
 
     # --- Qt's model interface ----------------------------------------------------------
 
@@ -282,7 +297,10 @@ class JobTableModel(QAbstractTableModel):
 
     def _on_store_changes(self, changes: list[StoreChange]) -> None:
         self._pending.add(changes)
-        if not self._scheduled:
+        if len(changes) >= BULK:
+            self._release_due = self._release_due or len(changes) >= RELEASE_AFTER
+            self._schedule(0)  # a snapshot: already one batch, nothing to wait for
+        elif not self._scheduled:
             self._schedule(self._batch_ms)
 
     def _schedule(self, delay_ms: int) -> None:
@@ -298,6 +316,9 @@ class JobTableModel(QAbstractTableModel):
         self._budget.record(len(changes), perf_counter() - started)
         if self._pending:
             self._schedule(0)  # a backlog: the next slice after the events waiting
+        elif self._release_due:
+            self._release_due = False
+            self._release_timer.start(0)  # once this slice's garbage is gone too
         if changes:
             self.batch_applied.emit(len(changes))
             self._announce_counts()
