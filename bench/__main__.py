@@ -1,20 +1,49 @@
-"""``python -m bench NAME``: run one benchmark; with no name, list them."""
+"""``python -m bench NAME``: run one benchmark; ``all`` runs every one in turn; with no
+name, list them.
+
+Each benchmark prints its own table, its figure beside a baseline measured in the same
+run. ``all`` starts each in a fresh process, so one's Qt application, caches and memory
+cannot colour the next one's figures.
+"""
 
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
+import time
 
 BENCHES = {
     "gui": ("bench.gui_ingest", "The job table: updates/s and event-loop stalls at 100,000 jobs"),
+    "ingest": ("bench.server_ingest", "Server ingest: updates/s persisted and fanned out"),
+    "latency": ("bench.e2e_latency", "End to end: SDK call to monitor store, p50/p99"),
+    "memory": ("bench.monitor_memory", "Monitor RSS with 100,000 jobs over an empty window"),
+    "startup": ("bench.startup", "Cold start to the first painted table, 10,000 jobs"),
+    "recovery": ("bench.recovery", "Server restart and socket loss to a resynced store"),
 }
 
 
+def run_all() -> int:
+    failed: list[str] = []
+    for name, (_, what) in BENCHES.items():
+        print(f"\n=== {name}: {what} ===", flush=True)
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "bench", name], check=False)
+        print(f"=== {name}: {time.monotonic() - started:.0f} s ===", flush=True)
+        if done.returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["all"]:
+        return run_all()
     if len(argv) != 1 or argv[0] not in BENCHES:
-        print("usage: python -m bench NAME\n")
+        print("usage: python -m bench NAME|all\n")
         for name, (_, what) in BENCHES.items():
-            print(f"  {name:8} {what}")
+            print(f"  {name:9} {what}")
         return 2
     module = importlib.import_module(BENCHES[argv[0]][0])
     result: int = module.main()

@@ -59,8 +59,12 @@ class Engine:
         settings: EngineSettings | None = None,
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
+        batch: bool = True,
     ) -> None:
         self.server = server
+        self._batch = batch
+        """Ask the server for ``job_updates`` (many changes per frame); False only to
+        compare with one frame per change (the benchmarks)."""
         self._endpoints = endpoints(url)
         self._token = token
         self.store = store
@@ -132,7 +136,7 @@ class Engine:
         assert self._rest is not None
         self._next_retry_at = None  # trying now: there is no planned retry to count down to
         self._publish(Transport.POLLING if self._poll_ok else Transport.CONNECTING)
-        sync = StreamSync(self.store, self.server, self._wall)
+        sync = StreamSync(self.store, self.server, self._wall, batch=self._batch)
         session = StreamSession(
             ws_url=self._endpoints.ws_url,
             token=self._token,

@@ -11,15 +11,30 @@ the store through the one apply path and answers what the engine must do next
 - live events must be contiguous: a seq that skips means a lost event, and the answer
   is to subscribe again since the last seq we are sure of (the server replays).
 - an event or heartbeat of another epoch means the server's database changed: snapshot.
+- ``job_updates`` (asked for with ``batch``) carries every change after ``after`` up to
+  ``seq``, each job once: applied together, it moves the seq to ``seq`` when ``after``
+  is not past ours (else events were lost: subscribe again). In a replay it is part of
+  the replay, which is complete once one reaches the replay's seq.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from typing import Final
+
+import msgspec
 
 from jobdesk.core.store import JobStore
-from jobdesk.protocol import Heartbeat, JobRemoved, JobsSubscribed, JobUpdate, SubscribeJobs
+from jobdesk.protocol import (
+    Heartbeat,
+    Job,
+    JobRemoved,
+    JobsSubscribed,
+    JobUpdate,
+    JobUpdates,
+    SubscribeJobs,
+)
 from jobdesk.protocol.rest import Snapshot
 
 Event = JobUpdate | JobRemoved
@@ -34,15 +49,19 @@ class Next(Enum):
 
 
 class StreamSync:
-    def __init__(self, store: JobStore, server: str, wall: Callable[[], float]) -> None:
+    def __init__(
+        self, store: JobStore, server: str, wall: Callable[[], float], *, batch: bool = True
+    ) -> None:
         self._store = store
+        self._batch = batch
+        """Ask for ``job_updates`` (False: one frame per change, as a seed 003 client)."""
         self._server = server
         self._wall = wall
         self.synced = False
         """True once the store equals the server's state at the stored seq."""
         self._replay_until: int | None = None
         self._snapshot_pending = False
-        self._held: list[Event] = []
+        self._held: list[Event | JobUpdates] = []
         self._awaiting_answer = False
         """A subscribe was sent and its ``jobs_subscribed`` has not arrived: events still
         in flight from before it are applied by version only."""
@@ -54,8 +73,8 @@ class StreamSync:
         self._replay_until = None
         self._awaiting_answer = True
         if view.epoch is None:
-            return SubscribeJobs()
-        return SubscribeJobs(since=view.seq, epoch=view.epoch)
+            return SubscribeJobs(batch=self._batch)
+        return SubscribeJobs(since=view.seq, epoch=view.epoch, batch=self._batch)
 
     def on_subscribed(self, message: JobsSubscribed) -> Next:
         self._awaiting_answer = False
@@ -85,7 +104,8 @@ class StreamSync:
         self.synced = True
         held, self._held = self._held, []
         for event in held:
-            if self.on_event(event) is not Next.NOTHING:
+            step = self.on_batch(event) if isinstance(event, JobUpdates) else self.on_event(event)
+            if step is not Next.NOTHING:
                 return Next.RESUBSCRIBE
         return Next.NOTHING
 
@@ -113,6 +133,33 @@ class StreamSync:
             self._apply(event, seq=event.seq)
             return Next.NOTHING
         self._apply(event, seq=None)  # harmless by version; the gap is replayed
+        return Next.RESUBSCRIBE
+
+    def on_batch(self, batch: JobUpdates) -> Next:
+        """Many changes in one frame: every change after ``batch.after`` up to ``batch.seq``."""
+        if self._snapshot_pending:
+            self._held.append(batch)
+            return Next.NOTHING
+        view = self._store.server(self._server)
+        if self._awaiting_answer:
+            if batch.epoch == view.epoch:
+                self._apply_batch(batch, seq=None)
+            return Next.NOTHING
+        if batch.epoch != view.epoch:
+            return self._need_snapshot()
+        if self._replay_until is not None:
+            done = batch.seq >= self._replay_until
+            self._apply_batch(batch, seq=batch.seq if done else None)
+            if done:
+                self._replay_until = None
+                self.synced = True
+            return Next.NOTHING
+        if batch.seq <= view.seq:
+            return Next.NOTHING  # already reflected
+        if batch.after <= view.seq:
+            self._apply_batch(batch, seq=batch.seq)
+            return Next.NOTHING
+        self._apply_batch(batch, seq=None)  # harmless by version; the gap is replayed
         return Next.RESUBSCRIBE
 
     def on_heartbeat(self, beat: Heartbeat) -> Next:
@@ -150,8 +197,43 @@ class StreamSync:
     def _apply(self, event: Event, *, seq: int | None) -> None:
         if isinstance(event, JobUpdate):
             jobs, removed = [event.job], []
+            if (old := self._store.server(self._server).jobs.get(event.job.id)) is not None:
+                _share_unchanged(event.job, old)
         else:
             jobs, removed = [], [event.job_id]
         self._store.apply(
             self._server, epoch=event.epoch, jobs=jobs, removed=removed, seq=seq, now=self._wall()
         )
+
+    def _apply_batch(self, batch: JobUpdates, *, seq: int | None) -> None:
+        jobs, removed = [], []
+        known = self._store.server(self._server).jobs
+        for event in batch.updates:
+            if isinstance(event, JobUpdate):
+                jobs.append(event.job)
+                if (old := known.get(event.job.id)) is not None:
+                    _share_unchanged(event.job, old)
+            else:
+                removed.append(event.job_id)
+        self._store.apply(
+            self._server, epoch=batch.epoch, jobs=jobs, removed=removed, seq=seq, now=self._wall()
+        )
+
+
+_SHARED: Final = ("messages", "sub_operations", "history")
+
+
+def _share_unchanged(new: Job, old: Job) -> None:
+    """Give a job's new state the lists of its previous one that did not change.
+
+    A progress update changes none of them, yet each arrives as new lists; kept, they
+    would age in the garbage collector's youngest generation (freeing the old ones keeps
+    its count from ever calling a collection), until one collection walks them all at
+    once: 20-50 ms pauses with 50 monitors' stores in a process. Shared, the new lists
+    die young and the old stay put. The new state is only this message's, so setting
+    its fields is safe.
+    """
+    for name in _SHARED:
+        mine, theirs = getattr(new, name), getattr(old, name)
+        if mine is not theirs and mine == theirs:
+            msgspec.structs.force_setattr(new, name, theirs)

@@ -23,6 +23,10 @@ class _Message(msgspec.Struct, tag_field="type", rename="camel", kw_only=True):
     pass
 
 
+# ``gc=False`` below: a message holding a Job (a JSON tree) cannot be part of a reference
+# cycle, so the garbage collector need not track it; a monitor decodes thousands a second.
+
+
 # --- client -> server -------------------------------------------------------------------
 
 
@@ -43,6 +47,9 @@ class SubscribeJobs(_Message, tag="subscribe_jobs", kw_only=True, omit_defaults=
     epoch: str | None = None
     filter: JobFilter | None = None
     dialect: StreamDialect = "canonical"
+    batch: bool = False
+    """jobdesk's addition: the client reads ``job_updates``, many changes in one frame
+    (each job once, in its newest state). Without it, one ``job_update`` per change."""
 
 
 class UnsubscribeJobs(_Message, tag="unsubscribe_jobs", kw_only=True):
@@ -72,18 +79,33 @@ class JobsSubscribed(_Message, tag="jobs_subscribed", kw_only=True):
     seq: int
 
 
-class JobUpdate(_Message, tag="job_update", kw_only=True):
+class JobUpdate(_Message, tag="job_update", kw_only=True, gc=False):
     job: Job
     seq: int
     epoch: str
     timestamp: str
 
 
-class JobRemoved(_Message, tag="job_removed", kw_only=True):
+class JobRemoved(_Message, tag="job_removed", kw_only=True, gc=False):
     job_id: str
     seq: int
     epoch: str
     timestamp: str
+
+
+class JobUpdates(_Message, tag="job_updates", kw_only=True, gc=False):
+    """jobdesk's addition, only for a subscriber that asked for it (``batch: true``).
+
+    Every change after ``after`` up to ``seq`` that the subscription covers, compacted:
+    each job once, in its newest state, as the ``job_update`` or ``job_removed`` message
+    it would have been alone. A client whose stored seq is ``after`` (or more) applies
+    them all and moves its seq to ``seq``; one whose seq is below ``after`` lost events.
+    """
+
+    epoch: str
+    after: int
+    seq: int
+    updates: list[JobUpdate | JobRemoved]
 
 
 class JobStatsUpdate(_Message, tag="job_stats_update", kw_only=True):
@@ -115,6 +137,7 @@ ServerMessage = (
     | JobsSubscribed
     | JobUpdate
     | JobRemoved
+    | JobUpdates
     | JobStatsUpdate
     | Heartbeat
     | Pong

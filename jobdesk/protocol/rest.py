@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from jobdesk.protocol.errors import ErrorDetail
 from jobdesk.protocol.models import (
     Fraction,
     Job,
@@ -191,6 +192,49 @@ class FailRequest(Wire, frozen=True, kw_only=True):
 
 class ForceFailRequest(Wire, frozen=True, kw_only=True):
     reason: Text | None = None
+
+
+MAX_BATCH_ITEMS = 5000
+"""Most reports in one ``POST /api/admin/jobs/batch``."""
+JobIdText = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class BatchItem(Wire, frozen=True, kw_only=True, omit_defaults=True):
+    """One report in ``POST /api/admin/jobs/batch`` (jobdesk's addition).
+
+    What ``POST /api/admin/jobs/{jobId}/progress`` takes; ``log`` adds what ``.../message``
+    takes (after the progress, in the same change). ``attempt`` is a claimed job's
+    ``Jobdesk-Attempt`` fencing token.
+    """
+
+    job_id: JobIdText
+    attempt: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    progress: Fraction | None = None
+    message: Text | None = None
+    sub_operation: Name | None = None
+    pipeline: Annotated[list[SubOperationSpec], msgspec.Meta(max_length=1000)] | None = None
+    log: MessageRequest | None = None
+
+
+class BatchRequest(Wire, frozen=True, kw_only=True):
+    """``POST /api/admin/jobs/batch``: many jobs' reports, applied in order and committed
+    in one transaction; each is answered on its own (one refused report refuses no other)."""
+
+    updates: Annotated[list[BatchItem], msgspec.Meta(min_length=1, max_length=MAX_BATCH_ITEMS)]
+
+
+class BatchResult(Wire, frozen=True, kw_only=True, omit_defaults=True):
+    """The answer to one report: the job's seed 001 status, or the error it was refused with."""
+
+    job_id: str
+    status: Seed001Status | None = None
+    timestamp: str | None = None
+    error: ErrorDetail | None = None
+
+
+class BatchResponse(Wire, frozen=True, kw_only=True):
+    results: list[BatchResult]
+    """One per report, in the order they were given."""
 
 
 class AdminJob(Wire, frozen=True, kw_only=True):

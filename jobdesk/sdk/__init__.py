@@ -28,7 +28,12 @@ Reporting on a job the worker does itself (seed 001)::
 
 Progress is in percent (0-100) throughout; progress calls are coalesced and sent in the
 background, so calling them in a tight loop costs no requests, while log entries keep
-their place among them. ``AsyncJobdeskClient`` offers the same API to asyncio code.
+their place among them. A report after a quiet spell is sent at once; later ones fold
+into a send at most every ``flush_interval`` (0.2 s) per job. A client's reporters share
+one sender: what many jobs report at about the same time goes to the server as one
+batch request, committed in one transaction (``batch=False``, or a server without the
+batch endpoint: one request per report). ``AsyncJobdeskClient`` offers the same API to
+asyncio code.
 
 Failures are ``SdkError`` with the server's ``code`` (``CONFLICT``, ``FORBIDDEN``, ...),
 or ``UNAVAILABLE`` once retries of connection errors and 502/503/504 are used up.

@@ -15,6 +15,7 @@ from typing import Any
 
 from jobdesk.protocol import Job
 from jobdesk.sdk.areporter import AsyncJobReporter
+from jobdesk.sdk.asender import AsyncSender
 from jobdesk.sdk.claiming import WorkerSettings, attempt_headers, heartbeat_call
 from jobdesk.sdk.errors import UNAVAILABLE, JobStopped, SdkError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL
@@ -37,9 +38,17 @@ class AsyncClaimedJob(AsyncJobReporter):
         *,
         interval: float = DEFAULT_INTERVAL,
         on_close: Callable[[AsyncJobReporter], None] | None = None,
+        sender: AsyncSender | None = None,
+        limit: asyncio.Semaphore | None = None,
     ) -> None:
         super().__init__(
-            transport, job.id, interval=interval, on_close=on_close, headers=attempt_headers(job)
+            transport,
+            job.id,
+            interval=interval,
+            on_close=on_close,
+            headers=attempt_headers(job),
+            sender=sender,
+            limit=limit,
         )
         self._job = job
         self._every = settings.heartbeat_every
@@ -134,7 +143,7 @@ class AsyncClaimedJob(AsyncJobReporter):
         """Make the worker's next report raise ``exc`` (unless it already ended the job)."""
         if self._finished is None and self._fatal is None:
             self._give_up(exc)
-        self._changed()
+        self._sender.changed()
 
     async def _shutdown(self) -> None:
         await super()._shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import Callable, Coroutine, Generator, Mapping
@@ -13,6 +14,7 @@ import httpx
 from jobdesk.protocol import Job, Priority
 from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.areporter import AsyncJobReporter
+from jobdesk.sdk.asender import AsyncSender
 from jobdesk.sdk.aworker import AsyncWorker
 from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
 from jobdesk.sdk.claiming import WorkerSettings
@@ -20,6 +22,7 @@ from jobdesk.sdk.client import DEFAULT_TIMEOUT, default_headers
 from jobdesk.sdk.errors import SdkError, SubmissionError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL
 from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
+from jobdesk.sdk.sender import CONCURRENT_SENDS
 from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import AsyncTransport
 
@@ -55,7 +58,11 @@ class StartingJob:
 
 
 class AsyncJobdeskClient:
-    """Talks to one jobdesk server with one bearer token, from one event loop."""
+    """Talks to one jobdesk server with one bearer token, from one event loop.
+
+    Its reporters share one sending task, which sends what they report at about the same
+    time as one batch request (``batch=False``: one request per report, as
+    ``JobdeskClient``'s)."""
 
     def __init__(
         self,
@@ -66,12 +73,17 @@ class AsyncJobdeskClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
         flush_interval: float = DEFAULT_INTERVAL,
+        batch: bool = True,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url, headers=default_headers(token), timeout=timeout, transport=transport
         )
         self._transport = AsyncTransport(self._http, retry)
         self._interval = flush_interval
+        self._batch = batch
+        self._sender: AsyncSender | None = None
+        """Made on first use: it needs the running loop."""
+        self._limit = asyncio.Semaphore(CONCURRENT_SENDS)
         self._open: set[AsyncJobReporter] = set()
         self._workers: weakref.WeakSet[AsyncWorker] = weakref.WeakSet()
 
@@ -142,7 +154,13 @@ class AsyncJobdeskClient:
 
     def _claimed(self, job: Job, settings: WorkerSettings) -> AsyncClaimedJob:
         claimed = AsyncClaimedJob(
-            self._transport, job, settings, interval=self._interval, on_close=self._open.discard
+            self._transport,
+            job,
+            settings,
+            interval=self._interval,
+            on_close=self._open.discard,
+            sender=self._shared_sender(),
+            limit=self._limit,
         )
         self._open.add(claimed)
         return claimed
@@ -150,10 +168,20 @@ class AsyncJobdeskClient:
     def reporter(self, job_id: str) -> AsyncJobReporter:
         """A reporter for an existing job, e.g. one made by ``create_job``; no request."""
         reporter = AsyncJobReporter(
-            self._transport, job_id, interval=self._interval, on_close=self._open.discard
+            self._transport,
+            job_id,
+            interval=self._interval,
+            on_close=self._open.discard,
+            sender=self._shared_sender(),
+            limit=self._limit,
         )
         self._open.add(reporter)
         return reporter
+
+    def _shared_sender(self) -> AsyncSender | None:
+        if self._batch and self._sender is None:
+            self._sender = AsyncSender(self._transport, batch=True)
+        return self._sender
 
     async def get_job(self, job_id: str) -> Job:
         """The job in canonical form, from one ``GET /api/jobs`` snapshot (see JobdeskClient)."""
@@ -167,6 +195,8 @@ class AsyncJobdeskClient:
                 await reporter.close()
             except SdkError as exc:
                 log.warning("jobdesk: closing job %s: %s", reporter.job_id, exc)
+        if self._sender is not None:
+            await self._sender.stop()
         await self._http.aclose()
 
     async def __aenter__(self) -> AsyncJobdeskClient:

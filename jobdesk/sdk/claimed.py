@@ -20,6 +20,7 @@ from jobdesk.sdk.claiming import WorkerSettings, attempt_headers, heartbeat_call
 from jobdesk.sdk.errors import UNAVAILABLE, JobStopped, SdkError
 from jobdesk.sdk.reporter import JOIN_TIMEOUT, JobReporter
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL
+from jobdesk.sdk.sender import Sender
 from jobdesk.sdk.transport import SyncTransport
 
 log = logging.getLogger("jobdesk.sdk")
@@ -41,9 +42,17 @@ class ClaimedJob(JobReporter):
         *,
         interval: float = DEFAULT_INTERVAL,
         on_close: Callable[[JobReporter], None] | None = None,
+        sender: Sender | None = None,
+        limit: threading.BoundedSemaphore | None = None,
     ) -> None:
         super().__init__(
-            transport, job.id, interval=interval, on_close=on_close, headers=attempt_headers(job)
+            transport,
+            job.id,
+            interval=interval,
+            on_close=on_close,
+            headers=attempt_headers(job),
+            sender=sender,
+            limit=limit,
         )
         self._job = job
         self._every = settings.heartbeat_every

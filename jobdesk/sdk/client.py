@@ -19,6 +19,7 @@ from jobdesk.sdk.errors import SdkError, SubmissionError
 from jobdesk.sdk.reporter import JobReporter
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL
 from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
+from jobdesk.sdk.sender import CONCURRENT_SENDS, Sender
 from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import SyncTransport
 from jobdesk.sdk.worker import Worker
@@ -38,6 +39,10 @@ def default_headers(token: str) -> dict[str, str]:
 class JobdeskClient:
     """Talks to one jobdesk server with one bearer token; share it between threads.
 
+    Its reporters share one background sender: what they report at about the same time
+    goes to the server as one batch request (``batch=False``: one request per report,
+    each reporter with a thread of its own, as for a server without batches).
+
     ``close`` (or leaving ``with``) first ends its workers' loops and closes the reporters
     still open, delivering what they hold, so a worker's last progress is not lost when
     it forgets to close one (a claimed job left open is left to its lease).
@@ -52,12 +57,15 @@ class JobdeskClient:
         retry: RetryPolicy = DEFAULT_RETRY,
         transport: httpx.BaseTransport | None = None,
         flush_interval: float = DEFAULT_INTERVAL,
+        batch: bool = True,
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url, headers=default_headers(token), timeout=timeout, transport=transport
         )
         self._transport = SyncTransport(self._http, retry)
         self._interval = flush_interval
+        self._sender = Sender(self._transport, batch=True) if batch else None
+        self._limit = threading.BoundedSemaphore(CONCURRENT_SENDS)
         self._open: set[JobReporter] = set()
         self._workers: weakref.WeakSet[Worker] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -138,7 +146,13 @@ class JobdeskClient:
 
     def _claimed(self, job: Job, settings: WorkerSettings) -> ClaimedJob:
         claimed = ClaimedJob(
-            self._transport, job, settings, interval=self._interval, on_close=self._forget
+            self._transport,
+            job,
+            settings,
+            interval=self._interval,
+            on_close=self._forget,
+            sender=self._sender,
+            limit=self._limit,
         )
         with self._lock:
             self._open.add(claimed)
@@ -147,7 +161,12 @@ class JobdeskClient:
     def reporter(self, job_id: str) -> JobReporter:
         """A reporter for an existing job, e.g. one made by ``create_job``; no request."""
         reporter = JobReporter(
-            self._transport, job_id, interval=self._interval, on_close=self._forget
+            self._transport,
+            job_id,
+            interval=self._interval,
+            on_close=self._forget,
+            sender=self._sender,
+            limit=self._limit,
         )
         with self._lock:
             self._open.add(reporter)
@@ -176,6 +195,8 @@ class JobdeskClient:
                 reporter.close()
             except SdkError as exc:
                 log.warning("jobdesk: closing job %s: %s", reporter.job_id, exc)
+        if self._sender is not None:
+            self._sender.stop()
         self._http.close()
 
     def __enter__(self) -> JobdeskClient:

@@ -6,6 +6,11 @@ into one pending batch whatever their number. Log entries and pipeline declarati
 events: each is sent, and each is a barrier, so progress reported before a log entry
 reaches the server before it and progress reported after it, after it.
 
+When progress is sent: at once when the job sent nothing for ``interval`` seconds (so a
+report after a quiet spell reaches the monitors in milliseconds), else ``interval`` after
+the last send, with whatever folded in meanwhile (so a tight loop costs at most one
+request per interval). Log entries are sent at once, taking pending progress with them.
+
 Pure data with an injected clock value; the sync and async reporters add the locking.
 """
 
@@ -51,12 +56,13 @@ class _Batch:
 class Outbox:
     def __init__(self, interval: float, max_events: int = 10_000) -> None:
         self.interval = interval
-        """Progress waits at most this long for more progress to fold into it."""
+        """Least seconds between two sends of this job's progress."""
         self.max_events = max_events
         """Log entries kept while the server is unreachable; the oldest are dropped."""
         self.dropped = 0
         self._items: list[_Batch | Body] = []
         self._opened_at: float | None = None
+        self._sent_at: float | None = None
         self._urgent = False
         self._events = 0
 
@@ -95,16 +101,18 @@ class Outbox:
         """Seconds until the outbox should be sent (0: now), or None when it is empty."""
         if self._opened_at is None:
             return None
-        if self._urgent:
+        if self._urgent or self._sent_at is None:
             return 0.0
-        return max(0.0, self._opened_at + self.interval - now)
+        return max(0.0, self._sent_at + self.interval - now)
 
-    def take(self) -> list[Body]:
-        """Everything pending, as request bodies in send order; the outbox is then empty."""
+    def take(self, now: float) -> list[Body]:
+        """Everything pending, as request bodies in send order; the outbox is then empty,
+        and the next progress waits until ``interval`` after ``now``."""
         bodies: list[Body] = []
         for item in self._items:
             bodies.extend(item.bodies() if isinstance(item, _Batch) else [item])
         self.clear()
+        self._sent_at = now
         return bodies
 
     def clear(self) -> None:

@@ -1,11 +1,12 @@
 """JobReporter: a worker's handle on one job, sending from a background thread.
 
 ``progress`` and the log calls only queue (see ``coalesce``) and return; a daemon thread
-sends the queue in order, progress at most every ``interval`` seconds and log entries at
-once. ``flush``, ``complete``, ``fail`` and ``close`` wait for delivery in the caller's
-thread. A transient failure keeps the queue and retries in the background; a refusal
-(e.g. CONFLICT after an operator force-failed the job) ends delivery for good and is
-kept as ``delivery_error``.
+(the client's, shared by all its reporters: see ``sender``) sends the queue in order,
+progress at most every ``interval`` seconds and log entries at once. ``flush``,
+``complete``, ``fail`` and ``close`` wait for delivery in the caller's thread. A
+transient failure keeps the queue and retries in the background; a refusal (e.g.
+CONFLICT after an operator force-failed the job) ends delivery for good and is kept as
+``delivery_error``.
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from typing import Any
 from jobdesk.protocol import Status
 from jobdesk.protocol.rest import JobAck
 from jobdesk.sdk.calls import Body, Headers, complete_call, fail_call, find_job, snapshot_call
-from jobdesk.sdk.errors import UNAVAILABLE, SdkError
+from jobdesk.sdk.errors import SdkError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL, ReporterBase
-from jobdesk.sdk.retry import rest_between_rounds
+from jobdesk.sdk.sender import JOIN_TIMEOUT, Sender
 from jobdesk.sdk.transport import SyncTransport
 from jobdesk.sdk.wire import Call
 
 log = logging.getLogger("jobdesk.sdk")
-JOIN_TIMEOUT = 30.0
-"""Longest ``close`` waits for the sender thread to finish a request it is in."""
+__all__ = ["JOIN_TIMEOUT", "JobReporter"]
 
 
 class JobReporter(ReporterBase):
@@ -47,13 +47,19 @@ class JobReporter(ReporterBase):
         interval: float = DEFAULT_INTERVAL,
         on_close: Callable[[JobReporter], None] | None = None,
         headers: Headers = None,
+        sender: Sender | None = None,
+        limit: threading.BoundedSemaphore | None = None,
     ) -> None:
         super().__init__(job_id, interval, headers)
         self._transport = transport
         self._on_close = on_close
-        self._cond = threading.Condition()
+        self._own_sender = sender is None
+        self._sender = sender or Sender(
+            transport, batch=False, name=f"jobdesk-reporter-{job_id}", limit=limit
+        )
+        """Delivers the queue: the client's shared one, or this reporter's own."""
+        self._cond = self._sender.cond
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # --- the caller's side -------------------------------------------------------------
 
@@ -72,11 +78,7 @@ class JobReporter(ReporterBase):
                 self._wake()
 
     def _wake(self) -> None:
-        if self._thread is None:
-            name = f"jobdesk-reporter-{self.job_id}"
-            self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-            self._thread.start()
-        self._cond.notify_all()
+        self._sender.wake(self)
 
     def flush(self) -> None:
         """Wait until everything reported so far is delivered.
@@ -88,6 +90,7 @@ class JobReporter(ReporterBase):
             seen = self._failures
             self._flushing += 1
             self._flush_calls += 1
+            self._sender.flush_calls += 1
             self._cond.notify_all()
             try:
                 while self._fatal is None and (self._outbox or self._sending):
@@ -145,9 +148,8 @@ class JobReporter(ReporterBase):
             already, self._closed = self._closed, True
             self._stop.set()
             self._cond.notify_all()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(JOIN_TIMEOUT)
+        if self._own_sender:
+            self._sender.stop()
         if not already and self._on_close is not None:
             self._on_close(self)
 
@@ -175,60 +177,5 @@ class JobReporter(ReporterBase):
             self._shutdown()
         return None  # the exception, if any, propagates
 
-    # --- the sender thread -------------------------------------------------------------
-
-    def _run(self) -> None:
-        try:
-            while self._next_round():
-                self._deliver()
-        except Exception as exc:  # a bug here must not leave flush() waiting forever
-            log.exception("jobdesk: reporter thread of job %s crashed", self.job_id)
-            with self._cond:
-                self._give_up(SdkError("UNKNOWN_ERROR", f"reporter thread crashed: {exc!r}"))
-                self._cond.notify_all()
-
-    def _next_round(self) -> bool:
-        """Wait until something is due; False when the reporter stops."""
-        with self._cond:
-            while self._fatal is None and not self._stop.is_set():
-                if self._sending or self._take_due(time.monotonic()):
-                    return True
-                self._cond.wait(self._outbox.due_in(time.monotonic()))
-            return False
-
-    def _deliver(self) -> None:
-        while True:
-            with self._cond:
-                if not self._sending or self._stop.is_set():
-                    return
-                call = self._sending[0]
-            try:
-                self._transport.send(call, pause=self._pause)
-            except SdkError as exc:
-                with self._cond:
-                    if exc.code == UNAVAILABLE:
-                        self._retry_later(exc)
-                    else:
-                        self._give_up(exc)
-                        self._cond.notify_all()
-                return
-            with self._cond:
-                if self._sending and self._sending[0] is call:
-                    self._sending.pop(0)
-                self._cond.notify_all()
-
     def _pause(self, seconds: float) -> bool:
         return not self._stop.wait(seconds)
-
-    def _retry_later(self, exc: SdkError) -> None:
-        """The retry policy gave up: tell flushers, then rest until the next round is due
-        or a new flush asks for one (lock held)."""
-        self._note_failure(exc)
-        self._cond.notify_all()
-        asked = self._flush_calls
-        deadline = time.monotonic() + rest_between_rounds(self._transport.policy)
-        while not self._stop.is_set() and self._flush_calls == asked:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            self._cond.wait(left)

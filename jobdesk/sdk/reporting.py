@@ -25,6 +25,7 @@ from jobdesk.sdk.calls import (
     pipeline_body,
     to_fraction,
 )
+from jobdesk.sdk.claiming import ATTEMPT_HEADER
 from jobdesk.sdk.coalesce import OVERALL, Outbox
 from jobdesk.sdk.errors import JobStopped, SdkError
 from jobdesk.sdk.wire import Call
@@ -32,7 +33,8 @@ from jobdesk.sdk.wire import Call
 log = logging.getLogger("jobdesk.sdk")
 
 DEFAULT_INTERVAL: Final = 0.2
-"""Seconds progress waits to be folded with later progress before it is sent."""
+"""Least seconds between two sends of one job's progress: the first report after a quiet
+spell is sent at once, later ones fold into the next send (see ``coalesce``)."""
 
 
 class ReporterBase(ABC):
@@ -44,6 +46,9 @@ class ReporterBase(ABC):
         self._job_id = job_id
         self._headers = headers
         """Sent with every write: a claimed job's attempt (see ``claiming``)."""
+        attempt = (headers or {}).get(ATTEMPT_HEADER)
+        self._attempt = None if attempt is None else int(attempt)
+        """The same attempt, for the reports sent in a batch."""
         self._finished: Status | None = None
         self._closed = False
         self._outbox = Outbox(interval)
@@ -123,15 +128,17 @@ class ReporterBase(ABC):
         if wait is None or (wait > 0 and not self._flushing):
             return False
         self._sending = [
-            body_call(self._job_id, body, self._headers) for body in self._outbox.take()
+            body_call(self._job_id, body, self._headers) for body in self._outbox.take(now)
         ]
         return True
 
-    def _note_failure(self, exc: SdkError) -> None:
-        """The retry policy gave up on a background send; what is pending stays queued."""
+    def _note_failure(self, exc: SdkError, *, quiet: bool = False) -> None:
+        """The retry policy gave up on a background send; what is pending stays queued.
+        ``quiet``: the sender logs it once for every job of a batch."""
         self._failures += 1
         self._last_failure = exc
-        log.warning("jobdesk: job %s: updates not delivered yet: %s", self._job_id, exc)
+        if not quiet:
+            log.warning("jobdesk: job %s: updates not delivered yet: %s", self._job_id, exc)
 
     def _give_up(self, exc: SdkError) -> None:
         """The server refused an update: nothing more will be sent for this job."""

@@ -33,6 +33,13 @@ _CODE_BY_STATUS = {
 }
 
 
+STATUS_BY_CODE = {code.value: status for status, code in _CODE_BY_STATUS.items()} | {
+    ErrorCode.CANCELLED.value: 409,
+    ErrorCode.LEASE_LOST.value: 409,
+}
+"""The HTTP status a code comes with, for a refusal that came inside a batch's answer."""
+
+
 @dataclass(frozen=True)
 class Call(Generic[T]):
     """A request and the struct its 2xx answer decodes into.

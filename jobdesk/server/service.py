@@ -25,6 +25,7 @@ from jobdesk.protocol import (
     format_timestamp,
 )
 from jobdesk.protocol.rest import (
+    BatchItem,
     ClaimRequest,
     CompleteRequest,
     CreateJobRequest,
@@ -214,26 +215,108 @@ class JobService:
         who.require_writer()
         moment, now = self._now()
         key = _scoped(who, job_id, idempotency_key)
+        return await self._writer.submit(
+            lambda tx: self._update_in(tx, who, job_id, change, key, attempt, renews, moment, now)
+        )
 
-        def run(tx: Transaction) -> Job:
-            if key is not None and (answered := tx.recall(key)) is not None:
-                return answered
-            job = tx.get(job_id)
-            if job is None:
-                raise not_found(job_id)
-            if attempt is not None:  # first: a stale attempt learns why, whoever owns it now
-                lifecycle.check_attempt(job, attempt)
-            who.check_may_update(job)
-            updated = change(job, now)
-            if who.role is Role.WORKER and not job.owner and updated.status is Status.RUNNING:
-                updated = _with_owner(updated, who.name)
-            if renews and (lease := lifecycle.current_lease(updated)) is not None:
-                until = format_timestamp(moment + timedelta(seconds=lease))
-                updated = lifecycle.renew(updated, now=now, lease_until=until)
-            stored = tx.put(updated)
-            if key is not None:
-                tx.remember(key, moment.timestamp(), stored)
-            return stored
+    @staticmethod
+    def _update_in(
+        tx: Transaction,
+        who: Principal,
+        job_id: str,
+        change: Callable[[Job, str], Job],
+        key: str | None,
+        attempt: int | None,
+        renews: bool,
+        moment: datetime,
+        now: str,
+    ) -> Job:
+        """One update inside a transaction; everything that may refuse it runs before
+        ``tx.put``, so a refusal leaves the transaction as it was."""
+        if key is not None and (answered := tx.recall(key)) is not None:
+            return answered
+        job = tx.get(job_id)
+        if job is None:
+            raise not_found(job_id)
+        if attempt is not None:  # first: a stale attempt learns why, whoever owns it now
+            lifecycle.check_attempt(job, attempt)
+        who.check_may_update(job)
+        updated = change(job, now)
+        if who.role is Role.WORKER and not job.owner and updated.status is Status.RUNNING:
+            updated = _with_owner(updated, who.name)
+        if renews and (lease := lifecycle.current_lease(updated)) is not None:
+            until = format_timestamp(moment + timedelta(seconds=lease))
+            updated = lifecycle.renew(updated, now=now, lease_until=until)
+        stored = tx.put(updated)
+        if key is not None:
+            tx.remember(key, moment.timestamp(), stored)
+        return stored
+
+    async def batch(
+        self, who: Principal, items: list[BatchItem], idempotency_key: str | None = None
+    ) -> list[Job | ApiError]:
+        """Many jobs' reports (progress or log entries) in one writer command, so one
+        transaction: applied in order, each answered on its own, acknowledged only once
+        committed. A refused report changes nothing and refuses no other.
+
+        With an idempotency key, a retried batch does not add its log entries again;
+        its progress is a level, so applying it again changes nothing but the version.
+        """
+        who.require_writer()
+        moment, now = self._now()
+        keep = self.config.max_messages_per_job
+        scoped = _scoped(who, "batch", idempotency_key)
+        worker = who.name
+
+        def change_of(item: BatchItem) -> Callable[[Job, str], Job]:
+            percent = None if item.progress is None else item.progress * 100.0
+            pipeline = (
+                None if item.pipeline is None else [(s.name, s.weight) for s in item.pipeline]
+            )
+            log = item.log
+            fields = (item.progress, item.message, item.sub_operation, item.pipeline)
+            reports = log is None or any(f is not None for f in fields)
+
+            def change(job: Job, at: str) -> Job:
+                if reports:
+                    job = lifecycle.report_progress(
+                        job,
+                        now=at,
+                        percent=percent,
+                        message=item.message,
+                        sub_operation=item.sub_operation,
+                        pipeline=pipeline,
+                        worker=worker,
+                    )
+                if log is not None:
+                    job = lifecycle.add_message(
+                        job, now=at, level=log.level, text=log.text, keep=keep
+                    )
+                return job
+
+            return change
+
+        def run(tx: Transaction) -> list[Job | ApiError]:
+            answers: list[Job | ApiError] = []
+            for index, item in enumerate(items):
+                key = None if scoped is None or item.log is None else f"{scoped}\x00{index}"
+                try:
+                    answers.append(
+                        self._update_in(
+                            tx,
+                            who,
+                            item.job_id,
+                            change_of(item),
+                            key,
+                            item.attempt,
+                            True,
+                            moment,
+                            now,
+                        )
+                    )
+                except ApiError as refused:
+                    answers.append(refused)
+            return answers
 
         return await self._writer.submit(run)
 

@@ -8,6 +8,7 @@ one consistent seq, with nothing half-applied.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,8 +27,16 @@ WAITING: Final = frozenset({Status.QUEUED, Status.RETRYING})
 """The statuses a claim takes jobs from (retrying ones once their backoff is over)."""
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str) -> float:
+    """Cached: the jobs of one batch share their ``updatedAt``, and a job's other times
+    stay the same from one update to the next; parsing them each time cost more than
+    the rest of installing a change."""
+    return parse_timestamp(text).timestamp()
+
+
 def _seconds(text: str | None) -> float | None:
-    return None if text is None else parse_timestamp(text).timestamp()
+    return None if text is None else _parsed(text)
 
 
 @dataclass(slots=True)
@@ -49,7 +58,7 @@ class JobRecord:
         return cls(
             job=job,
             seq=seq,
-            updated_s=parse_timestamp(job.updated_at).timestamp(),
+            updated_s=_parsed(job.updated_at),
             attempt_started_s=_seconds(started),
             finished_s=_seconds(job.finished_at),
             lease_until_s=_seconds(job.lease_expires_at),

@@ -7,12 +7,24 @@ client hears of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, Insert, bindparam, delete, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    Insert,
+    Update,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jobdesk.protocol import Job
@@ -42,6 +54,40 @@ _SET_META = (
 )
 
 
+class _Compiled:
+    """A Core statement compiled once for the engine's dialect, run with the driver's own
+    ``executemany`` on rows given as tuples in ``order``: SQLAlchemy's per-row parameter
+    handling cost as much as SQLite's own work. The tables' columns are plain strings,
+    integers and bytes, which a driver takes as they are, so no type processing is
+    skipped that would change a value."""
+
+    def __init__(self, statement: Insert | Update, dialect: Dialect, order: Sequence[str]) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self._order = tuple(order)
+        positions = compiled.positiontup
+        self._named = positions is None
+        """A driver taking named parameters gets dicts."""
+        self._pick = (
+            None
+            if positions is None or tuple(positions) == self._order
+            else (itemgetter(*[self._order.index(name) for name in positions]))
+        )
+        """A driver taking them in another order gets them rearranged."""
+
+    def run(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        params: Iterable[Any] = rows
+        if self._named:
+            params = [dict(zip(self._order, row, strict=True)) for row in rows]
+        elif self._pick is not None:
+            params = [self._pick(row) for row in rows]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql, params)
+        finally:
+            cursor.close()
+
+
 @dataclass
 class StoredState:
     epoch: str
@@ -61,6 +107,14 @@ class TokenRecord:
 class Storage:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        dialect = engine.dialect
+        self._upsert_jobs = _Compiled(
+            _UPSERT_JOBS, dialect, ("id", "seq", "status", "owner", "job_type", "data")
+        )
+        self._insert_events = _Compiled(
+            _INSERT_EVENTS, dialect, ("seq", "job_id", "kind", "version")
+        )
+        self._set_meta = _Compiled(_SET_META, dialect, ("meta_value", "meta_key"))
 
     @classmethod
     def open(cls, db_path: Path) -> Storage:
@@ -102,39 +156,29 @@ class Storage:
         for change in changes:
             latest[change.job_id] = change
         upserts = [
-            {
-                "id": c.job_id,
-                "seq": c.seq,
-                "status": c.job.status.value,
-                "owner": c.job.owner,
-                "job_type": c.job.job_type,
-                "data": _encode(c.job),
-            }
+            (c.job_id, c.seq, c.job.status.value, c.job.owner, c.job.job_type, c.data)
             for c in latest.values()
             if c.job is not None
         ]
         removed = [c.job_id for c in latest.values() if c.job is None]
         event_rows = [
-            {
-                "seq": c.seq,
-                "job_id": c.job_id,
-                "kind": "removed" if c.job is None else "update",
-                "version": 0 if c.job is None else c.job.version,
-            }
+            (c.seq, c.job_id, "update", c.job.version)
+            if c.job is not None
+            else (c.seq, c.job_id, "removed", 0)
             for c in changes
         ]
-        meta = [{"meta_key": "seq", "meta_value": str(seq)}]
+        meta = [(str(seq), "seq")]
         with self._engine.begin() as conn:
             if upserts:
-                conn.execute(_UPSERT_JOBS, upserts)
+                self._upsert_jobs.run(conn, upserts)
             if removed:
                 conn.execute(delete(schema.jobs).where(schema.jobs.c.id.in_(removed)))
             if event_rows:
-                conn.execute(_INSERT_EVENTS, event_rows)
+                self._insert_events.run(conn, event_rows)
             if history_floor is not None:
                 conn.execute(delete(schema.events).where(schema.events.c.seq <= history_floor))
-                meta.append({"meta_key": "history_floor", "meta_value": str(history_floor)})
-            conn.execute(_SET_META, meta)
+                meta.append((str(history_floor), "history_floor"))
+            self._set_meta.run(conn, meta)
             if remembered:
                 rows = [{"key": k, "job": _encode(j), "created_s": t} for k, t, j in remembered]
                 conn.execute(schema.idempotency.insert(), rows)

@@ -16,7 +16,7 @@ from jobdesk.protocol.rest import (
 )
 
 
-def _seed001_status(job: Job) -> Seed001Status:
+def seed001_status(job: Job) -> Seed001Status:
     return cast(Seed001Status, status_word(job.status, Dialect.SEED001))
 
 
@@ -45,7 +45,7 @@ def admin_view(job: Job) -> AdminJob:
         id=job.id,
         name=job.name,
         job_type=job.job_type,
-        status=_seed001_status(job),
+        status=seed001_status(job),
         progress=job.progress / 100.0,
         message=job.message,
         messages=list(job.messages),
@@ -65,7 +65,7 @@ def admin_view(job: Job) -> AdminJob:
 def progress_view(job: Job) -> ProgressView:
     return ProgressView(
         job_id=job.id,
-        status=_seed001_status(job),
+        status=seed001_status(job),
         progress=job.progress / 100.0,
         message=job.message,
         sub_operations=_sub_operations(job),
@@ -74,4 +74,4 @@ def progress_view(job: Job) -> ProgressView:
 
 
 def ack(job: Job) -> JobAck:
-    return JobAck(job_id=job.id, status=_seed001_status(job), timestamp=job.updated_at)
+    return JobAck(job_id=job.id, status=seed001_status(job), timestamp=job.updated_at)

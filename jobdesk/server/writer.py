@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -29,6 +29,14 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+class _Missing:
+    """The overlay had no entry for the job (the committed state shows through)."""
+
+
+MISSING: Final = _Missing()
+Mark = tuple[int, int, int, int]
+
+
 class Transaction:
     """The working view of one batch: the committed state overlaid with its changes."""
 
@@ -36,6 +44,9 @@ class Transaction:
         self.state = state
         """The committed state under this batch (read-only here)."""
         self._overlay: dict[str, Job | None] = {}
+        self._journal: list[tuple[str, Job | _Missing | None]] = []
+        """Each put or remove with the overlay entry it replaced, so a rollback undoes
+        just the changes after its mark (copying the overlay per command was O(n^2))."""
         self.changes: list[Change] = []
         self.seq = state.seq
         self.remembered: list[tuple[str, float, Job]] = []
@@ -65,6 +76,7 @@ class Transaction:
         previous = self.get(job.id)
         job = msgspec.structs.replace(job, version=1 if previous is None else previous.version + 1)
         self.seq += 1
+        self._journal.append((job.id, self._overlay.get(job.id, MISSING)))
         self._overlay[job.id] = job
         self.changes.append(Change(self.seq, job.id, job))
         return job
@@ -82,18 +94,24 @@ class Transaction:
 
     def remove(self, job_id: str) -> None:
         self.seq += 1
+        self._journal.append((job_id, self._overlay.get(job_id, MISSING)))
         self._overlay[job_id] = None
         self.changes.append(Change(self.seq, job_id, None))
 
-    def mark(self) -> tuple[int, int, int, dict[str, Job | None]]:
-        return len(self.changes), len(self.remembered), self.seq, dict(self._overlay)
+    def mark(self) -> Mark:
+        return len(self.changes), len(self.remembered), self.seq, len(self._journal)
 
-    def rollback(self, mark: tuple[int, int, int, dict[str, Job | None]]) -> None:
-        count, keys, seq, overlay = mark
+    def rollback(self, mark: Mark) -> None:
+        count, keys, seq, journaled = mark
         del self.changes[count:]
         del self.remembered[keys:]
         self.seq = seq
-        self._overlay = overlay
+        while len(self._journal) > journaled:
+            job_id, before = self._journal.pop()
+            if isinstance(before, _Missing):
+                del self._overlay[job_id]
+            else:
+                self._overlay[job_id] = before
 
 
 @dataclass
@@ -155,6 +173,7 @@ class Writer:
                 if not isinstance(exc, ApiError):
                     log.exception("command failed")
                 outcomes.append((command, None, exc))
+        published = False
         if tx.changes or tx.remembered or tx.forget_before_s is not None:
             floor = self._next_floor(tx.seq)
             try:
@@ -165,8 +184,7 @@ class Writer:
                 outcomes = [(c, None, refused) for c, _, _ in outcomes]
             else:
                 self._state.install(tx.changes, tx.seq, floor, tx.remembered, tx.forget_before_s)
-                if tx.changes:
-                    self._on_commit(tx.changes)
+                published = bool(tx.changes)
         for command, result, error in outcomes:
             if command.done.done():
                 continue
@@ -174,6 +192,11 @@ class Writer:
                 command.done.set_result(result)
             else:
                 command.done.set_exception(error)
+        # After the answers: their requests then run before the 50 subscribers' sends the
+        # publish wakes, so a worker hears its ack without waiting for the fan-out (and
+        # sends its next batch sooner). Nothing awaits in between: no reader can tell.
+        if published:
+            self._on_commit(tx.changes)
 
     def _next_floor(self, seq: int) -> int | None:
         """Prune the event history once it is a tenth over its limit (not every batch)."""

@@ -54,6 +54,29 @@ async def test_live_push_keeps_the_store_equal(proc: ServerProcess) -> None:
         assert run.engine.handshakes == 1
 
 
+async def test_batches_from_many_workers_at_once_keep_the_store_equal(
+    proc: ServerProcess,
+) -> None:
+    tokens = tokens_of(proc)
+    ids = [await post(proc.url, tokens["worker"], "/api/admin/jobs/start") for _ in range(20)]
+    headers = {"Authorization": f"Bearer {tokens['worker']}"}
+
+    async def report(client: httpx.AsyncClient, part: list[str]) -> None:
+        for step in range(1, 41):
+            body = {"updates": [{"jobId": j, "progress": step / 40} for j in part]}
+            (await client.post("/api/admin/jobs/batch", json=body)).raise_for_status()
+
+    async with (
+        running_engine(proc.url, tokens["viewer"]) as run,
+        httpx.AsyncClient(base_url=proc.url, headers=headers) as client,
+    ):
+        await run.until(Transport.LIVE)
+        await asyncio.gather(*[report(client, ids[n::4]) for n in range(4)])
+        await assert_consistent(run, proc.url, tokens["viewer"])
+        assert run.engine.handshakes == 1
+        assert all(job.progress == 100.0 for job in run.store.server("srv").jobs.values())
+
+
 async def test_kill_9_and_restart_resumes_by_replay(proc: ServerProcess) -> None:
     tokens = tokens_of(proc)
     worker = tokens["worker"]

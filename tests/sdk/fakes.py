@@ -2,10 +2,17 @@
 
 It answers every endpoint the SDK uses with a valid body, records each request, and
 lets a test script failures: ``server.script("/progress", Refuse(409, "CONFLICT"))``.
+
+A batch (``POST /api/admin/jobs/batch``) is taken apart: each report is recorded, and
+meets the scripts, as the request to ``/api/admin/jobs/{id}/progress`` (or ``/message``)
+it stands for. A refusal in the 4xx refuses that report alone, in the batch's answer;
+a dropped exchange or a 5xx fails the whole batch, as it would the one request. With
+``batching = False`` the fake is a server without the batch endpoint (404).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -16,6 +23,8 @@ from typing import Any
 import httpx
 
 JOB_ID = "job_0123456789abcdef"
+BATCH_PATH = "/api/admin/jobs/batch"
+PROGRESS_FIELDS = ("progress", "message", "subOperation", "pipeline")
 NOW = "2026-11-22T10:00:00.123Z"
 
 
@@ -58,6 +67,19 @@ class FakeServer:
     snapshot_jobs: list[dict[str, Any]] = field(default_factory=lambda: [job_json()])
     queue: list[dict[str, Any]] = field(default_factory=list)
     """Jobs the next claims hand out, in turn; then ``{"job": null}`` at once."""
+    batching: bool = True
+    batches: list[int] = field(default_factory=list)
+    """The number of reports in each batch request, in arrival order."""
+    batch_keys: list[str] = field(default_factory=list)
+    """The ``Idempotency-Key`` of each batch request."""
+    delay: float = 0.0
+    """Seconds every answer takes (so reports pile up while one is in flight)."""
+    in_flight: int = 0
+    most_in_flight: int = 0
+    down: bool = False
+    """Every request fails as if the server were unreachable, until set back."""
+    gate: threading.Event = field(default_factory=lambda: _open_gate())
+    """Cleared, requests wait (in flight) until it is set again."""
     _scripts: dict[str, list[Step]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,7 +91,43 @@ class FakeServer:
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
+    def async_transport(self) -> httpx.MockTransport:
+        """For an AsyncClient whose answers take ``delay`` without blocking its loop."""
+
+        async def handle(request: httpx.Request) -> httpx.Response:
+            await request.aread()
+            with self._lock:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.delay)
+                return self._handle(request)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+
+        return httpx.MockTransport(handle)
+
     def handle(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            assert self.gate.wait(10), "the gate stayed closed"
+            return self._handle(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            with self._lock:
+                self.attempts.append(request)
+            raise httpx.ConnectError("the server is down", request=request)
+        if request.url.path == BATCH_PATH:
+            return self._batch(request)
         with self._lock:
             self.attempts.append(request)
             step = self._next_step(request.url.path)
@@ -82,6 +140,41 @@ class FakeServer:
         if step is not None:
             return step(request)
         return self._answer(request)
+
+    def _batch(self, request: httpx.Request) -> httpx.Response:
+        if not self.batching:
+            with self._lock:
+                self.batch_keys.append(request.headers.get("Idempotency-Key", ""))
+            return Refuse(404, "NOT_FOUND", "Not Found").response()
+        items: list[dict[str, Any]] = json.loads(request.content)["updates"]
+        results: list[dict[str, Any]] = []
+        committed: list[httpx.Request] = []
+        failure: Refuse | Drop | None = None
+        with self._lock:
+            self.batches.append(len(items))
+            self.batch_keys.append(request.headers.get("Idempotency-Key", ""))
+            for item in items:
+                single = _single(request, item)
+                self.attempts.append(single)
+                step = self._next_step(single.url.path)
+                if isinstance(step, Drop) or (isinstance(step, Refuse) and step.status >= 500):
+                    failure = step
+                    break
+                if isinstance(step, Refuse):
+                    error = {"code": step.code, "message": step.message, "field": step.field}
+                    results.append({"jobId": item["jobId"], "error": error})
+                    continue
+                committed.append(single)
+                results.append({"jobId": item["jobId"], "status": "running", "timestamp": NOW})
+            if isinstance(failure, Drop) and failure.after_commit:
+                self.requests.extend(_single(request, item) for item in items)
+            elif failure is None:
+                self.requests.extend(committed)
+        if isinstance(failure, Drop):
+            raise failure.error("scripted failure", request=request)
+        if isinstance(failure, Refuse):
+            return failure.response()
+        return httpx.Response(200, json={"results": results})
 
     def _next_step(self, path: str) -> Step | None:
         for suffix, steps in self._scripts.items():
@@ -127,6 +220,9 @@ class FakeServer:
     def actions(self) -> list[str]:
         return [action for action, _ in self.writes()]
 
+    def actions_of(self, job_id: str) -> list[str]:
+        return [action for action, _ in self.writes(job_id)]
+
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Poll until ``predicate`` holds; fail the test at the deadline."""
         deadline = time.monotonic() + timeout
@@ -134,6 +230,26 @@ class FakeServer:
             if time.monotonic() > deadline:
                 raise AssertionError(f"condition not met in {timeout} s; writes: {self.writes()}")
             time.sleep(0.005)
+
+
+def _open_gate() -> threading.Event:
+    gate = threading.Event()
+    gate.set()
+    return gate
+
+
+def _single(batch: httpx.Request, item: dict[str, Any]) -> httpx.Request:
+    """The request one report of a batch stands for, with the body it would have had."""
+    log = item.get("log")
+    if log is not None and not any(k in item for k in PROGRESS_FIELDS):
+        action, body = "message", {"level": log.get("level", "info"), "text": log["text"]}
+    else:
+        action, body = "progress", {k: item.get(k) for k in PROGRESS_FIELDS}
+    headers = {"Authorization": batch.headers.get("Authorization", "")}
+    if "attempt" in item:
+        headers["Jobdesk-Attempt"] = str(item["attempt"])
+    url = batch.url.copy_with(path=f"/api/admin/jobs/{item['jobId']}/{action}")
+    return httpx.Request("POST", url, json=body, headers=headers)
 
 
 def claimable(job_id: str = JOB_ID, attempt: int = 1, payload: Any = None) -> dict[str, Any]:

@@ -149,3 +149,35 @@ def test_refusals_carry_the_servers_code_and_field(server: RunningServer) -> Non
         with pytest.raises(SdkError) as missing:
             worker.reporter("job_missing").complete()
         assert (missing.value.code, missing.value.status) == ("NOT_FOUND", 404)
+
+
+def test_many_jobs_reporting_at_once_share_requests_and_end_as_reported(
+    server: RunningServer, worker_sdk: JobdeskClient
+) -> None:
+    service = server.embedded.service
+    assert service is not None
+    jobs = [worker_sdk.start_job("bulk", name=f"part-{n}") for n in range(50)]
+    commits = 0
+    commit = service.storage.commit
+
+    def counted(*args: object, **kwargs: object) -> None:
+        nonlocal commits
+        commits += 1
+        commit(*args, **kwargs)  # type: ignore[arg-type]
+
+    service.storage.commit = counted  # type: ignore[method-assign]
+    for step in range(1, 21):
+        for job in jobs:
+            job.progress(step * 5, f"step {step}")
+            if step % 10 == 0:
+                job.info(f"{step} done")
+    for job in jobs:
+        job.flush()
+    snapshot = httpx.get(f"{server.url}/api/jobs", headers=server.headers("operator")).json()
+    by_id = {j["id"]: j for j in snapshot["jobs"]}
+    for job in jobs:
+        done = by_id[job.job_id]
+        assert (done["progress"], done["message"]) == (100.0, "20 done")
+        assert [m["text"] for m in done["messages"]] == ["10 done", "20 done"]
+    # one request (and transaction) per report would be 50 jobs x 3 reports or more
+    assert commits <= 20

@@ -73,7 +73,7 @@ def test_log_entries_keep_their_place_among_progress(fake: FakeServer) -> None:
         "http://jobdesk.test", "jd_secret", transport=fake.transport(), flush_interval=60
     )
     with slow as client:
-        _report_in_order(client)
+        _report_in_order(client, fake)
     sent = [(a, b.get("progress", b.get("text"))) for a, b in fake.writes()]
     assert sent == [
         ("progress", 0.1),
@@ -87,15 +87,18 @@ def test_log_entries_keep_their_place_among_progress(fake: FakeServer) -> None:
     assert levels == ["info", "warning", "error"]
 
 
-def _report_in_order(client: JobdeskClient) -> None:
+def _report_in_order(client: JobdeskClient, fake: FakeServer) -> None:
     job = client.reporter(JOB_ID)
+    fake.gate.clear()  # the first report goes at once; the rest queue while it is in flight
     job.progress(10)
+    fake.wait_for(lambda: fake.in_flight == 1)
     job.info("Processing question 1")
     job.progress(20)
     job.progress(30)
     job.warning("Low confidence in answer")
     job.error("API rate limit exceeded")
     job.progress(40)
+    fake.gate.set()
     job.flush()
 
 
@@ -139,11 +142,15 @@ def test_sub_operations_fold_per_name_and_the_status_line_rides_last(
     fake: FakeServer, fake_slow: JobdeskClient
 ) -> None:
     job = fake_slow.reporter(JOB_ID)
+    fake.gate.clear()  # the first report goes at once; what follows folds meanwhile
+    job.progress(1)
+    fake.wait_for(lambda: fake.in_flight == 1)
     job.sub_operation("a", 10, "loading")
     job.sub_operation("b", 20)
     job.sub_operation("a", 30)
+    fake.gate.set()
     job.flush()
-    assert [(b["subOperation"], b["progress"], b["message"]) for _, b in fake.writes()] == [
+    assert [(b["subOperation"], b["progress"], b["message"]) for _, b in fake.writes()][1:] == [
         ("b", 0.2, None),
         ("a", 0.3, "loading"),
     ]
@@ -182,13 +189,14 @@ def test_a_refusal_stops_delivery_and_surfaces_on_flush_and_complete(
 def test_flush_reports_an_outage_and_delivery_resumes_after_it(
     fake: FakeServer, client: JobdeskClient
 ) -> None:
-    fake.script("/progress", Drop(), Drop(), Drop())
+    fake.down = True  # a first report goes at once: the outage may meet it before flush
     job = client.reporter(JOB_ID)
     job.progress(70)
     with pytest.raises(SdkError) as caught:
         job.flush()
     assert caught.value.code == UNAVAILABLE
     assert fake.writes() == []
+    fake.down = False
     job.flush()
     assert [b["progress"] for _, b in fake.writes()] == [0.7]
 
@@ -251,7 +259,7 @@ def test_a_conflict_on_the_first_attempt_is_not_taken_for_success(
 def test_a_failed_close_stops_the_sender_and_later_flushes_say_why(
     fake: FakeServer, client: JobdeskClient
 ) -> None:
-    fake.script("/progress", *[Drop()] * 3)
+    fake.down = True
     job = client.reporter(JOB_ID)
     job.progress(1)
     with pytest.raises(SdkError, match=UNAVAILABLE):

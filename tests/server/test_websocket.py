@@ -20,6 +20,7 @@ from jobdesk.protocol import (
     JobsSubscribed,
     JobStatsUpdate,
     JobUpdate,
+    JobUpdates,
     Ping,
     Pong,
     SubscribeJobs,
@@ -113,6 +114,48 @@ def test_replay_since_sends_what_was_missed_in_order(
         worker.post(f"/api/admin/jobs/{second}/complete", json={})
         live = client.recv_until(JobUpdate)
         assert (live.job.id, live.seq) == (second, snap["seq"] + 3)
+
+
+def test_a_batch_subscriber_gets_a_commit_as_one_job_updates_frame(
+    server: RunningServer, worker: httpx.Client
+) -> None:
+    first = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
+    second = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
+    with subscribed(server, SubscribeJobs(batch=True)) as client:
+        seq = worker.get("/api/jobs").json()["seq"]
+        updates = [
+            {"jobId": first, "progress": 0.1},
+            {"jobId": second, "progress": 0.2},
+            {"jobId": first, "progress": 0.3},
+        ]
+        assert worker.post("/api/admin/jobs/batch", json={"updates": updates}).status_code == 200
+        batch = client.recv_until(JobUpdates)
+        assert (batch.after, batch.seq) == (seq, seq + 3)
+        newest = {u.job.id: (u.job.progress, u.seq) for u in batch.updates}
+        assert newest == {first: (30.0, seq + 3), second: (20.0, seq + 2)}
+        worker.post(f"/api/admin/jobs/{second}/complete", json={})
+        following = client.recv_until(JobUpdates)
+        assert (following.after, following.seq) == (seq + 3, seq + 4)
+
+
+def test_a_batch_subscribers_replay_comes_as_job_updates(
+    server: RunningServer, worker: httpx.Client
+) -> None:
+    first = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
+    snap = worker.get("/api/jobs").json()
+    second = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
+    worker.post(f"/api/admin/jobs/{first}/progress", json={"progress": 0.3})
+    with WsClient(server.ws_url) as client:
+        client.login(server.tokens["viewer"])
+        client.send(SubscribeJobs(since=snap["seq"], epoch=snap["epoch"], batch=True))
+        ack = client.recv_until(JobsSubscribed)
+        assert (ack.mode, ack.seq) == ("replay", snap["seq"] + 2)
+        replay = client.recv_until(JobUpdates)
+        assert (replay.after, replay.seq) == (snap["seq"], snap["seq"] + 2)
+        assert [u.job.id for u in replay.updates] == [second, first]
+        worker.post(f"/api/admin/jobs/{second}/complete", json={})
+        live = client.recv_until(JobUpdates)
+        assert (live.after, live.seq) == (snap["seq"] + 2, snap["seq"] + 3)
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,12 @@ from litestar import Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
-from jobdesk.protocol import now_timestamp
+from jobdesk.protocol import ErrorDetail, Job, now_timestamp
 from jobdesk.protocol.rest import (
     AdminJobsResponse,
+    BatchRequest,
+    BatchResponse,
+    BatchResult,
     CleanupResponse,
     CompleteRequest,
     FailRequest,
@@ -30,12 +33,14 @@ from jobdesk.server.api.common import (
     Caller,
     IdempotencyKey,
     Service,
+    check_attempt_header,
     errors,
     provide_principal,
 )
 from jobdesk.server.api.litestar_fixes import with_options
+from jobdesk.server.errors import ApiError
 from jobdesk.server.state import JobQuery
-from jobdesk.server.views import ack, admin_view, progress_view
+from jobdesk.server.views import ack, admin_view, progress_view, seed001_status
 
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
 _WRITE = errors(400, 401, 403, 404, 409, 413)
@@ -82,6 +87,32 @@ async def emergency_cleanup(service: Service, principal: Caller) -> CleanupRespo
     """Fail every queued, running or retrying job (operators only)."""
     count = await service.emergency_cleanup(principal)
     return CleanupResponse(failed_jobs=count, timestamp=now_timestamp())
+
+
+@post("/batch", status_code=200, responses=errors(400, 401, 403, 413), security=BEARER)
+async def post_batch(
+    data: JSONBody[BatchRequest],
+    service: Service,
+    principal: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> BatchResponse:
+    """Reports on many jobs in one request: each is what ``{jobId}/progress`` takes, and with
+    ``log`` also what ``{jobId}/message`` takes (the log entry after the progress, in one
+    change); ``attempt`` is a claimed job's ``Jobdesk-Attempt``. They are applied in
+    order in one transaction and answered once it is committed, each on its own: a
+    refused report (unknown job, finished, attempt over) carries its error and refuses
+    no other."""
+    answers = await service.batch(principal, data.updates, idempotency_key)
+    return BatchResponse(
+        results=[_result(item.job_id, a) for item, a in zip(data.updates, answers, strict=True)]
+    )
+
+
+def _result(job_id: str, answer: Job | ApiError) -> BatchResult:
+    if isinstance(answer, ApiError):
+        detail = ErrorDetail(code=answer.code, message=answer.message, field=answer.field)
+        return BatchResult(job_id=job_id, error=detail)
+    return BatchResult(job_id=job_id, status=seed001_status(answer), timestamp=answer.updated_at)
 
 
 @get("/{job_id:str}/progress", responses=errors(400, 401, 404), security=BEARER)
@@ -182,6 +213,7 @@ def admin_router() -> Router:
                 start_job,
                 health,
                 emergency_cleanup,
+                post_batch,
                 get_progress,
                 post_progress,
                 post_message,
@@ -192,5 +224,6 @@ def admin_router() -> Router:
             ]
         ),
         dependencies={"principal": Provide(provide_principal)},
+        before_request=check_attempt_header,
         tags=["admin jobs (seed 001)"],
     )

@@ -39,6 +39,19 @@ AttemptHeader = Annotated[
     ),
 ]
 Caller = NamedDependency[Principal]
+_ATTEMPT = re.compile(r"[1-9][0-9]*")
+
+
+async def check_attempt_header(request: Request[Any, Any, Any]) -> None:
+    """A ``Jobdesk-Attempt`` that is there must be a number: the header parser would take
+    ``null`` for no header at all, and a write meant to be fenced would not be."""
+    value = request.headers.get("jobdesk-attempt")
+    if value is not None and not _ATTEMPT.fullmatch(value.strip()):
+        raise ApiError(
+            ErrorCode.INVALID_INPUT,
+            f"Jobdesk-Attempt must be a positive whole number, not {value[:20]!r}",
+            "Jobdesk-Attempt",
+        )
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -81,8 +94,14 @@ def _field_of(extra: Any) -> tuple[str | None, str]:
         first = extra[0]
         message = str(first.get("message", "invalid input"))
         key = first.get("key")
-        found = _PATH.search(message) or _MISSING.search(message)
-        field = found.group(1) if found and found.group(1) else key
+        path, missing = _PATH.search(message), _MISSING.search(message)
+        where = path.group(1) if path else ""
+        if not where and key not in (None, "data"):
+            where = str(key)
+        if missing:  # a field missing inside a list item is named with the item's path
+            field = f"{where}.{missing.group(1)}" if where else missing.group(1)
+        else:
+            field = where or key
         if field == "data":  # Litestar's name for the whole body
             field = "body"
             if message == "'data'":  # Litestar's KeyError when there is no body at all

@@ -14,6 +14,7 @@ from litestar import Litestar, Response, route
 from litestar.enums import HttpMethod
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
 from jobdesk.protocol import rest
@@ -58,6 +59,33 @@ def fix_openapi(app: Litestar) -> None:
     _optional_bodies(app)
     _restore_zero_bounds(app)
     _restore_item_bounds(app)
+    _plain_optional_headers(app)
+
+
+def _plain_optional_headers(app: Litestar) -> None:
+    """An optional header (``Idempotency-Key: str | None``) is documented as its value's
+    type alone: Litestar says ``oneOf: [string, null]``, and a header is never JSON null
+    (absent is how it is left out), so a client testing the schema took any text for a
+    value of the wrong type."""
+    for item in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation = getattr(item, method, None)
+            if not isinstance(operation, Operation):
+                continue
+            for parameter in operation.parameters or []:
+                schema = getattr(parameter, "schema", None)
+                if getattr(parameter, "param_in", None) != "header" or not isinstance(
+                    schema, Schema
+                ):
+                    continue
+                arms = [
+                    arm
+                    for arm in schema.one_of or []
+                    if isinstance(arm, Schema) and arm.type != OpenAPIType.NULL
+                ]
+                if schema.one_of and len(arms) == 1:
+                    schema.type = arms[0].type
+                    schema.one_of = None
 
 
 def _optional_bodies(app: Litestar) -> None:

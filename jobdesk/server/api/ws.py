@@ -37,7 +37,7 @@ from jobdesk.protocol.messages import ClientMessage, SubscribeMode
 from jobdesk.server.api.common import Service
 from jobdesk.server.changes import Change
 from jobdesk.server.errors import ApiError
-from jobdesk.server.hub import Subscriber, encode_change
+from jobdesk.server.hub import Empty, Subscriber, encode_change
 from jobdesk.server.service import JobService
 from jobdesk.server.state import ResyncRequired, matches
 from jobdesk.server.tokens import Principal
@@ -81,7 +81,7 @@ class Connection:
         self.outbox = Subscriber()
 
     def send(self, message: Any) -> None:
-        self.outbox.queue.put_nowait(encode_message(message))
+        self.outbox.put(encode_message(message).decode())
 
     async def authenticate(self) -> Principal | None:
         """Wait for a valid auth message; ping is answered meanwhile."""
@@ -118,10 +118,12 @@ class Connection:
     def subscribe(self, request: SubscribeJobs) -> None:
         """Join the hub and queue the replay in one step (no await): no gap, no overlap."""
         service, state = self.service, self.service.state
-        hub = service.hub
-        hub.discard(self.outbox)
-        self.outbox.filter = request.filter
-        self.outbox.dialect = request.dialect
+        hub, outbox = service.hub, self.outbox
+        hub.discard(outbox)
+        outbox.filter = request.filter
+        outbox.dialect = request.dialect
+        outbox.batch = request.batch
+        outbox.covered = state.seq
         mode: SubscribeMode = "live"
         replay: list[Change] = []
         if request.since is not None:
@@ -132,15 +134,21 @@ class Connection:
             except ResyncRequired:
                 mode = "snapshot"
         self.send(JobsSubscribed(mode=mode, epoch=state.epoch, seq=state.seq))
-        timestamp = now_timestamp()
-        self.outbox.queue_replay(
-            [
-                encode_change(change, state.epoch, request.dialect, timestamp)
-                for change in replay
-                if change.job is None or matches(change.job, request.filter)
-            ]
-        )
-        hub.add(self.outbox)
+        if request.batch:
+            if mode == "replay" and request.since is not None and request.since < state.seq:
+                outbox.queue_replay_segments(
+                    hub.replay_segments(replay, outbox, request.since, state.seq)
+                )
+        else:
+            timestamp = now_timestamp()
+            outbox.queue_replay(
+                [
+                    encode_change(change, state.epoch, request.dialect, timestamp).decode()
+                    for change in replay
+                    if change.job is None or matches(change.job, request.filter)
+                ]
+            )
+        hub.add(outbox)
 
     async def receive_forever(self) -> None:
         while True:
@@ -163,24 +171,34 @@ class Connection:
                     self.send(AuthFailed())
 
     async def send_forever(self) -> None:
-        """Send queued frames, and a heartbeat with the current seq every interval."""
+        """Send queued frames as soon as they are queued, and a heartbeat with the current
+        seq when nothing was queued for an interval (so it follows every change it counts).
+
+        What is queued while a send is in flight goes out with the next one: merged into
+        one ``job_updates`` frame for a ``batch`` subscriber (see ``hub``)."""
         interval = self.service.config.heartbeat_s
-        next_beat = time.monotonic() + interval
-        state = self.service.state
-        while True:
-            try:
-                frame = await asyncio.wait_for(
-                    self.outbox.queue.get(), max(0.0, next_beat - time.monotonic())
-                )
-            except TimeoutError:
-                frame = encode_message(
-                    Heartbeat(seq=state.seq, epoch=state.epoch, timestamp=now_timestamp())
-                )
-                next_beat = time.monotonic() + interval
-            if frame is None:
-                await self.socket.close(TRY_AGAIN_LATER, "too far behind; reconnect with since")
-                return
-            await self.socket.send_data(frame.decode(), mode="text")
+        state, outbox, socket = self.service.state, self.outbox, self.socket
+        loop = asyncio.get_running_loop()
+        # One timer per heartbeat, not one per wait: a timeout around every wait cost
+        # more than the send it waited for.
+        timer = loop.call_later(interval, outbox.beat)
+        try:
+            while True:
+                frame = outbox.take()
+                if isinstance(frame, Empty):
+                    if not outbox.beat_due:
+                        await outbox.wait()
+                        continue
+                    outbox.beat_due = False
+                    beat = Heartbeat(seq=state.seq, epoch=state.epoch, timestamp=now_timestamp())
+                    frame = encode_message(beat).decode()
+                    timer = loop.call_later(interval, outbox.beat)
+                if frame is None:
+                    await socket.close(TRY_AGAIN_LATER, "too far behind; reconnect with since")
+                    return
+                await socket.send_data(frame, mode="text")
+        finally:
+            timer.cancel()
 
     async def serve(self) -> None:
         principal = await self.authenticate()
