@@ -7,6 +7,7 @@ import os
 # Qt tests run without a screen; a real desktop is ../shared/tools/desktop-session's job.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,17 @@ TOKEN_NAMES = {
 
 def make_tokens(db_path: Path) -> dict[str, str]:
     return {key: create_token(db_path, role, name) for key, (role, name) in TOKEN_NAMES.items()}
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_freed_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a Qt test, collect its cycles here: left to the collector, a Qt object could
+    be freed later in another test's server or executor thread, deleting it from the
+    wrong thread while the main thread processes events (a segfault under load). The
+    monitor itself collects on the GUI thread only (``jobdesk.gui.main_thread_gc``)."""
+    yield
+    if {"qtbot", "qapp"} & set(request.fixturenames) or "gui" in request.node.path.parts:
+        gc.collect()
 
 
 @pytest.fixture
