@@ -155,7 +155,8 @@ class AsyncSender:
         for part in round_.parts:
             reporter = part.reporter
             while reporter._sending and not reporter._closed and not self._stopping:
-                call = reporter._sending[0]
+                pending = reporter._sending[0]
+                call = reporter._call(pending)
                 try:
                     if self._limit is None:
                         await self.transport.send(call)
@@ -171,7 +172,7 @@ class AsyncSender:
                     self.changed()
                     await self._rest_after_failure()
                     return
-                if reporter._sending and reporter._sending[0] is call:
+                if reporter._sending and reporter._sending[0] is pending:
                     reporter._sending.pop(0)
                 self.changed()
 

@@ -19,9 +19,9 @@ from typing import Final
 
 import msgspec
 
-from jobdesk.protocol.rest import BatchItem, BatchRequest, JobAck, MessageRequest, ProgressRequest
+from jobdesk.protocol.rest import BatchItem, BatchRequest, MessageRequest, ProgressRequest
 from jobdesk.sdk.errors import BAD_RESPONSE, SdkError, sdk_error
-from jobdesk.sdk.reporting import ReporterBase
+from jobdesk.sdk.reporting import Pending, ReporterBase
 from jobdesk.sdk.wire import STATUS_BY_CODE, Call
 
 BATCH_PATH: Final = "/api/admin/jobs/batch"
@@ -54,7 +54,7 @@ class Part:
     """The head of one reporter's queue that a round carries."""
 
     reporter: ReporterBase
-    sent: list[Call[JobAck]]
+    sent: list[Pending]
     """The reporter's queue (the list itself), so the round can tell it is still current."""
     count: int
 
@@ -66,8 +66,8 @@ class Round:
     """The batch request; None when the reports go one request each."""
 
 
-def item_of(reporter: ReporterBase, call: Call[JobAck]) -> BatchItem:
-    body = call.body
+def item_of(reporter: ReporterBase, pending: Pending) -> BatchItem:
+    body = pending.body
     if isinstance(body, MessageRequest):
         return BatchItem(job_id=reporter.job_id, attempt=reporter._attempt, log=body)
     assert isinstance(body, ProgressRequest)
@@ -97,8 +97,8 @@ def gather(due: Iterable[ReporterBase]) -> Round:
     for reporter in due:
         sent = reporter._sending
         count = 0
-        for call in sent:
-            item = item_of(reporter, call)
+        for pending in sent:
+            item = item_of(reporter, pending)
             size += _size(item)
             if items and (len(items) >= MAX_ITEMS or size > MAX_BYTES):
                 break

@@ -54,6 +54,8 @@ def describe(error: str | BaseException) -> str:
 
 def to_fraction(percent: float) -> float:
     """The SDK speaks percent (0-100) like the Job model; the admin API a 0-1 fraction."""
+    if type(percent) is float and 0.0 <= percent <= 100.0:  # the common case, quickly
+        return percent / 100.0  # (NaN fails the comparison and is refused below)
     if isinstance(percent, bool) or not isinstance(percent, int | float):
         raise TypeError(f"percent must be a number, not {type(percent).__name__}")
     if not math.isfinite(percent) or not 0 <= percent <= 100:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Final
 
 from jobdesk.protocol import ErrorCode, Status
@@ -37,6 +38,16 @@ DEFAULT_INTERVAL: Final = 0.2
 spell is sent at once, later ones fold into the next send (see ``coalesce``)."""
 
 
+@dataclass(slots=True)
+class Pending:
+    """A report taken from the outbox and not acknowledged yet. In a batch it is its body;
+    sent on its own it is ``call``, made on first use (a fresh Idempotency-Key costs a
+    random number, too dear for thousands of reports a second) and kept for retries."""
+
+    body: Body
+    call: Call[JobAck] | None = None
+
+
 class ReporterBase(ABC):
     """Seed 001's JobLogger and PipelineLogger in one: progress in percent (0-100)."""
 
@@ -52,7 +63,7 @@ class ReporterBase(ABC):
         self._finished: Status | None = None
         self._closed = False
         self._outbox = Outbox(interval)
-        self._sending: list[Call[JobAck]] = []
+        self._sending: list[Pending] = []
         """Taken from the outbox, not yet acknowledged; the head is sent next."""
         self._flushing = 0
         self._flush_calls = 0
@@ -127,10 +138,14 @@ class ReporterBase(ABC):
         wait = self._outbox.due_in(now)
         if wait is None or (wait > 0 and not self._flushing):
             return False
-        self._sending = [
-            body_call(self._job_id, body, self._headers) for body in self._outbox.take(now)
-        ]
+        self._sending = [Pending(body) for body in self._outbox.take(now)]
         return True
+
+    def _call(self, pending: Pending) -> Call[JobAck]:
+        """``pending`` as a request of its own, with one key for all its retries."""
+        if pending.call is None:
+            pending.call = body_call(self._job_id, pending.body, self._headers)
+        return pending.call
 
     def _note_failure(self, exc: SdkError, *, quiet: bool = False) -> None:
         """The retry policy gave up on a background send; what is pending stays queued.

@@ -165,7 +165,8 @@ class Sender:
                 with self.cond:
                     if not reporter._sending or reporter._closed or self._stop.is_set():
                         break
-                    call = reporter._sending[0]
+                    pending = reporter._sending[0]
+                call = reporter._call(pending)
                 try:
                     if self._limit is None:
                         self.transport.send(call, pause=self.pause)
@@ -183,7 +184,7 @@ class Sender:
                         self._rest()
                     return
                 with self.cond:
-                    if reporter._sending and reporter._sending[0] is call:
+                    if reporter._sending and reporter._sending[0] is pending:
                         reporter._sending.pop(0)
                     self.cond.notify_all()
 

@@ -331,17 +331,17 @@ def build_segments(
     chunk: int | None = None,
 ) -> list[Segment]:
     """Segments of ``changes`` (in seq order) for one kind of subscriber: each job once,
-    its newest state, only older states being skipped unencoded. ``chunk`` splits a
-    replay into frames of that many jobs; ``last_seq`` is what the last one covers."""
-    newest: dict[str, Change] = {}
-    for change in reversed(changes):
-        if change.job_id not in newest:
-            newest[change.job_id] = change
-    picked = [
-        c
-        for c in reversed(newest.values())
-        if wanted is None or c.job is None or matches(c.job, wanted)
-    ]
+    its newest state (older states are never encoded). ``chunk`` splits a replay into
+    frames of that many jobs, in the order of their last change; ``last_seq`` is what
+    the last one covers."""
+    newest = {c.job_id: c for c in changes}  # each job once, its last change (in no order)
+    picked = (
+        list(newest.values())
+        if wanted is None
+        else [c for c in newest.values() if c.job is None or matches(c.job, wanted)]
+    )
+    if chunk is not None:
+        picked.sort(key=lambda c: c.seq)  # each chunk covers the seqs up to its last one
     end = last_seq if last_seq is not None else (changes[-1].seq if changes else after)
     size = chunk or max(1, len(picked))
     segments: list[Segment] = []
@@ -350,7 +350,7 @@ def build_segments(
         entries = {c.job_id: frames.encoded(c, dialect) for c in part}
         done = start + size >= len(picked)
         seq = end if done else part[-1].seq
-        total = sum(len(f) for f in entries.values())
+        total = sum(map(len, entries.values()))
         segments.append(Segment(epoch, after, seq, entries, total))
         after = seq
     return segments

@@ -4,7 +4,6 @@ out as one batch; a refusal stops only its job; an older server gets one request
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -56,9 +55,8 @@ def test_a_first_report_after_a_quiet_spell_is_sent_at_once_later_ones_fold(
         fake.wait_for(lambda: len(fake.writes(JOBS[0])) == 1)
         job.progress(20)
         job.progress(30)
-        time.sleep(0.2)
         assert len(fake.writes(JOBS[0])) == 1  # within the interval: folded, waiting
-        job.flush()
+        job.flush()  # (when it would be due is test_coalesce's)
         assert progress_of(fake, JOBS[0]) == [0.1, 0.3]
 
 
