@@ -32,8 +32,9 @@ class AsyncSender:
     ) -> None:
         self.transport = transport
         self.batch = batch
+        """Send rounds as batch requests (False: one request per report)."""
         self._limit = limit
-        """Shared by a client's one-request-per-report senders (see ``CONCURRENT_SENDS``)."""
+        """Shared by a client's one-request-per-report senders (see ``sender.CONCURRENT_SENDS``)."""
         self.flush_calls = 0
         self._name = name or "jobdesk-sender"
         self._waiting: dict[AsyncJobReporter, None] = {}
@@ -89,20 +90,9 @@ class AsyncSender:
             if self._retry is not None:
                 again, self._retry = self._retry, None
                 return again
-            now = time.monotonic()
-            due: list[AsyncJobReporter] = []
-            wait: float | None = None
-            for reporter in list(self._waiting):
-                if reporter._fatal is not None or reporter._closed:
-                    del self._waiting[reporter]
-                elif reporter._sending or reporter._take_due(now):
-                    due.append(reporter)
-                elif (left := reporter._outbox.due_in(now)) is None:
-                    del self._waiting[reporter]
-                else:
-                    wait = left if wait is None else min(wait, left)
+            due, wait = batching.due_now(self._waiting, time.monotonic())
             if due:
-                return self._take(due)
+                return batching.take(self._waiting, due, batch=self.batch)
             await self._rest(wait)
         return None
 
@@ -112,17 +102,6 @@ class AsyncSender:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._wake.wait()
-
-    def _take(self, due: list[AsyncJobReporter]) -> Round:
-        """This round's reports; the reporters it carries go to the back of the line, so
-        a full batch never leaves the same ones waiting round after round."""
-        round_ = batching.gather(due) if self.batch else batching.one_by_one(due)
-        carried = {id(part.reporter) for part in round_.parts}
-        for reporter in due:
-            if id(reporter) in carried:
-                del self._waiting[reporter]
-                self._waiting[reporter] = None
-        return round_
 
     async def _deliver(self, round_: Round) -> None:
         if round_.call is None:

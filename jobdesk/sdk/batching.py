@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import msgspec
 
@@ -29,6 +29,7 @@ MAX_ITEMS: Final = 1000
 """Most reports in one batch (the server takes up to 5,000)."""
 MAX_BYTES: Final = 256 * 1024
 """A batch stops growing past about this many bytes (the server's limit is 1 MiB)."""
+R = TypeVar("R", bound=ReporterBase)
 
 
 class _Refusal(msgspec.Struct):
@@ -110,6 +111,36 @@ def gather(due: Iterable[ReporterBase]) -> Round:
             break
     request = Call("POST", BATCH_PATH, BatchAnswer, BatchRequest(updates=items))
     return Round(parts, request)
+
+
+def due_now(waiting: dict[R, None], now: float) -> tuple[list[R], float | None]:
+    """The reporters of ``waiting`` with something to send now, and the seconds until the
+    next one is due (None: nothing pending). Those with nothing left to send (closed,
+    refused, or empty) leave ``waiting``: their flush or close reports what is left."""
+    due: list[R] = []
+    wait: float | None = None
+    for reporter in list(waiting):
+        if reporter._fatal is not None or reporter._closed:
+            del waiting[reporter]
+        elif reporter._sending or reporter._take_due(now):
+            due.append(reporter)
+        elif (left := reporter._outbox.due_in(now)) is None:
+            del waiting[reporter]
+        else:
+            wait = left if wait is None else min(wait, left)
+    return due, wait
+
+
+def take(waiting: dict[R, None], due: list[R], *, batch: bool) -> Round:
+    """This round's reports; the reporters it carries go to the back of ``waiting``, so
+    a full batch never leaves the same ones waiting round after round."""
+    round_ = gather(due) if batch else one_by_one(due)
+    carried = {id(part.reporter) for part in round_.parts}
+    for reporter in due:
+        if id(reporter) in carried:
+            del waiting[reporter]
+            waiting[reporter] = None
+    return round_
 
 
 def one_by_one(due: Iterable[ReporterBase]) -> Round:
