@@ -28,13 +28,12 @@ from bench.fleet import (
     CpuWatch,
     Server,
     ask_all,
-    machine,
-    median,
     monitors,
     percentile,
     producers,
     wait_until_consistent,
 )
+from bench.procs import machine, median
 
 RATE = 1_000
 """Progress calls per second, all jobs together."""

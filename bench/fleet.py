@@ -29,7 +29,6 @@ import queue
 import re
 import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import threading
@@ -296,49 +295,6 @@ def percentile(values: Sequence[float], share: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
-
-def machine() -> str:
-    """One line naming the machine, its speed and the load on it when the run began.
-
-    Figures from different machines differ by far more than their core counts say (the
-    same run gave half the updates/s on a VM whose yardstick was twice as slow), so the
-    line carries the CPU's name and a yardstick: 5 million additions in a Python loop.
-    """
-    import platform
-
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"{platform.node() or 'host'}: {cpu_model()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.release()}, "
-        f"load average {load}, yardstick {yardstick_s():.2f} s"
-    )
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown CPU"
-
-
-def yardstick_s() -> float:
-    """Seconds for a fixed pure-Python loop: the interpreter's speed on this machine."""
-    start = time.perf_counter()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    return time.perf_counter() - start
 
 
 # --- the children's side ----------------------------------------------------------------

@@ -382,7 +382,14 @@ def status_kb(field: str) -> int:
 
 
 def machine() -> str:
-    """One line: the CPU, cores, memory, kernel, Python and PySide6."""
+    """One line: the CPU, cores, memory, kernel, Python, PySide6, the load when the run
+    began, and a yardstick.
+
+    Figures from different machines differ by far more than their core counts say (the
+    same ingest run gave half the updates/s on a VM whose yardstick was twice as slow), so
+    the line carries the CPU's name and the seconds for 5 million additions in a Python
+    loop, to compare machines by.
+    """
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
         for line in info:
@@ -398,10 +405,25 @@ def machine() -> str:
         qt = f", PySide6 {version('pyside6-essentials')}"
     except Exception:
         qt = ""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"{cpu}, {os.cpu_count()} cores{memory}, Linux {platform.release()}, "
-        f"Python {platform.python_version()}{qt}"
+        f"Python {platform.python_version()}{qt}, load average {load}, "
+        f"yardstick {yardstick_s():.2f} s"
     )
+
+
+def yardstick_s() -> float:
+    """Seconds for 5 million additions in a Python loop, the best of three runs (a
+    single run varied by half on a busy VM): the interpreter's speed on this machine."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -428,6 +450,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def median(values: Sequence[float]) -> float:
+    """The median; NaN for no values (a case that measured nothing)."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     middle = len(ordered) // 2
     if len(ordered) % 2:

@@ -42,12 +42,11 @@ from bench.fleet import (
     Server,
     ask_all,
     check_database,
-    machine,
-    median,
     monitors,
     producers,
     wait_until_consistent,
 )
+from bench.procs import machine, median
 
 WORKER_PROCESSES = 2
 JOBS_PER_WORKER = 1_000
