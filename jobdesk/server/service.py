@@ -269,25 +269,17 @@ class JobService:
         worker = who.name
 
         def change_of(item: BatchItem) -> Callable[[Job, str], Job]:
-            percent = None if item.progress is None else item.progress * 100.0
-            pipeline = (
-                None if item.pipeline is None else [(s.name, s.weight) for s in item.pipeline]
-            )
             log = item.log
             fields = (item.progress, item.message, item.sub_operation, item.pipeline)
-            reports = log is None or any(f is not None for f in fields)
+            report = (
+                _progress_change(item, worker)
+                if log is None or any(f is not None for f in fields)
+                else None
+            )
 
             def change(job: Job, at: str) -> Job:
-                if reports:
-                    job = lifecycle.report_progress(
-                        job,
-                        now=at,
-                        percent=percent,
-                        message=item.message,
-                        sub_operation=item.sub_operation,
-                        pipeline=pipeline,
-                        worker=worker,
-                    )
+                if report is not None:
+                    job = report(job, at)
                 if log is not None:
                     job = lifecycle.add_message(
                         job, now=at, level=log.level, text=log.text, keep=keep
@@ -328,22 +320,10 @@ class JobService:
         idempotency_key: str | None = None,
         attempt: int | None = None,
     ) -> Job:
-        percent = None if request.progress is None else request.progress * 100.0
-        pipeline = (
-            None if request.pipeline is None else [(s.name, s.weight) for s in request.pipeline]
-        )
         return await self.update(
             who,
             job_id,
-            lambda job, now: lifecycle.report_progress(
-                job,
-                now=now,
-                percent=percent,
-                message=request.message,
-                sub_operation=request.sub_operation,
-                pipeline=pipeline,
-                worker=who.name,
-            ),
+            _progress_change(request, who.name),
             idempotency_key,
             attempt=attempt,
             renews=True,
@@ -549,3 +529,23 @@ def _scoped(who: Principal, target: str, key: str | None) -> str | None:
 
 def _with_owner(job: Job, owner: str) -> Job:
     return msgspec.structs.replace(job, owner=owner)
+
+
+def _progress_change(report: ProgressRequest | BatchItem, worker: str) -> Callable[[Job, str], Job]:
+    """A progress report (seed 001's, alone or in a batch) as a change of its job: the
+    wire's 0-1 fraction becomes the Job's percent."""
+    percent = None if report.progress is None else report.progress * 100.0
+    pipeline = None if report.pipeline is None else [(s.name, s.weight) for s in report.pipeline]
+
+    def change(job: Job, now: str) -> Job:
+        return lifecycle.report_progress(
+            job,
+            now=now,
+            percent=percent,
+            message=report.message,
+            sub_operation=report.sub_operation,
+            pipeline=pipeline,
+            worker=worker,
+        )
+
+    return change
