@@ -19,7 +19,7 @@ from jobdesk import APP_ID, __version__
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.client.profiles import ProfileStore
 from jobdesk.gui.controller import Controller
-from jobdesk.gui.main_thread_gc import MainThreadCollector
+from jobdesk.gui.main_thread_gc import collecting_on_this_thread
 from jobdesk.gui.profiles_dialog import ProfilesDialog
 from jobdesk.gui.single_instance import SingleInstance
 
@@ -48,14 +48,13 @@ def run_monitor(
         return _defer_to_running(instance)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    collector = MainThreadCollector(app)  # Qt objects must not be freed in other threads
     try:
-        with loop:
+        # Qt objects must not be freed by a collection in another thread
+        with loop, collecting_on_this_thread(app):
             code: int = loop.run_until_complete(
                 _main(app, profiles, profile_store, duration, instance)
             )
     finally:
-        collector.stop()
         if instance is not None:
             instance.release()
     return code

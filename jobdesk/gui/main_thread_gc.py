@@ -2,9 +2,10 @@
 
 Python's cyclic collector runs in whichever thread happens to allocate when a threshold
 is crossed. The monitor has other threads (``asyncio.to_thread`` for the keyring, the
-demo's embedded server), and a Qt object freed by a collection there is deleted from
-the wrong thread while the GUI thread's event loop may be using it: a crash in
-``processEvents`` (seen in the test suite on a loaded 2-core machine, Python 3.11).
+embedded server of the demo and of the self-test), and a Qt object freed by a collection
+there is deleted from the wrong thread while the GUI thread's event loop may be using
+it: a crash in ``processEvents`` (seen in the test suite on a loaded 2-core machine,
+Python 3.11).
 
 So the monitor turns automatic collection off and collects from a timer on the GUI
 thread, by the same thresholds the collector would have used (calibre and other Qt
@@ -14,7 +15,9 @@ applications do the same). Code that pauses the collector (``client.stream``) ch
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 from typing import Final
 
 from PySide6.QtCore import QObject, QTimer
@@ -49,3 +52,15 @@ class MainThreadCollector(QObject):
         self._timer.stop()
         if self._was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def collecting_on_this_thread(
+    parent: QObject | None = None, interval_ms: int = INTERVAL_MS
+) -> Iterator[MainThreadCollector]:
+    """Around a GUI event loop that other threads run beside (the monitor, the self-test)."""
+    collector = MainThreadCollector(parent, interval_ms)
+    try:
+        yield collector
+    finally:
+        collector.stop()

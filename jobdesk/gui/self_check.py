@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.client.profiles import ProfileStore
 from jobdesk.gui.controller import Controller
+from jobdesk.gui.main_thread_gc import collecting_on_this_thread
 from jobdesk.protocol import Status
 
 SERVER = "self-test"
@@ -46,7 +47,8 @@ def check_monitor(
     app.setApplicationName("jobdesk-self-test")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
+    # the self-test's server runs in a thread: Qt objects must not be freed there
+    with loop, collecting_on_this_thread(app):
         try:
             job_id = loop.run_until_complete(
                 asyncio.wait_for(_watch(url, token, folder, run_job), timeout)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from jobdesk.gui.main_thread_gc import MainThreadCollector
+from jobdesk.gui.main_thread_gc import MainThreadCollector, collecting_on_this_thread
 
 
 class Cycle:
@@ -28,9 +28,8 @@ class Cycle:
 @pytest.fixture
 def collector(qtbot: QtBot) -> Iterator[MainThreadCollector]:
     assert gc.isenabled()
-    collector = MainThreadCollector(interval_ms=20)
-    yield collector
-    collector.stop()
+    with collecting_on_this_thread(interval_ms=20) as collector:
+        yield collector
     assert gc.isenabled()  # handed back to Python
 
 
