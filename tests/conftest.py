@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-# Qt tests run without a screen; a real desktop is ../shared/tools/desktop-session's job.
+# Qt tests run without a screen; a real desktop is tests/gui/desktop.py's job.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import gc

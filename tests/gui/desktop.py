@@ -1,0 +1,183 @@
+"""A real, throw-away Linux desktop for one test: Xvfb (the screen), a private D-Bus
+session bus, openbox (a window manager), trayer (a tray host, so the monitor's tray icon
+can show), dunst (a freedesktop notification daemon) and dbus-monitor logging every
+``org.freedesktop.Notifications`` call.
+
+The project's own, so a clone anywhere runs its tests. Missing Debian packages are
+installed when the tests run as root with apt (as CI does); otherwise the test fails
+with the command that would install them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PACKAGES = {
+    "Xvfb": "xvfb",
+    "openbox": "openbox",
+    "trayer": "trayer",
+    "dunst": "dunst",
+    "dbus-daemon": "dbus-daemon",
+    "dbus-monitor": "dbus-bin",
+    "dbus-send": "dbus-bin",
+    "xdotool": "xdotool",
+    "import": "imagemagick",
+}
+"""A program the desktop needs, and the Debian package it comes in."""
+QT_XCB_PACKAGES = (
+    "libxcb-cursor0", "libxkbcommon-x11-0", "libxcb-icccm4", "libxcb-keysyms1",
+    "libxcb-image0", "libxcb-render-util0", "libxcb-xinerama0", "libxcb-shape0",
+    "libegl1", "libgl1", "fonts-dejavu-core",
+)  # fmt: skip
+"""What Qt's xcb platform plugin loads, and a font."""
+SIZE = "1440x900"
+
+
+@dataclass
+class Desktop:
+    env: dict[str, str]
+    """The environment a program on this desktop runs with (DISPLAY, the session bus)."""
+    notify_log: Path
+
+    def screenshot(self, path: Path) -> None:
+        subprocess.run(
+            ["import", "-window", "root", str(path)], env=self.env, check=True, timeout=30
+        )
+
+
+def ensure_installed() -> None:
+    missing = [package for program, package in PACKAGES.items() if not shutil.which(program)]
+    if not missing and _has_qt_xcb_libraries():
+        return
+    wanted = [*missing, *QT_XCB_PACKAGES]
+    command = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *wanted]
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise RuntimeError(f"the test desktop needs: sudo {' '.join(command)}")
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "check": True, "timeout": 500}
+    subprocess.run(["apt-get", "update", "-qq"], **quiet)
+    subprocess.run(command, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, **quiet)
+
+
+def _has_qt_xcb_libraries() -> bool:
+    listed = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
+    return all(
+        lib in listed
+        for lib in ("libxcb-cursor.so.0", "libxkbcommon-x11.so.0", "libxcb-icccm.so.4")
+    )
+
+
+def _free_display() -> int:
+    for number in range(90, 200):
+        if (
+            not Path(f"/tmp/.X11-unix/X{number}").exists()
+            and not Path(f"/tmp/.X{number}-lock").exists()
+        ):
+            return number
+    raise RuntimeError("no free X display between :90 and :199")
+
+
+def _wait_for(condition: Any, what: str, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the test desktop's {what} did not start within {within:g} s")
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def real_desktop(folder: Path) -> Iterator[Desktop]:
+    """Start the desktop, logs in ``folder``; stop all of it on the way out."""
+    ensure_installed()
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (folder / f"{name}.log").open("wb")
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        started.append(process)
+        return process
+
+    number = _free_display()
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env["DISPLAY"] = f":{number}"
+    bus_pid: int | None = None
+    try:
+        screen = ["Xvfb", env["DISPLAY"], "-screen", "0", f"{SIZE}x24", "-nolisten", "tcp"]
+        start("xvfb", screen, env)
+        _wait_for(Path(f"/tmp/.X11-unix/X{number}").exists, "X server")
+        bus = subprocess.run(
+            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.split()
+        env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = bus[0], int(bus[1])
+        start("openbox", ["openbox"], env)
+        start(
+            "trayer",
+            ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
+             "--width", "240", "--height", "28"],
+            env,
+        )  # fmt: skip
+        _wait_for(_has_window(env, "trayer"), "tray host")
+        start("dunst", ["dunst"], env)
+        notify_log = folder / "notify.log"
+        log = notify_log.open("wb")
+        monitor = subprocess.Popen(
+            ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        started.append(monitor)
+        _wait_for(lambda: notify_log.stat().st_size > 0, "notification log")
+        _wait_for(_name_owned(env, "org.freedesktop.Notifications"), "notification daemon")
+        yield Desktop(env, notify_log)
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if bus_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(bus_pid, 15)
+
+
+def _has_window(env: dict[str, str], window_class: str) -> Any:
+    """A check that a window of ``window_class`` is on the screen."""
+
+    def shown() -> bool:
+        answer = subprocess.run(
+            ["xdotool", "search", "--class", window_class],
+            env=env, capture_output=True, text=True, check=False, timeout=5,
+        )  # fmt: skip
+        return bool(answer.stdout.strip())
+
+    return shown
+
+
+def _name_owned(env: dict[str, str], name: str) -> Any:
+    """A check that ``name`` has an owner on the session bus (dunst took it)."""
+
+    def owned() -> bool:
+        answer = subprocess.run(
+            ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+             "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", f"string:{name}"],
+            env=env, capture_output=True, text=True, check=False, timeout=5,
+        )  # fmt: skip
+        return "boolean true" in answer.stdout
+
+    return owned
