@@ -74,17 +74,7 @@ def _has_qt_xcb_libraries() -> bool:
     )
 
 
-def _free_display() -> int:
-    for number in range(90, 200):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    raise RuntimeError("no free X display between :90 and :199")
-
-
-def _wait_for(condition: Any, what: str, within: float = 10.0) -> None:
+def _wait_for(condition: Any, what: str, within: float = 30.0) -> None:
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
@@ -96,7 +86,7 @@ def _wait_for(condition: Any, what: str, within: float = 10.0) -> None:
 def real_desktop(folder: Path) -> Iterator[Desktop]:
     """Start the desktop, logs in ``folder``; stop all of it on the way out."""
     ensure_installed()
-    started: list[subprocess.Popen[bytes]] = []
+    started: list[subprocess.Popen[Any]] = []
 
     def start(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = (folder / f"{name}.log").open("wb")
@@ -105,14 +95,26 @@ def real_desktop(folder: Path) -> Iterator[Desktop]:
         started.append(process)
         return process
 
-    number = _free_display()
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
-    env["DISPLAY"] = f":{number}"
     bus_pid: int | None = None
     try:
-        screen = ["Xvfb", env["DISPLAY"], "-screen", "0", f"{SIZE}x24", "-nolisten", "tcp"]
-        start("xvfb", screen, env)
-        _wait_for(Path(f"/tmp/.X11-unix/X{number}").exists, "X server")
+        # -displayfd: Xvfb picks a free display and writes its number once it accepts
+        # connections (a display chosen by looking for free sockets raced, and a socket
+        # that exists is not yet a server that answers)
+        with (folder / "xvfb.log").open("wb") as log:
+            screen = subprocess.Popen(
+                ["Xvfb", "-displayfd", "1", "-screen", "0", f"{SIZE}x24", "-nolisten", "tcp"],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+        started.append(screen)
+        assert screen.stdout is not None
+        number = screen.stdout.readline().strip()
+        screen.stdout.close()  # it writes nothing more there
+        if not number.isdigit():
+            raise RuntimeError(f"Xvfb did not start: see {folder / 'xvfb.log'}")
+        env["DISPLAY"] = f":{number}"
         bus = subprocess.run(
             ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
             capture_output=True,
