@@ -41,6 +41,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from jobdesk.protocol import Job
 from jobdesk.protocol.rest import Snapshot
 
 STAMP_PREFIX = "t="
@@ -98,10 +99,10 @@ class Server:
         for line in self.process.stderr:
             sys.stderr.write(f"  [server] {line}")
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self) -> Snapshot[Job]:
         response = self._http.get("/api/jobs")
         response.raise_for_status()
-        return msgspec.json.decode(response.content, type=Snapshot)
+        return msgspec.json.decode(response.content, type=Snapshot[Job])
 
     def kill(self) -> None:
         """kill -9: whatever was acknowledged must be in the database file already."""
@@ -192,13 +193,13 @@ def digest(jobs: Iterable[tuple[str, int]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def snapshot_digest(snapshot: Snapshot) -> str:
+def snapshot_digest(snapshot: Snapshot[Job]) -> str:
     return digest((job.id, job.version) for job in snapshot.jobs)
 
 
 def wait_until_consistent(
     server: Server, children: Sequence[Child], within: float = 30.0
-) -> tuple[Snapshot, float]:
+) -> tuple[Snapshot[Job], float]:
     """Until every monitor's store equals the server's state (same seq, same jobs at the
     same versions); returns the snapshot and the seconds it took."""
     started = time.monotonic()

@@ -6,11 +6,11 @@ call both parses and dispatches, and an unknown ``type`` is a clear error.
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Generic, Literal, cast
 
 import msgspec
 
-from jobdesk.protocol.models import Job, JobStats
+from jobdesk.protocol.models import AnyJob, Job, JobStats, JobSummary
 
 SubscribeMode = Literal["replay", "snapshot", "live"]
 StreamDialect = Literal["canonical", "seed003"]
@@ -79,8 +79,8 @@ class JobsSubscribed(_Message, tag="jobs_subscribed", kw_only=True):
     seq: int
 
 
-class JobUpdate(_Message, tag="job_update", kw_only=True, gc=False):
-    job: Job
+class JobUpdate(_Message, Generic[AnyJob], tag="job_update", kw_only=True, gc=False):
+    job: AnyJob
     seq: int
     epoch: str
     timestamp: str
@@ -93,7 +93,7 @@ class JobRemoved(_Message, tag="job_removed", kw_only=True, gc=False):
     timestamp: str
 
 
-class JobUpdates(_Message, tag="job_updates", kw_only=True, gc=False):
+class JobUpdates(_Message, Generic[AnyJob], tag="job_updates", kw_only=True, gc=False):
     """jobdesk's addition, only for a subscriber that asked for it (``batch: true``).
 
     Every change after ``after`` up to ``seq`` that the subscription covers, compacted:
@@ -105,7 +105,7 @@ class JobUpdates(_Message, tag="job_updates", kw_only=True, gc=False):
     epoch: str
     after: int
     seq: int
-    updates: list[JobUpdate | JobRemoved]
+    updates: list[JobUpdate[AnyJob] | JobRemoved]
 
 
 class JobStatsUpdate(_Message, tag="job_stats_update", kw_only=True):
@@ -132,21 +132,16 @@ class ErrorMessage(_Message, tag="error", kw_only=True):
     message: str
 
 
-ServerMessage = (
-    Connected
-    | JobsSubscribed
-    | JobUpdate
-    | JobRemoved
-    | JobUpdates
-    | JobStatsUpdate
-    | Heartbeat
-    | Pong
-    | AuthFailed
-    | ErrorMessage
-)
+_OtherServerMessage = (
+    Connected | JobsSubscribed | JobRemoved | JobStatsUpdate | Heartbeat | Pong | AuthFailed
+) | ErrorMessage
+ServerMessage = JobUpdate[Job] | JobUpdates[Job] | _OtherServerMessage
+MonitorMessage = JobUpdate[JobSummary] | JobUpdates[JobSummary] | _OtherServerMessage
+"""A server message as the monitor reads it: jobs as summaries."""
 
 _client_decoder = msgspec.json.Decoder(ClientMessage)
 _server_decoder = msgspec.json.Decoder(ServerMessage)
+_monitor_decoder = msgspec.json.Decoder(MonitorMessage)
 _encoder = msgspec.json.Encoder()
 
 
@@ -157,6 +152,12 @@ def decode_client_message(data: bytes | str) -> ClientMessage:
 
 def decode_server_message(data: bytes | str) -> ServerMessage:
     return cast(ServerMessage, _server_decoder.decode(data))
+
+
+def decode_monitor_message(data: bytes | str) -> MonitorMessage:
+    """Parse one server frame with its jobs as summaries (their logs, sub-operations,
+    payloads, results and histories skipped, never built)."""
+    return cast(MonitorMessage, _monitor_decoder.decode(data))
 
 
 def encode_message(message: ClientMessage | ServerMessage) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
@@ -67,8 +67,15 @@ class Attempt(Wire, frozen=True, kw_only=True, gc=False):
     """Seconds each renewal extends a claimed attempt's lease; None when not leased."""
 
 
-class Job(Wire, frozen=True, kw_only=True, gc=False):
-    """A job as the canonical API and the WebSocket stream send it (progress 0-100).
+class JobSummary(Wire, frozen=True, kw_only=True, gc=False):
+    """What a job is at a glance: every field of a ``Job`` but its log, sub-operations,
+    payload, result and attempt history.
+
+    Not a message of its own: the JSON of a ``Job`` decodes as a ``JobSummary`` (msgspec
+    skips the fields it does not declare without building them), which is how the
+    monitor reads the stream and snapshots. Its table, search, notifications and tray
+    need nothing more, and 100,000 summaries take a third of the memory of 100,000 jobs
+    (docs/benchmarks.md); the detail panel fetches the selected job whole.
 
     ``gc=False``: a monitor holds 100,000 of these and they never form reference cycles,
     so the garbage collector need not walk them (full collections stalled the GUI for
@@ -80,12 +87,9 @@ class Job(Wire, frozen=True, kw_only=True, gc=False):
     status: Status = Status.QUEUED
     progress: Percent = 0.0
     message: str = ""
-    messages: list[LogEntry] = []
-    sub_operations: list[SubOperation] = []
     metadata: JobObject = {}
     priority: Priority = Priority.MEDIUM
     owner: str = ""
-    result: Any = None
     error: str | None = None
     attempts: int = 0
     stale: bool = False
@@ -94,8 +98,6 @@ class Job(Wire, frozen=True, kw_only=True, gc=False):
     started_at: str | None = None
     updated_at: str
     finished_at: str | None = None
-    payload: Any = None
-    """The work's input, as submitted; the worker that claims the job receives it."""
     max_attempts: int = 1
     """Attempts allowed before a failure is final (a failed attempt with some left retries)."""
     timeout: float | None = None
@@ -104,8 +106,24 @@ class Job(Wire, frozen=True, kw_only=True, gc=False):
     """When a claimed job's lease ends unless its worker reports; None when not leased."""
     retry_at: str | None = None
     """When a retrying job may be claimed again (its backoff ends)."""
+
+
+class Job(JobSummary, frozen=True, kw_only=True, gc=False):
+    """A job as the canonical API and the WebSocket stream send it (progress 0-100): its
+    summary's fields, then the ones that make it large."""
+
+    messages: list[LogEntry] = []
+    sub_operations: list[SubOperation] = []
+    result: Any = None
+    payload: Any = None
+    """The work's input, as submitted; the worker that claims the job receives it."""
     history: list[Attempt] = []
     """Every attempt, oldest first; an operator's retry adds one, the earlier ones stay."""
+
+
+AnyJob = TypeVar("AnyJob", bound=JobSummary)
+"""What a message's or snapshot's jobs decode as: ``Job`` (the server, the SDK) or
+``JobSummary`` (the monitor, which fetches a job whole only for its detail panel)."""
 
 
 class JobStats(Wire, frozen=True, kw_only=True):

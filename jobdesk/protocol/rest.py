@@ -2,17 +2,19 @@
 
 Seed 002 (``/api/jobs``) speaks progress 0-100 and queued|processing|completed|error;
 seed 001 (``/api/admin/jobs``) speaks progress as a 0-1 fraction and
-pending|running|completed|failed. The canonical snapshot speaks the Job model itself.
+pending|running|completed|failed. The canonical snapshot and ``/detail`` speak the Job
+model itself.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal
 
 import msgspec
 
 from jobdesk.protocol.errors import ErrorDetail
 from jobdesk.protocol.models import (
+    AnyJob,
     Fraction,
     Job,
     JobObject,
@@ -74,12 +76,14 @@ class Seed002JobView(Wire, frozen=True, kw_only=True, omit_defaults=True):
     error: str | None = None
 
 
-class Snapshot(Wire, frozen=True, kw_only=True):
-    """``GET /api/jobs``: one consistent read; with ``since``, only what changed after it."""
+class Snapshot(Wire, Generic[AnyJob], frozen=True, kw_only=True):
+    """``GET /api/jobs``: one consistent read; with ``since``, only what changed after it.
+
+    The server sends ``Snapshot[Job]``; the monitor reads ``Snapshot[JobSummary]``."""
 
     epoch: str
     seq: int
-    jobs: list[Job]
+    jobs: list[AnyJob]
     removed: list[str] = []
 
 

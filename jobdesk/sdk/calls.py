@@ -148,11 +148,11 @@ def start_call(
     return Call("POST", "/api/admin/jobs/start", StartJobResponse, body)
 
 
-def snapshot_call() -> Call[Snapshot]:
-    return Call("GET", "/api/jobs", Snapshot)
+def snapshot_call() -> Call[Snapshot[Job]]:
+    return Call("GET", "/api/jobs", Snapshot[Job])
 
 
-def find_job(snapshot: Snapshot, job_id: str) -> Job:
+def find_job(snapshot: Snapshot[Job], job_id: str) -> Job:
     for job in snapshot.jobs:
         if job.id == job_id:
             return job

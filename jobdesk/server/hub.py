@@ -282,7 +282,7 @@ def _json(text: str) -> bytes:
     return msgspec.json.encode(text)
 
 
-def _seed003(message: JobUpdate, job: Job) -> bytes:
+def _seed003(message: JobUpdate[Job], job: Job) -> bytes:
     """Seed 003's words for statuses (pending for queued), asked for by a dialect."""
     raw = msgspec.to_builtins(message)
     raw["job"]["status"] = status_word(job.status, Dialect.SEED003)

@@ -17,7 +17,7 @@ from tests.conftest import RunningServer
 def read_job(server: RunningServer, job_id: str) -> Job:
     response = httpx.get(f"{server.url}/api/jobs", headers=server.headers("operator"))
     response.raise_for_status()
-    snapshot = msgspec.json.decode(response.content, type=Snapshot)
+    snapshot = msgspec.json.decode(response.content, type=Snapshot[Job])
     return next(job for job in snapshot.jobs if job.id == job_id)
 
 

@@ -50,7 +50,7 @@ def test_batch_is_asked_for_in_subscribe_and_left_out_when_not() -> None:
 def test_job_updates_carry_updates_and_removals_with_their_range() -> None:
     now = "2026-11-22T10:00:00.123Z"
     job = Job(id="job_1", name="n", created_at=now, updated_at=now)
-    message = JobUpdates(
+    message: JobUpdates[Job] = JobUpdates(
         epoch="e",
         after=4,
         seq=9,

@@ -174,10 +174,10 @@ class Referee:
         ended = all(job.status in (Status.COMPLETED, Status.FAILED) for job in self.jobs.values())
         return len(self.jobs) == JOBS and ended and bool(self.late_refusal)
 
-    def read(self) -> Snapshot:
+    def read(self) -> Snapshot[Job]:
         response = httpx.get(self._snapshot_url, headers=self._headers, timeout=30)
         response.raise_for_status()
-        return msgspec.json.decode(response.content, type=Snapshot)
+        return msgspec.json.decode(response.content, type=Snapshot[Job])
 
     def _continue_the_paused_one(self) -> None:
         paused = self.jobs.get(self.pause_id)

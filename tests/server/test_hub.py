@@ -45,7 +45,7 @@ def drain(subscriber: Subscriber) -> list[str | None]:
     return frames
 
 
-def batch_of(text: str | Empty | None) -> JobUpdates:
+def batch_of(text: str | Empty | None) -> JobUpdates[Job]:
     assert isinstance(text, str)
     message = decode_server_message(text)
     assert isinstance(message, JobUpdates)
@@ -74,7 +74,8 @@ def test_a_long_replay_does_not_count_as_falling_behind() -> None:
 def test_a_job_update_frame_is_built_around_the_stored_json_byte_for_byte() -> None:
     update = change(7, "job_a", 3)
     built = encode_change(update, EPOCH, "canonical", NOW)
-    expected = JobUpdate(job=update.job, seq=7, epoch=EPOCH, timestamp=NOW)  # type: ignore[arg-type]
+    assert update.job is not None
+    expected = JobUpdate(job=update.job, seq=7, epoch=EPOCH, timestamp=NOW)
     assert built == encode_message(expected)
 
 

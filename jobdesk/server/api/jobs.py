@@ -60,6 +60,14 @@ async def poll_job(job_id: JobId, service: Service, principal: Caller) -> Seed00
     return seed002_view(service.get(job_id))
 
 
+@get("/{job_id:str}/detail", responses=errors(400, 401, 404), security=BEARER)
+async def job_detail(job_id: JobId, service: Service, principal: Caller) -> Job:
+    """One job whole, in the canonical form the stream sends (log, sub-operations,
+    payload, result, attempt history): what a monitor that keeps summaries shows for
+    the selected job."""
+    return service.get(job_id)
+
+
 def _status_filter(word: str | None) -> Status | None:
     if word is None:
         return None
@@ -91,7 +99,7 @@ async def snapshot(
     job_type: Annotated[str | None, QueryParameter(name="jobType", max_length=100)] = None,
     owner: Annotated[str | None, Parameter(max_length=200)] = None,
     include_past: Annotated[bool, QueryParameter(name="includePast")] = True,
-) -> Snapshot:
+) -> Snapshot[Job]:
     """Every job in one consistent read, or with ``since`` only what changed after it.
 
     Answers 410 RESYNC_REQUIRED when ``since`` is older than the kept history, ahead of
@@ -152,7 +160,9 @@ async def retry_job(
 def jobs_router() -> Router:
     return Router(
         path="/api/jobs",
-        route_handlers=with_options([create_job, poll_job, snapshot, cancel_job, retry_job]),
+        route_handlers=with_options(
+            [create_job, poll_job, job_detail, snapshot, cancel_job, retry_job]
+        ),
         dependencies={"principal": Provide(provide_principal)},
         tags=["jobs (seed 002, snapshot)"],
     )
