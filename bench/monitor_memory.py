@@ -13,10 +13,11 @@ its VmRSS (and VmHWM, the peak) from /proc/self/status.
 - **engine and store only**, empty and with 100,000 jobs: the same client without Qt
   (and, as the window does after a large load, the C heap's free pages given back), to
   tell what the jobs themselves cost from what the table and the window add.
-- **100,000 summaries in the window** (for comparison, no target): the same jobs with
-  only what the table shows and searches (no log, sub-operations, payload, result or
-  attempt history), what a monitor holding summaries and fetching a job's details
-  when it is selected would keep.
+
+The server sends every job whole (1.5 KB of JSON each); the monitor keeps summaries
+(``JobSummary``: no log, sub-operations, payload, result or history) and fetches the
+selected job whole, so the figure is what holding 100,000 jobs costs as the monitor
+really does it.
 """
 
 from __future__ import annotations
@@ -27,10 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from bench import procs
-from jobdesk.protocol import Job
 
 JOBS = 100_000
 TARGET_MB = 150.0
@@ -145,14 +143,6 @@ async def _store_only(url: str, token: str, expected: int) -> dict[str, Any]:
     return result
 
 
-def summary(job: Job) -> Job:
-    """What the table shows and searches of ``job``: no log, sub-operations, payload,
-    result or attempt history."""
-    return msgspec.structs.replace(
-        job, messages=[], sub_operations=[], payload=None, result=None, history=[]
-    )
-
-
 def _run(home: Path, kind: str, server: procs.ServerProc, token: str, expected: int) -> Any:
     return procs.run_child(
         _CHILD, [kind, server.url, token, str(expected)], home, timeout=CHILD_TIMEOUT
@@ -166,11 +156,7 @@ def main() -> int:
         jobs = procs.make_jobs(JOBS)
         per_job_json = procs.json_bytes_per_job(jobs)
         tokens = procs.seed_database(home / "full.db", jobs)
-        summaries = [summary(job) for job in jobs]
         del jobs
-        per_summary_json = procs.json_bytes_per_job(summaries)
-        summary_tokens = procs.seed_database(home / "summaries.db", summaries)
-        del summaries
         empty_tokens = procs.seed_database(home / "empty.db", [])
         print(
             f"{JOBS:,} jobs, {per_job_json:,.0f} bytes of JSON each on average: "
@@ -182,14 +168,11 @@ def main() -> int:
         with procs.ServerProc(home / "full.db") as full:
             loaded = _run(home, "gui", full, tokens["viewer"], JOBS)
             store_loaded = _run(home, "store", full, tokens["viewer"], JOBS)
-        with procs.ServerProc(home / "summaries.db") as server:
-            slim = _run(home, "gui", server, summary_tokens["viewer"], JOBS)
 
     def mb(kb: float) -> str:
         return f"{kb / 1024:,.1f} MB"
 
     diff_kb = loaded["rss_kb"] - base["rss_kb"]
-    slim_kb = slim["rss_kb"] - base["rss_kb"]
     store_kb = store_loaded["rss_kb"] - store_base["rss_kb"]
     rows = [
         ["empty window (baseline)", mb(base["rss_kb"]), mb(base["hwm_kb"]), "", ""],
@@ -215,15 +198,6 @@ def main() -> int:
             f"{store_kb * 1024 / JOBS:,.0f}",
         ],
     ]
-    rows.append(
-        [
-            f"{JOBS:,} summaries in the window ({per_summary_json:,.0f} B of JSON each)",
-            mb(slim["rss_kb"]),
-            mb(slim["hwm_kb"]),
-            f"+{mb(slim_kb)}",
-            f"{slim_kb * 1024 / JOBS:,.0f}",
-        ]
-    )
     print(procs.table(["case", "RSS", "peak RSS", "above its baseline", "bytes/job"], rows))
     table_kb = diff_kb - store_kb
     print(

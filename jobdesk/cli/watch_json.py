@@ -17,7 +17,7 @@ from typing import TextIO
 import msgspec
 
 from jobdesk.core.store import JobStore, StoreChange
-from jobdesk.protocol import Job
+from jobdesk.protocol import JobSummary
 
 
 class JobLine(msgspec.Struct, rename="camel", kw_only=True):
@@ -30,7 +30,7 @@ class JobLine(msgspec.Struct, rename="camel", kw_only=True):
     seq: int
 
 
-def job_line(job: Job, seq: int) -> JobLine:
+def job_line(job: JobSummary, seq: int) -> JobLine:
     return JobLine(
         id=job.id,
         name=job.name,

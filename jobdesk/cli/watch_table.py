@@ -21,7 +21,7 @@ from rich.text import Text
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore, ServerJobs
-from jobdesk.protocol import Job, Status, parse_timestamp
+from jobdesk.protocol import JobSummary, Status, parse_timestamp
 
 STATUS_STYLE = {
     Status.QUEUED: "cyan",
@@ -143,22 +143,22 @@ def _title(title: str, state: ConnectionState, confirmed_at: float | None, now: 
     return text
 
 
-def _created(job: Job) -> tuple[str, str]:
+def _created(job: JobSummary) -> tuple[str, str]:
     return (job.created_at, job.id)
 
 
-def _finished(job: Job) -> tuple[str, str]:
+def _finished(job: JobSummary) -> tuple[str, str]:
     return (job.finished_at or job.updated_at, job.id)
 
 
-def _status(job: Job) -> Text:
+def _status(job: JobSummary) -> Text:
     text = Text(job.status.value, style=STATUS_STYLE[job.status])
     if job.stale and job.status.is_active:
         text.append(" stale", style="bold yellow")
     return text
 
 
-def _progress(job: Job, bar: int) -> RenderableType:
+def _progress(job: JobSummary, bar: int) -> RenderableType:
     grid = Table.grid(padding=(0, 1))
     grid.add_row(
         ProgressBar(
@@ -173,7 +173,7 @@ def _progress(job: Job, bar: int) -> RenderableType:
     return grid
 
 
-def _message(job: Job) -> Text:
+def _message(job: JobSummary) -> Text:
     if job.status is Status.FAILED and job.error:
         return Text(job.error, style="red")
     return Text(job.message)
@@ -197,7 +197,7 @@ def _ago(elapsed: float) -> str:
     return f"{seconds // 86400}d ago"
 
 
-def _counts(jobs: Iterable[Job]) -> str:
+def _counts(jobs: Iterable[JobSummary]) -> str:
     counts: dict[Status, int] = {}
     for job in jobs:
         counts[job.status] = counts.get(job.status, 0) + 1

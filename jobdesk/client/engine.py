@@ -19,7 +19,7 @@ import httpx
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from jobdesk.client.endpoints import endpoints
-from jobdesk.client.errors import AuthRejected, ProtocolBroken
+from jobdesk.client.errors import AuthRejected, EngineStopped, ProtocolBroken
 from jobdesk.client.poller import poll_once
 from jobdesk.client.rest import RestApi
 from jobdesk.client.settings import EngineSettings
@@ -30,7 +30,7 @@ from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore
-from jobdesk.protocol import JobStats, Status
+from jobdesk.protocol import Job, JobStats, Status
 
 log = logging.getLogger(__name__)
 _NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
@@ -115,6 +115,15 @@ class Engine:
         self._wake.set()
         self._poll_now.set()
 
+    async def fetch_job(self, job_id: str) -> Job | None:
+        """One job whole (log, sub-operations, payload, result, history), which the store's
+        summaries leave out; None when the server has no such job. Raises
+        ``AuthRejected``, ``httpx.HTTPError`` when the server cannot be reached or fails,
+        and ``EngineStopped`` when the engine is not running."""
+        if self._rest is None:
+            raise EngineStopped(f"{self.server} is not being watched")
+        return await self._rest.job(job_id)
+
     async def run(self) -> None:
         """Run until cancelled."""
         self._rest = RestApi(
@@ -128,7 +137,8 @@ class Engine:
                 await self._attempt()
         finally:
             await self._stop_poller()
-            await self._rest.aclose()
+            rest, self._rest = self._rest, None
+            await rest.aclose()
 
     # --- the socket --------------------------------------------------------------------
 

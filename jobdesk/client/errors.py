@@ -13,3 +13,7 @@ class ResyncRequired(Exception):
 
 class ProtocolBroken(Exception):
     """The server said something the protocol does not allow; reconnect."""
+
+
+class EngineStopped(Exception):
+    """The server is not being watched (its engine is not running): nothing to ask it with."""

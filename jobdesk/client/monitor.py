@@ -7,8 +7,10 @@ import contextlib
 from dataclasses import dataclass
 
 from jobdesk.client.engine import Engine
+from jobdesk.client.errors import EngineStopped
 from jobdesk.client.settings import EngineSettings
-from jobdesk.core.store import JobStore
+from jobdesk.core.store import JobKey, JobStore
+from jobdesk.protocol import Job
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ class Monitor:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.store.forget(name)
+
+    async def fetch_job(self, key: JobKey) -> Job | None:
+        """One job whole from its server (the detail panel's); see ``Engine.fetch_job``."""
+        engine = self.engines.get(key[0])
+        if engine is None:
+            raise EngineStopped(f"{key[0]} is not being watched")
+        return await engine.fetch_job(key[1])
 
     def cancel(self) -> None:
         """Cancel every engine without waiting: for when the loop is about to stop."""

@@ -1,14 +1,23 @@
-"""The REST calls the engine makes: the snapshot and the resync since a seq."""
+"""The REST calls the engine makes: the snapshot, the resync since a seq, and one job whole.
+
+Snapshots are read as summaries (``JobSummary``): the monitor keeps 100,000 jobs, and
+only the selected one's log, sub-operations, payload, result and history are shown, so
+only that one is fetched whole (``job``).
+"""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 import httpx
 import msgspec
 
 from jobdesk.client.errors import AuthRejected, ResyncRequired
+from jobdesk.protocol import Job, JobSummary
 from jobdesk.protocol.rest import Snapshot
 
-_decode_snapshot = msgspec.json.Decoder(Snapshot).decode
+_decode_snapshot = msgspec.json.Decoder(Snapshot[JobSummary]).decode
+_decode_job = msgspec.json.Decoder(Job).decode
 
 
 class RestApi:
@@ -25,19 +34,32 @@ class RestApi:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def snapshot(self) -> Snapshot:
+    async def snapshot(self) -> Snapshot[JobSummary]:
         """Every job in one consistent read."""
         return await self._get({})
 
-    async def since(self, seq: int, epoch: str) -> Snapshot:
+    async def since(self, seq: int, epoch: str) -> Snapshot[JobSummary]:
         """What changed after ``seq``; ResyncRequired (410) when the server cannot say."""
         return await self._get({"since": seq, "epoch": epoch})
 
-    async def _get(self, params: dict[str, int | str]) -> Snapshot:
+    async def job(self, job_id: str) -> Job | None:
+        """One job whole (``GET /api/jobs/{id}/detail``), or None when the server has no
+        such job (removed by retention, or another server's)."""
+        response = await self._http.get(f"/api/jobs/{quote(job_id, safe='')}/detail")
+        if response.status_code == 404:
+            return None
+        self._check(response)
+        return _decode_job(response.content)
+
+    async def _get(self, params: dict[str, int | str]) -> Snapshot[JobSummary]:
         response = await self._http.get("/api/jobs", params=params)
-        if response.status_code in (401, 403):
-            raise AuthRejected(f"the server refused the token (HTTP {response.status_code})")
         if response.status_code == 410:
             raise ResyncRequired(response.text)
-        response.raise_for_status()
+        self._check(response)
         return _decode_snapshot(response.content)
+
+    @staticmethod
+    def _check(response: httpx.Response) -> None:
+        if response.status_code in (401, 403):
+            raise AuthRejected(f"the server refused the token (HTTP {response.status_code})")
+        response.raise_for_status()

@@ -31,8 +31,8 @@ from jobdesk.protocol import (
     JobStatsUpdate,
     JobUpdate,
     JobUpdates,
-    ServerMessage,
-    decode_server_message,
+    MonitorMessage,
+    decode_monitor_message,
     encode_message,
 )
 
@@ -107,7 +107,7 @@ class StreamSession:
                     data = await ws.recv()
                     with _collector_paused():
                         try:
-                            message = decode_server_message(data)
+                            message = decode_monitor_message(data)
                         except msgspec.ValidationError as exc:
                             log.debug("skipping a message this client does not know: %s", exc)
                             continue
@@ -125,7 +125,7 @@ class StreamSession:
         except TimeoutError:
             raise TimeoutError(f"no message from the server for {window:.0f} s") from None
 
-    def _handle(self, message: ServerMessage) -> Next:
+    def _handle(self, message: MonitorMessage) -> Next:
         sync = self._sync
         if isinstance(message, JobUpdates):
             return sync.on_batch(message)
@@ -145,7 +145,7 @@ class StreamSession:
         return Next.NOTHING
 
     @staticmethod
-    async def _receive(ws: ClientConnection, within: float) -> ServerMessage:
+    async def _receive(ws: ClientConnection, within: float) -> MonitorMessage:
         """The next message we understand; silence longer than ``within`` is death."""
         while True:
             try:
@@ -154,7 +154,7 @@ class StreamSession:
             except TimeoutError:
                 raise TimeoutError(f"no message from the server for {within:.0f} s") from None
             try:
-                return decode_server_message(data)
+                return decode_monitor_message(data)
             except msgspec.ValidationError as exc:
                 log.debug("skipping a message this client does not know: %s", exc)
 

@@ -21,23 +21,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Final
-
-import msgspec
 
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import (
     Heartbeat,
-    Job,
     JobRemoved,
     JobsSubscribed,
+    JobSummary,
     JobUpdate,
     JobUpdates,
     SubscribeJobs,
 )
 from jobdesk.protocol.rest import Snapshot
 
-Event = JobUpdate | JobRemoved
+Event = JobUpdate[JobSummary] | JobRemoved
+Batch = JobUpdates[JobSummary]
 
 
 class Next(Enum):
@@ -61,7 +59,7 @@ class StreamSync:
         """True once the store equals the server's state at the stored seq."""
         self._replay_until: int | None = None
         self._snapshot_pending = False
-        self._held: list[Event | JobUpdates] = []
+        self._held: list[Event | Batch] = []
         self._awaiting_answer = False
         """A subscribe was sent and its ``jobs_subscribed`` has not arrived: events still
         in flight from before it are applied by version only."""
@@ -89,7 +87,7 @@ class StreamSync:
         self._held = []
         return Next.SNAPSHOT
 
-    def on_snapshot(self, snapshot: Snapshot) -> Next:
+    def on_snapshot(self, snapshot: Snapshot[JobSummary]) -> Next:
         """Replace the server's jobs with the snapshot, then apply what was held."""
         self._store.apply(
             self._server,
@@ -135,7 +133,7 @@ class StreamSync:
         self._apply(event, seq=None)  # harmless by version; the gap is replayed
         return Next.RESUBSCRIBE
 
-    def on_batch(self, batch: JobUpdates) -> Next:
+    def on_batch(self, batch: Batch) -> Next:
         """Many changes in one frame: every change after ``batch.after`` up to ``batch.seq``."""
         if self._snapshot_pending:
             self._held.append(batch)
@@ -197,43 +195,20 @@ class StreamSync:
     def _apply(self, event: Event, *, seq: int | None) -> None:
         if isinstance(event, JobUpdate):
             jobs, removed = [event.job], []
-            if (old := self._store.server(self._server).jobs.get(event.job.id)) is not None:
-                _share_unchanged(event.job, old)
         else:
             jobs, removed = [], [event.job_id]
         self._store.apply(
             self._server, epoch=event.epoch, jobs=jobs, removed=removed, seq=seq, now=self._wall()
         )
 
-    def _apply_batch(self, batch: JobUpdates, *, seq: int | None) -> None:
-        jobs, removed = [], []
-        known = self._store.server(self._server).jobs
+    def _apply_batch(self, batch: Batch, *, seq: int | None) -> None:
+        jobs: list[JobSummary] = []
+        removed: list[str] = []
         for event in batch.updates:
             if isinstance(event, JobUpdate):
                 jobs.append(event.job)
-                if (old := known.get(event.job.id)) is not None:
-                    _share_unchanged(event.job, old)
             else:
                 removed.append(event.job_id)
         self._store.apply(
             self._server, epoch=batch.epoch, jobs=jobs, removed=removed, seq=seq, now=self._wall()
         )
-
-
-_SHARED: Final = ("messages", "sub_operations", "history")
-
-
-def _share_unchanged(new: Job, old: Job) -> None:
-    """Give a job's new state the lists of its previous one that did not change.
-
-    A progress update changes none of them, yet each arrives as new lists; kept, they
-    would age in the garbage collector's youngest generation (freeing the old ones keeps
-    its count from ever calling a collection), until one collection walks them all at
-    once: 20-50 ms pauses with 50 monitors' stores in a process. Shared, the new lists
-    die young and the old stay put. The new state is only this message's, so setting
-    its fields is safe.
-    """
-    for name in _SHARED:
-        mine, theirs = getattr(new, name), getattr(old, name)
-        if mine is not theirs and mine == theirs:
-            msgspec.structs.force_setattr(new, name, theirs)

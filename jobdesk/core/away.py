@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import JobSummary, Status
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,13 @@ class AwaySummary:
         return ", ".join(parts)
 
 
-def statuses(jobs: dict[str, Job]) -> dict[str, tuple[str, Status]]:
+def statuses(jobs: Mapping[str, JobSummary]) -> dict[str, tuple[str, Status]]:
     """What to remember when the connection drops: each job's name and status."""
     return {job_id: (job.name, job.status) for job_id, job in jobs.items()}
 
 
 def summarize(
-    server: str, before: dict[str, tuple[str, Status]], after: dict[str, Job]
+    server: str, before: dict[str, tuple[str, Status]], after: Mapping[str, JobSummary]
 ) -> AwaySummary:
     changes = [
         StateChange(job_id, job.name, before[job_id][1] if job_id in before else None, job.status)

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from jobdesk.core.away import AwaySummary
 from jobdesk.core.store import JobKey
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import JobSummary, Status
 
 FAILED_STATES = frozenset({Status.FAILED, Status.CANCELLED})
 """What counts as a failure for notices and the tray: a cancelled job did not finish either."""
@@ -39,7 +39,7 @@ class EventKind(StrEnum):
 class JobEvent:
     kind: EventKind
     key: JobKey
-    job: Job
+    job: JobSummary
 
 
 class NoticeKind(StrEnum):
@@ -111,13 +111,11 @@ def single(event: JobEvent, stall_minutes: float) -> Notice:
     return Notice(NoticeKind(event.kind.value), title, body, urgency, key, jobs=(key,))
 
 
-def retry_reason(job: Job) -> str:
-    """``attempt 2 of 3 failed: disk full``: the attempt that just ended, from the history
-    when the server sent it (the job's own error otherwise)."""
-    last = job.history[-1] if job.history else None
-    number = last.number if last is not None else job.attempts
-    error = (last.error if last is not None else None) or job.error or "no reason given"
-    return f"attempt {number} of {job.max_attempts} failed: {error}"
+def retry_reason(job: JobSummary) -> str:
+    """``attempt 2 of 3 failed: disk full``: the attempt that just ended (a retrying job
+    holds its number and its error; the history itself is not in a summary)."""
+    error = job.error or "no reason given"
+    return f"attempt {job.attempts} of {job.max_attempts} failed: {error}"
 
 
 def _names(names: Sequence[str]) -> str:

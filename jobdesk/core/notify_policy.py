@@ -31,7 +31,7 @@ from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.notice import FAILED_STATES, EventKind, JobEvent, Notice, away, single, summary
 from jobdesk.core.store import JobKey, StoreChange
 from jobdesk.core.tray_state import TrayStatus, tray_status
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import JobSummary, Status
 
 CONNECTED = frozenset({Transport.LIVE, Transport.POLLING})
 BUSY = frozenset({Status.RUNNING, Status.RETRYING})
@@ -81,7 +81,7 @@ class _Mode(Enum):
 class _Tracked:
     """A running or retrying job: what the tray counts and stalls are looked for in."""
 
-    job: Job
+    job: JobSummary
     progress_since: float
     """When this monitor last saw the progress move (or the job enter running)."""
     stalled: bool = False
@@ -223,7 +223,7 @@ class NotifyPolicy:
             return _Mode.LIVE
         return _Mode.CATCH_UP if server in self._ever_connected else _Mode.INITIAL
 
-    def _track(self, key: JobKey, job: Job, now: float) -> None:
+    def _track(self, key: JobKey, job: JobSummary, now: float) -> None:
         if job.status not in BUSY:
             self._busy.pop(key, None)
             return

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from jobdesk.protocol import Job
+from jobdesk.core.compact import Compactor
+from jobdesk.protocol import JobSummary
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,16 @@ class EpochChanged(Exception):
 class StoreChange:
     server: str
     job_id: str
-    job: Job | None
+    job: JobSummary | None
     """The new state, or None when the job was removed."""
-    previous: Job | None
+    previous: JobSummary | None
 
 
 @dataclass
 class ServerJobs:
     """One server's jobs, and what the client knows of its stream."""
 
-    jobs: dict[str, Job] = field(default_factory=dict)
+    jobs: dict[str, JobSummary] = field(default_factory=dict)
     epoch: str | None = None
     seq: int = 0
     confirmed_at: float | None = None
@@ -53,17 +54,18 @@ class JobStore:
     def __init__(self) -> None:
         self._servers: dict[str, ServerJobs] = {}
         self._listeners: list[Listener] = []
+        self._compactor = Compactor()
 
     # --- reading -----------------------------------------------------------------------
 
     def server(self, name: str) -> ServerJobs:
         return self._servers.setdefault(name, ServerJobs())
 
-    def get(self, key: JobKey) -> Job | None:
+    def get(self, key: JobKey) -> JobSummary | None:
         view = self._servers.get(key[0])
         return None if view is None else view.jobs.get(key[1])
 
-    def items(self) -> Iterator[tuple[JobKey, Job]]:
+    def items(self) -> Iterator[tuple[JobKey, JobSummary]]:
         for name, view in self._servers.items():
             for job_id, job in view.jobs.items():
                 yield (name, job_id), job
@@ -88,7 +90,7 @@ class JobStore:
         server: str,
         *,
         epoch: str,
-        jobs: Iterable[Job] = (),
+        jobs: Iterable[JobSummary] = (),
         removed: Iterable[str] = (),
         seq: int | None = None,
         replace: bool = False,
@@ -106,10 +108,17 @@ class JobStore:
             raise EpochChanged(f"{server}: epoch {epoch} is not the stored {view.epoch}")
         changes: list[StoreChange] = []
         if replace:
-            fresh = {job.id: job for job in jobs}
+            fresh: dict[str, JobSummary] = {}
+            for job in jobs:
+                old = view.jobs.get(job.id)
+                if old is not None and job == old:
+                    fresh[job.id] = old  # unchanged: the stored objects stay
+                else:
+                    self._compactor.settle(job, old)
+                    fresh[job.id] = job
             for job_id, old in view.jobs.items():
                 new = fresh.get(job_id)
-                if new is None or new != old:
+                if new is not old:
                     changes.append(StoreChange(server, job_id, new, old))
             changes += [
                 StoreChange(server, job_id, job, None)
@@ -122,6 +131,7 @@ class JobStore:
             for job in jobs:
                 known = view.jobs.get(job.id)
                 if known is None or job.version > known.version:
+                    self._compactor.settle(job, known)
                     view.jobs[job.id] = job
                     changes.append(StoreChange(server, job.id, job, known))
             for job_id in removed:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from jobdesk.client.actions import OperatorActions, Outcome
+from jobdesk.client.details import Detail, DetailFollower
 from jobdesk.client.monitor import Monitor, ServerProfile
 from jobdesk.client.preferences import Preferences
 from jobdesk.client.profiles import ProfileStore
@@ -54,6 +55,10 @@ class Controller:
         self._selection_touched = False
         """A selected job changed in the store: refresh the actions once the table has it."""
         self.new_job = NewJobFlow(self.window, self.store, self.profiles, self._spawn)
+        self.details = DetailFollower(self.store, self.monitor.fetch_job, self._detail_arrived)
+        """The selected job fetched whole for the detail panel (the store keeps summaries)."""
+        self._detail: Detail | None = None
+        self._spawn(self.details.run())
         self.closed = asyncio.Event()
         w = self.window
         w.selection_changed.connect(self._selection_changed)
@@ -183,6 +188,7 @@ class Controller:
     def _selection_changed(self, keys: list[JobKey]) -> None:
         self._selected = keys
         self._selected_set = set(keys)
+        self.details.follow(keys[0] if keys else None)
         for key in keys:
             self.center.acknowledge(key)  # the operator has looked at it
         self._show_selected()
@@ -204,6 +210,11 @@ class Controller:
             self.window.refresh_job_actions()
         self.new_job.table_updated()
 
+    def _detail_arrived(self, detail: Detail) -> None:
+        self._detail = detail
+        if self._selected and self._selected[0] == detail.key:
+            self._show_selected()
+
     def _show_selected(self) -> None:
         if not self._selected:
             self.window.detail.show_job(None)
@@ -212,7 +223,19 @@ class Controller:
         job = self.store.get(key)
         eta = "" if job is None else self.eta.eta_text(key, job.progress)
         stale = "" if self._is_live(key[0]) else "(server not reachable: data may be old)"
-        self.window.detail.show_job(job, eta=eta, stale_note=stale)
+        detail = self._detail if self._detail is not None and self._detail.key == key else None
+        note = ""
+        if detail is not None and detail.missing:
+            note = "The server no longer has this job's log and attempts (removed by retention)."
+        elif detail is not None and detail.error:
+            note = f"Log and attempts not refreshed: {detail.error}"
+        self.window.detail.show_job(
+            job,
+            detail=detail.job if detail is not None else None,
+            detail_note=note,
+            eta=eta,
+            stale_note=stale,
+        )
 
     def _show_counts(self) -> None:
         self.window.status.set_counts(self.model.state_counts())

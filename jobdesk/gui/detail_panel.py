@@ -1,6 +1,11 @@
 """The selected job in full: progress and ETA, sub-operations, log, metadata, attempts,
 payload, outcome; with buttons for the actions its status allows (the window's own
-actions, so they are enabled and disabled in one place)."""
+actions, so they are enabled and disabled in one place).
+
+It is given two things: the job's summary from the store (always the newest: title,
+status, progress, metadata, timeline, error) and the job fetched whole (log,
+sub-operations, attempts, payload, result), which may lag the summary by a fetch or
+not have arrived yet; until it does, those sections say so."""
 
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from jobdesk.gui.attempt_history import AttemptHistory
 from jobdesk.gui.models.ages import local_time_text
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import Job, JobSummary, Status
 
 LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}
 """None: the palette's text colour, so the log reads well in light and dark themes."""
@@ -60,6 +65,9 @@ class DetailPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setMinimumHeight(28)
         self.eta = QLabel()
+        self.detail_note = QLabel()
+        self.detail_note.setWordWrap(True)
+        self.detail_note.setEnabled(False)  # greyed: a remark, not the job's data
         self.sub_operations = QVBoxLayout()
         subs_box = QGroupBox("Sub-operations")
         subs_box.setLayout(self.sub_operations)
@@ -89,7 +97,7 @@ class DetailPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.status)
         layout.addLayout(self.buttons)
-        for widget in (self.progress, self.eta, subs_box):
+        for widget in (self.progress, self.eta, self.detail_note, subs_box):
             layout.addWidget(widget)
         layout.addWidget(self.history_box)  # right under progress: why it is on try 2 of 3
         layout.addWidget(QLabel("Log (newest first)"))
@@ -107,7 +115,7 @@ class DetailPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self._shown: tuple[str, int] | None = None
+        self._shown: tuple[str, int, int | None, str] | None = None
         self.show_job(None)
 
     def add_actions(self, actions: list[QAction]) -> None:
@@ -119,11 +127,22 @@ class DetailPanel(QWidget):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             self.buttons.insertWidget(self.buttons.count() - 1, button)
 
-    def show_job(self, job: Job | None, *, eta: str = "", stale_note: str = "") -> None:
+    def show_job(
+        self,
+        job: JobSummary | None,
+        *,
+        detail: Job | None = None,
+        detail_note: str = "",
+        eta: str = "",
+        stale_note: str = "",
+    ) -> None:
+        """Show ``job`` (None: the hint to select one). ``detail``: the same job fetched
+        whole (a ``Job`` given as ``job`` is its own); ``detail_note``: why it is not
+        (yet) there or may be old, e.g. the server cannot be reached."""
         if job is None:
             self._shown = None
             self.title.setText("Select a job to see its details")
-            for widget in (self.status, self.eta, self.outcome_label):
+            for widget in (self.status, self.eta, self.outcome_label, self.detail_note):
                 widget.clear()
             self.progress.setValue(0)
             self.progress.setFormat("")
@@ -136,36 +155,49 @@ class DetailPanel(QWidget):
             self._fill_sub_operations(None)
             _clear_form(self.times)
             return
+        if detail is None and isinstance(job, Job):
+            detail = job
+        if detail is not None and detail.id != job.id:
+            detail = None
         self.eta.setText(eta)
-        if self._shown == (job.id, job.version) and not stale_note:
+        shown = (job.id, job.version, detail.version if detail else None, detail_note)
+        if self._shown == shown and not stale_note:
             return  # nothing changed but the ETA: keep the reader's scroll and selection
-        self._shown = (job.id, job.version)
+        self._shown = shown
         self.title.setText(f"{job.name}  ·  {job.id}")
         status = job.status.value + (" · stale (no update for a while)" if job.stale else "")
         self.status.setText(f"{status}   {job.job_type}   {job.priority.value}   {stale_note}")
         self.progress.setValue(round(job.progress * 10))
         self.progress.setFormat(f"{job.progress:.1f} %")
-        self._fill_sub_operations(job)
-        self._fill_log(job)
+        self.detail_note.setText(detail_note or ("" if detail else "Loading the log…"))
+        self.detail_note.setVisible(bool(self.detail_note.text()))
+        self._fill_sub_operations(detail)
+        self._fill_log(detail)
         self._fill_metadata(job.metadata)
         self._fill_times(job)
-        self._fill_history(job)
-        self._fill_payload(job)
-        self._fill_outcome(job)
+        self._fill_history(detail)
+        self._fill_payload(detail)
+        self._fill_outcome(job, detail)
 
     def _fill_sub_operations(self, job: Job | None) -> None:
         while self.sub_operations.count():
             item = self.sub_operations.takeAt(0)
             if item is not None and (widget := item.widget()) is not None:
                 widget.deleteLater()
-        subs = [] if job is None else job.sub_operations
+        if job is None:
+            self.sub_operations.addWidget(QLabel("…"))
+            return
+        subs = job.sub_operations
         if not subs:
             self.sub_operations.addWidget(QLabel("none declared"))
         for sub in subs:
             self.sub_operations.addWidget(QLabel(f"{sub.name}  (weight {sub.weight:g})"))
             self.sub_operations.addWidget(_bar(sub.progress))
 
-    def _fill_log(self, job: Job) -> None:
+    def _fill_log(self, job: Job | None) -> None:
+        if job is None:
+            self.log.clear()
+            return
         text_colour = self.palette().color(QPalette.ColorRole.Text).name()
         lines = []
         for entry in reversed(job.messages):
@@ -183,7 +215,7 @@ class DetailPanel(QWidget):
         self.metadata.expandAll()
         self.metadata.resizeColumnToContents(0)
 
-    def _fill_times(self, job: Job) -> None:
+    def _fill_times(self, job: JobSummary) -> None:
         _clear_form(self.times)
         for label, value in (
             ("Created", job.created_at),
@@ -213,20 +245,20 @@ class DetailPanel(QWidget):
         self.payload_label.setVisible(payload is not None)
         self.payload.setVisible(payload is not None)
 
-    def _fill_outcome(self, job: Job) -> None:
+    def _fill_outcome(self, job: JobSummary, detail: Job | None) -> None:
         if job.status in (Status.FAILED, Status.CANCELLED) and job.error:
             self.outcome_label.setText("Error")
             self.outcome.setPlainText(job.error)
-        elif job.result is not None:
+        elif detail is not None and detail.result is not None:
             self.outcome_label.setText("Result")
-            self.outcome.setPlainText(json.dumps(job.result, indent=2, ensure_ascii=False))
+            self.outcome.setPlainText(json.dumps(detail.result, indent=2, ensure_ascii=False))
         else:
             self.outcome_label.setText("")
             self.outcome.clear()
         self.outcome.setVisible(bool(self.outcome_label.text()))
 
 
-def attempts_text(job: Job) -> str:
+def attempts_text(job: JobSummary) -> str:
     """``2 of 3``: attempts started of those allowed (an operator's retry raises the
     allowance, so a count past it only comes from jobs older than the queue)."""
     if job.attempts <= job.max_attempts:
@@ -234,7 +266,7 @@ def attempts_text(job: Job) -> str:
     return str(job.attempts)
 
 
-def queue_rows(job: Job) -> list[tuple[str, str]]:
+def queue_rows(job: JobSummary) -> list[tuple[str, str]]:
     """The queue's timeline rows that apply now: when a retrying job may run again, when
     a running job's lease ends, and the attempt timeout when one was set."""
     rows = []

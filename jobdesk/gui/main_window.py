@@ -29,7 +29,7 @@ from jobdesk.core.store import JobKey
 from jobdesk.gui.detail_panel import DetailPanel
 from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, allows
 from jobdesk.gui.status_bar import JobStatusBar
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import JobSummary, Status
 
 STATUS_FILTERS = (
     ("All", "all"),
@@ -46,7 +46,7 @@ class JobTable(Protocol):
     def set_status_filter(self, kind: str) -> None: ...
     def key_of_row(self, row: int) -> JobKey | None: ...
     def row_of_key(self, key: JobKey) -> int | None: ...
-    def job(self, key: JobKey) -> Job | None: ...
+    def job(self, key: JobKey) -> JobSummary | None: ...
 
 
 class MainWindow(QMainWindow):

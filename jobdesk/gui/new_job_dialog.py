@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from jobdesk.gui.payload import PayloadError, parse_payload
-from jobdesk.protocol import KNOWN_JOB_TYPES, ErrorCode, Job, Priority
+from jobdesk.protocol import KNOWN_JOB_TYPES, ErrorCode, JobSummary, Priority
 from jobdesk.protocol.rest import CreateJobRequest
 
 MAX_TIMEOUT_S: Final = 7 * 24 * 3600
@@ -253,7 +253,7 @@ def _tinted(palette: QPalette) -> QPalette:
     return palette
 
 
-def job_types(seen: Iterable[Job]) -> list[str]:
+def job_types(seen: Iterable[JobSummary]) -> list[str]:
     """The job type choices: seed 002's known ones first, then those of jobs seen."""
     known = list(KNOWN_JOB_TYPES)
     others = {job.job_type for job in seen} - set(known)

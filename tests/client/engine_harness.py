@@ -15,6 +15,7 @@ from jobdesk.client.settings import EngineSettings
 from jobdesk.core.away import AwaySummary
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.store import JobStore
+from jobdesk.protocol import JobSummary
 from jobdesk.protocol.rest import Snapshot
 from tests.polling import eventually
 
@@ -71,11 +72,12 @@ async def running_engine(
             await task
 
 
-async def server_snapshot(url: str, token: str) -> Snapshot:
+async def server_snapshot(url: str, token: str) -> Snapshot[JobSummary]:
+    """The server's jobs as the monitor keeps them (summaries), to compare with its store."""
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
         response = await c.get("/api/jobs")
         response.raise_for_status()
-        return msgspec.json.decode(response.content, type=Snapshot)
+        return msgspec.json.decode(response.content, type=Snapshot[JobSummary])
 
 
 async def assert_consistent(

@@ -182,6 +182,7 @@ def retrying(job_id: str, version: int, number: int, error: str) -> Job:
         attempts=number,
         max_attempts=3,
         history=history,
+        error=error,
         retry_at=NOW,
         version=version,
         created_at=NOW,
@@ -219,7 +220,7 @@ def test_each_retry_says_which_attempt_failed_and_why() -> None:
     assert world.policy.unacknowledged() == ()  # not a failure (yet)
 
 
-def test_a_retry_without_history_falls_back_to_the_jobs_error() -> None:
+def test_a_retry_is_explained_by_the_jobs_own_error_and_attempt_count() -> None:
     world = World(NotifySettings(retrying=True))
     bare = job("a", 2, Status.RETRYING, error="exit code 3")
     world.put(bare)

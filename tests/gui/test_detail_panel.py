@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import msgspec
 from PySide6.QtWidgets import QFormLayout, QLabel, QProgressBar
 from pytestqt.qtbot import QtBot
 
 from jobdesk.gui.attempt_history import short_time
 from jobdesk.gui.detail_panel import DetailPanel
 from jobdesk.gui.models.ages import local_time_text
-from jobdesk.protocol import Attempt, Job, LogEntry, Status, SubOperation
+from jobdesk.protocol import Attempt, Job, JobSummary, LogEntry, Status, SubOperation
 
 NOW = "2026-11-22T10:00:00.000Z"
 LATER = "2026-11-22T10:00:04.000Z"
@@ -163,3 +164,35 @@ def test_a_job_without_history_or_payload_hides_those_parts(qtbot: QtBot) -> Non
     assert timeline(panel)["Attempts"] == "2"  # more than the one allowed: an older job
     panel.show_job(pipeline_job(attempts=0, version=2))
     assert timeline(panel)["Attempts"] == "0 of 1"
+
+
+def summary_of(job: Job) -> JobSummary:
+    fields = {name: getattr(job, name) for name in JobSummary.__struct_fields__}
+    return JobSummary(**fields)
+
+
+def test_a_summary_shows_at_once_and_the_fetched_job_fills_the_rest(qtbot: QtBot) -> None:
+    """The store holds summaries; the log, sub-operations and result come with the job
+    fetched whole, which may lag the summary or fail to come."""
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    whole = pipeline_job(status=Status.COMPLETED, result={"documentId": "d1"})
+    panel.show_job(summary_of(whole))
+    assert "condense arguments" in panel.title.text()
+    assert panel.progress.value() == 625
+    assert panel.metadata.topLevelItemCount() == 2  # metadata is in the summary
+    assert panel.detail_note.text() == "Loading the log…"
+    assert panel.log.toPlainText() == ""
+    assert panel.outcome.isHidden()
+    panel.show_job(summary_of(whole), detail=whole)
+    assert panel.detail_note.isHidden()
+    assert "Processing question 1" in panel.log.toPlainText()
+    assert '"documentId": "d1"' in panel.outcome.toPlainText()
+    newer = msgspec.structs.replace(whole, version=2, progress=80.0)
+    panel.show_job(summary_of(newer), detail=whole, detail_note="Log not refreshed: offline")
+    assert panel.progress.value() == 800  # the summary is the newest
+    assert "Processing question 1" in panel.log.toPlainText()  # the last copy stays
+    assert panel.detail_note.text() == "Log not refreshed: offline"
+    other = pipeline_job(id="job_2")
+    panel.show_job(summary_of(other), detail=whole)  # another job's copy is not shown
+    assert panel.log.toPlainText() == ""

@@ -26,7 +26,7 @@ from jobdesk.gui.models.ages import age_text, local_time_text
 from jobdesk.gui.models.columns import TEXTS, Column
 from jobdesk.gui.models.icons import status_icon
 from jobdesk.gui.models.roles import Role
-from jobdesk.protocol import Job
+from jobdesk.protocol import JobSummary
 
 Handler = Callable[[JobKey, int], Any]
 """The value of one role for a cell: (row's key, column) -> value."""
@@ -43,7 +43,7 @@ class Cells:
 
     def __init__(
         self,
-        jobs: Mapping[JobKey, Job],
+        jobs: Mapping[JobKey, JobSummary],
         is_live: Callable[[str], bool],
         confirmed_at: Callable[[JobKey], float | None],
         clock: Callable[[], float],

@@ -14,7 +14,7 @@ from typing import Final
 
 from jobdesk.core.store import JobKey
 from jobdesk.gui.models.ages import ago_text
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import JobSummary, Status
 from jobdesk.protocol.models import Priority
 
 SortValue = str | float
@@ -68,7 +68,7 @@ def _first_line(text: str) -> str:
     return text.partition("\n")[0] if "\n" in text else text
 
 
-def _status_text(job: Job) -> str:
+def _status_text(job: JobSummary) -> str:
     """``retrying 2/3``: the attempts where they mean something (a job allowed more than
     one), so a job that is on its last try stands out; otherwise the status alone."""
     if job.max_attempts > 1:
@@ -76,7 +76,7 @@ def _status_text(job: Job) -> str:
     return job.status.value
 
 
-SortFunction = Callable[[Job, JobKey], SortValue]
+SortFunction = Callable[[JobSummary, JobKey], SortValue]
 
 SORT_VALUES: Final[dict[int, SortFunction]] = {
     UNSORTED: lambda job, key: 0.0,
@@ -91,7 +91,7 @@ SORT_VALUES: Final[dict[int, SortFunction]] = {
     Column.SERVER: lambda job, key: _folded(key[0]),
 }
 
-TextFunction = Callable[[Job, JobKey, float], str]
+TextFunction = Callable[[JobSummary, JobKey, float], str]
 
 TEXTS: Final[tuple[TextFunction, ...]] = (
     lambda job, key, now: job.name,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import JobSummary, Status
 from jobdesk.protocol.status import ACTIVE
 
 FIELD_SEPARATOR = "\x1f"
@@ -52,7 +52,7 @@ def _words(value: Any) -> Iterator[str]:
         yield str(value)
 
 
-def searchable_text(job: Job) -> str:
+def searchable_text(job: JobSummary) -> str:
     """Everything a search looks at, joined and case-folded."""
     return FIELD_SEPARATOR.join((job.name, job.id, job.message, *_words(job.metadata))).casefold()
 

@@ -62,7 +62,7 @@ from jobdesk.gui.models.counts import StatusCounts
 from jobdesk.gui.models.filtering import StatusFilter, search_terms, searchable_text
 from jobdesk.gui.models.pending import BULK, Change, PendingChanges, SliceBudget
 from jobdesk.gui.models.sorted_rows import SortedRows
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import JobSummary, Status
 
 DIRECT_LIMIT: Final = 4
 """Up to this many insertions (or removals) in a batch are made in place, row by row;
@@ -125,7 +125,7 @@ class JobTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._release_due = False
         """A snapshot-sized store call came: release memory once it is all applied."""
-        self._jobs: dict[JobKey, Job] = {}
+        self._jobs: dict[JobKey, JobSummary] = {}
         self._rows = SortedRows()
         self._key_at = self._rows.key_at
         self._by_status = dict.fromkeys(Status, 0)
@@ -234,7 +234,7 @@ class JobTableModel(QAbstractTableModel):
         row = self._rows.row_of(key)
         return None if row < 0 else row
 
-    def job(self, key: JobKey) -> Job | None:
+    def job(self, key: JobKey) -> JobSummary | None:
         """The job as the table last applied it (shown or filtered out)."""
         return self._jobs.get(key)
 
@@ -323,10 +323,10 @@ class JobTableModel(QAbstractTableModel):
             self.batch_applied.emit(len(changes))
             self._announce_counts()
 
-    def _accepts(self, key: JobKey, job: Job) -> bool:
+    def _accepts(self, key: JobKey, job: JobSummary) -> bool:
         return job.status in self._filter.statuses and (not self._terms or self._matches(key, job))
 
-    def _matches(self, key: JobKey, job: Job) -> bool:
+    def _matches(self, key: JobKey, job: JobSummary) -> bool:
         """Whether ``job`` holds every search term (its searchable text is cached)."""
         text = self._searchable.get(key)
         if text is None:

@@ -15,9 +15,9 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 
 from jobdesk.core.store import JobKey, StoreChange
-from jobdesk.protocol import Job
+from jobdesk.protocol import JobSummary
 
-Change = tuple[JobKey, Job | None]
+Change = tuple[JobKey, JobSummary | None]
 """A job's latest state, or None once it was removed."""
 
 
@@ -36,7 +36,7 @@ class _StoreBatch:
         return [((change.server, change.job_id), change.job) for change in self.changes[part]]
 
 
-Segment = dict[JobKey, Job | None] | _StoreBatch | list[Change]
+Segment = dict[JobKey, JobSummary | None] | _StoreBatch | list[Change]
 
 BULK = 1024
 """A batch this large is kept as it came, not coalesced job by job on arrival."""
@@ -48,7 +48,7 @@ class PendingChanges:
 
     def __init__(self) -> None:
         self._segments: deque[Segment] = deque()
-        self._latest: dict[JobKey, Job | None] | None = None
+        self._latest: dict[JobKey, JobSummary | None] | None = None
         """The newest segment if it is a dict: where small batches coalesce."""
         self._position = 0
         """How far the first segment (a sequence) has been handed out."""
@@ -65,7 +65,7 @@ class PendingChanges:
         for change in changes:
             latest[(change.server, change.job_id)] = change.job
 
-    def add_jobs(self, items: Iterable[tuple[JobKey, Job]]) -> None:
+    def add_jobs(self, items: Iterable[tuple[JobKey, JobSummary]]) -> None:
         """Jobs the table has not seen (the store's content when the table is made)."""
         jobs: list[Change] = list(items)
         if jobs:
