@@ -19,8 +19,9 @@ the store through the one apply path and answers what the engine must do next
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
+from typing import Protocol
 
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import (
@@ -32,7 +33,18 @@ from jobdesk.protocol import (
     JobUpdates,
     SubscribeJobs,
 )
-from jobdesk.protocol.rest import Snapshot
+
+
+class SnapshotRead(Protocol):
+    """A full snapshot as read (``jobdesk.client.rest.JobsRead``, or a ``Snapshot``)."""
+
+    @property
+    def epoch(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def jobs(self) -> Iterable[JobSummary]: ...
+
 
 Event = JobUpdate[JobSummary] | JobRemoved
 Batch = JobUpdates[JobSummary]
@@ -87,7 +99,7 @@ class StreamSync:
         self._held = []
         return Next.SNAPSHOT
 
-    def on_snapshot(self, snapshot: Snapshot[JobSummary]) -> Next:
+    def on_snapshot(self, snapshot: SnapshotRead) -> Next:
         """Replace the server's jobs with the snapshot, then apply what was held."""
         self._store.apply(
             self._server,
