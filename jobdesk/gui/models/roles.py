@@ -13,7 +13,7 @@ class Role(IntEnum):
     KEY = _USER + 1
     """The row's ``(server, job id)``."""
     JOB = _USER + 2
-    """The ``jobdesk.protocol.Job`` as last applied."""
+    """The job (a ``jobdesk.protocol.JobSummary``) as last applied."""
     STALE = _USER + 3
     """True while the row's server is not live: the row may no longer be the server's."""
     PROGRESS = _USER + 4
