@@ -68,12 +68,8 @@ class DetailFollower:
         """Set when ``follow`` picks another job: a wait for the same job's turn ends."""
         self._last_fetch: tuple[JobKey, float] | None = None
         self.fetches = 0
-        """Requests made so far (for tests and the bench)."""
+        """Requests made so far (the tests check the rate bound with it)."""
         store.subscribe(self._changed)
-
-    @property
-    def key(self) -> JobKey | None:
-        return self._key
 
     def follow(self, key: JobKey | None) -> None:
         """Show ``key`` whole from now on (None: nothing)."""
