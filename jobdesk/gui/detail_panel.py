@@ -152,7 +152,7 @@ class DetailPanel(QWidget):
             self.outcome.hide()
             self._fill_payload(None)
             self._fill_history(None)
-            self._fill_sub_operations(None)
+            self._clear_sub_operations()
             _clear_form(self.times)
             return
         if detail is None and isinstance(job, Job):
@@ -180,10 +180,8 @@ class DetailPanel(QWidget):
         self._fill_outcome(job, detail)
 
     def _fill_sub_operations(self, job: Job | None) -> None:
-        while self.sub_operations.count():
-            item = self.sub_operations.takeAt(0)
-            if item is not None and (widget := item.widget()) is not None:
-                widget.deleteLater()
+        """``job`` None: the job is selected but its whole form has not arrived yet."""
+        self._clear_sub_operations()
         if job is None:
             self.sub_operations.addWidget(QLabel("…"))
             return
@@ -193,6 +191,12 @@ class DetailPanel(QWidget):
         for sub in subs:
             self.sub_operations.addWidget(QLabel(f"{sub.name}  (weight {sub.weight:g})"))
             self.sub_operations.addWidget(_bar(sub.progress))
+
+    def _clear_sub_operations(self) -> None:
+        while self.sub_operations.count():
+            item = self.sub_operations.takeAt(0)
+            if item is not None and (widget := item.widget()) is not None:
+                widget.deleteLater()
 
     def _fill_log(self, job: Job | None) -> None:
         if job is None:

@@ -74,6 +74,7 @@ def test_the_error_or_the_result_is_shown_in_full(qtbot: QtBot) -> None:
     assert '"documentId": "d1"' in panel.outcome.toPlainText()
     panel.show_job(None)
     assert panel.title.text() == "Select a job to see its details"
+    assert panel.sub_operations.count() == 0  # nothing selected: no placeholder
 
 
 def history(*outcomes: tuple[str, str | None]) -> list[Attempt]:
