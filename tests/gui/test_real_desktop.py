@@ -11,12 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.gui.desktop import real_desktop
+from tests.system_packages import may_install
 
 
-@pytest.mark.timeout(600)  # the first run may install the desktop's Debian packages
+@may_install  # the first run installs the desktop's Debian packages
 def test_demo_on_a_real_desktop(tmp_path: Path) -> None:
     shot = tmp_path / "monitor.png"
     with real_desktop(tmp_path) as desktop:
