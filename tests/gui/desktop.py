@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -50,8 +51,16 @@ class Desktop:
 
     def screenshot(self, path: Path) -> None:
         subprocess.run(
-            ["import", "-window", "root", str(path)], env=self.env, check=True, timeout=30
+            ["import", "-window", "root", str(path)], env=self.env, check=True, timeout=60
         )
+
+    def shows_window(self, title: str) -> bool:
+        """A window titled exactly ``title`` is mapped on the screen."""
+        answer = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", f"^{re.escape(title)}$"],
+            env=self.env, capture_output=True, text=True, check=False, timeout=30,
+        )  # fmt: skip
+        return bool(answer.stdout.strip())
 
 
 def _wait_for(condition: Any, what: str, within: float = 30.0) -> None:
