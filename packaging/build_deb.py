@@ -2,7 +2,7 @@
 
     uv run python packaging/build_deb.py          # -> build/deb/jobdesk_<version>_<arch>.deb
     uv run python packaging/build_deb.py --reuse  # keep the last .deb if no input changed
-    python3 packaging/build_deb.py --missing-apt-packages  # what this machine lacks (CI)
+    python3 packaging/build_deb.py --missing-apt-packages  # what this machine lacks
 
 Steps, each failing the build when it does not hold:
 
@@ -108,10 +108,6 @@ BUILD_TOOLS = {
     "desktop-file-validate": "desktop-file-utils",
     "appstreamcli": "appstream",
 }
-TEST_TOOLS = {
-    "makensis": "nsis",  # tests/packaging lints the Windows installer script
-    "gio": "libglib2.0-bin",  # tests/gui reads the autostart entry back as GLib does
-}
 
 # What decides the build: a change to any of these makes --reuse build again.
 INPUTS = ("jobdesk", "packaging", "resources", "pyproject.toml", "uv.lock")
@@ -130,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--missing-apt-packages",
         action="store_true",
-        help="print the Debian packages this machine lacks to build and test, and exit",
+        help="print the Debian packages this machine lacks to build the .deb, and exit",
     )
     args = parser.parse_args(argv)
     if args.missing_apt_packages:
@@ -392,8 +388,8 @@ def input_files() -> Iterator[Path]:
 
 
 def missing_apt_packages() -> list[str]:
-    """The build tools', the test tools' and the Depends' packages not installed here."""
-    groups = dict.fromkeys([*BUILD_TOOLS.values(), *TEST_TOOLS.values(), *DEPENDS])
+    """The build tools' and the Depends' packages not installed here."""
+    groups = dict.fromkeys([*BUILD_TOOLS.values(), *DEPENDS])
     present = installed_packages(name for group in groups for name in group_names(group))
     return [group_names(g)[0] for g in groups if not present.intersection(group_names(g))]
 

@@ -54,10 +54,12 @@ CHUNK_BYTES: Final = 64 * 1024
 QUEUED_CHUNKS: Final = 16
 """Chunks read ahead per direction while earlier ones wait out their latency (or a black
 hole); past that the proxy stops reading and TCP flow control pushes back on the sender."""
-STOP_TIMEOUT_S: Final = 5.0
+STOP_TIMEOUT_S: Final = 30.0
 CLOSE_TIMEOUT_S: Final = 1.0
 """A graceful close waits this long for the peer before the socket is dropped."""
-SWITCH_TIMEOUT_S: Final = 5.0
+SWITCH_TIMEOUT_S: Final = 30.0
+"""This and STOP_TIMEOUT_S only bound waits for the proxy's thread: generous, so a busy
+machine passes, and no slower when it is idle."""
 
 _BLOCKED_BODY: Final = b"WebSocket blocked by the faultproxy\n"
 BLOCKED_RESPONSE: Final = (

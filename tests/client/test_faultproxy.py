@@ -373,9 +373,7 @@ def test_stop_closes_every_socket_and_joins_its_thread(server: RunningServer) ->
         wait_for(lambda: proxy.open_connections == 2)
         proxy.black_hole(True)  # held traffic must not hold up the stop
         ws.send(Ping())
-        started = time.monotonic()
-        proxy.stop()
-        assert time.monotonic() - started < 5
+        proxy.stop()  # raises if its thread is still held after STOP_TIMEOUT_S
         assert f"faultproxy-{port}" not in [t.name for t in threading.enumerate()]
         with pytest.raises(ConnectionClosedError):
             ws.recv(timeout=5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -88,7 +88,7 @@ async def test_resets_mid_stream_lose_nothing(
         await writer.start_jobs(5)
         updates = asyncio.create_task(writer.progress_all(40))
         for _ in range(3):
-            await asyncio.sleep(0.2)  # let some updates flow between the resets
+            await eventually(some_flowed(run, updates))  # between the resets
             proxy.reset_all()
         await updates
         await run.until(Transport.LIVE, within=20)
@@ -108,13 +108,27 @@ async def test_a_blocked_websocket_falls_back_to_polling_and_hands_back(
         await writer.progress_all(5)
         await assert_consistent(run, server.url, server.tokens["viewer"])
         assert run.transport is Transport.POLLING  # kept current by polling alone
-        assert run.engine.state.value.next_retry_at is not None
+        await eventually(lambda: retry_planned_while_polling(run))
         proxy.block_websocket(False)
         await run.until(Transport.LIVE, within=20)
         assert proxy.websocket_handshakes > handshakes_while_blocked
         await writer.progress_all(3)
         await assert_consistent(run, server.url, server.tokens["viewer"])
         assert max(applied.values()) == 1
+
+
+def some_flowed(run: Running, updates: asyncio.Task[None]) -> Callable[[], bool]:
+    """A check that the store moved past where it is now, or the writer is done."""
+    view = run.store.server("srv")
+    since = view.seq
+    return lambda: view.seq > since or updates.done()
+
+
+def retry_planned_while_polling(run: Running) -> bool:
+    """Polling, with the next socket attempt's time shown; while an attempt is under way
+    there is none to show, so a test waits for a moment between attempts."""
+    state = run.engine.state.value
+    return state.transport is Transport.POLLING and state.next_retry_at is not None
 
 
 async def test_a_black_hole_is_noticed_and_healed(

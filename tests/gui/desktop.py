@@ -4,15 +4,15 @@ can show), dunst (a freedesktop notification daemon) and dbus-monitor logging ev
 ``org.freedesktop.Notifications`` call.
 
 The project's own, so a clone anywhere runs its tests. Missing Debian packages are
-installed when the tests run as root with apt (as CI does); otherwise the test fails
-with the command that would install them.
+installed by tests/system_packages.py (as root; otherwise the test fails with the
+command that would install them).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PACKAGES = {
+from tests.system_packages import require
+
+PROGRAMS = {
     "Xvfb": "xvfb",
     "openbox": "openbox",
     "trayer": "trayer",
@@ -49,29 +51,16 @@ class Desktop:
 
     def screenshot(self, path: Path) -> None:
         subprocess.run(
-            ["import", "-window", "root", str(path)], env=self.env, check=True, timeout=30
+            ["import", "-window", "root", str(path)], env=self.env, check=True, timeout=60
         )
 
-
-def ensure_installed() -> None:
-    missing = [package for program, package in PACKAGES.items() if not shutil.which(program)]
-    if not missing and _has_qt_xcb_libraries():
-        return
-    wanted = [*missing, *QT_XCB_PACKAGES]
-    command = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *wanted]
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise RuntimeError(f"the test desktop needs: sudo {' '.join(command)}")
-    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "check": True, "timeout": 500}
-    subprocess.run(["apt-get", "update", "-qq"], **quiet)
-    subprocess.run(command, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, **quiet)
-
-
-def _has_qt_xcb_libraries() -> bool:
-    listed = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=False).stdout
-    return all(
-        lib in listed
-        for lib in ("libxcb-cursor.so.0", "libxkbcommon-x11.so.0", "libxcb-icccm.so.4")
-    )
+    def shows_window(self, title: str) -> bool:
+        """A window titled exactly ``title`` is mapped on the screen."""
+        answer = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", f"^{re.escape(title)}$"],
+            env=self.env, capture_output=True, text=True, check=False, timeout=30,
+        )  # fmt: skip
+        return bool(answer.stdout.strip())
 
 
 def _wait_for(condition: Any, what: str, within: float = 30.0) -> None:
@@ -85,7 +74,7 @@ def _wait_for(condition: Any, what: str, within: float = 30.0) -> None:
 @contextlib.contextmanager
 def real_desktop(folder: Path) -> Iterator[Desktop]:
     """Start the desktop, logs in ``folder``; stop all of it on the way out."""
-    ensure_installed()
+    require(PROGRAMS, QT_XCB_PACKAGES)
     started: list[subprocess.Popen[Any]] = []
 
     def start(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

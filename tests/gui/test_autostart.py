@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 from jobdesk import APP_ID
 from jobdesk.gui.autostart import Autostart, autostart_dir, desktop_entry, monitor_command
 from tests.polling import wait_for
+from tests.system_packages import may_install, require
 
 
 @pytest.fixture
@@ -26,10 +26,11 @@ def config_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def validate(path: Path) -> None:
-    """desktop-file-validate (Debian: desktop-file-utils) is part of the test setup."""
-    tool = shutil.which("desktop-file-validate")
-    assert tool, "desktop-file-validate is needed: apt-get install desktop-file-utils"
-    done = subprocess.run([tool, str(path)], capture_output=True, text=True, check=False)
+    """desktop-file-validate, the freedesktop.org reference checker of .desktop files."""
+    require({"desktop-file-validate": "desktop-file-utils"})
+    done = subprocess.run(
+        ["desktop-file-validate", str(path)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not done.stdout.strip(), done.stdout  # no hints or warnings either
 
@@ -42,6 +43,7 @@ def test_the_folder_follows_xdg_config_home(tmp_path: Path) -> None:
     assert autostart_dir({"XDG_CONFIG_HOME": "relative/dir"}) == default  # spec: ignore it
 
 
+@may_install
 def test_enable_writes_a_valid_entry_and_disable_removes_it(config_home: Path) -> None:
     entry = Autostart()
     assert entry.path == config_home / "autostart" / f"{APP_ID}.desktop"
@@ -116,6 +118,7 @@ def test_a_bundle_keeps_the_link_it_was_started_by(
     assert monitor_command() == [str(bundle), "monitor"]
 
 
+@may_install
 @pytest.mark.parametrize(
     "argument",
     ["plain", "with space", 'quote " and \\ backslash', "dollar $HOME `tick`", "50%", "%f", ""],
@@ -123,9 +126,8 @@ def test_a_bundle_keeps_the_link_it_was_started_by(
 def test_exec_quoting_survives_a_real_launcher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argument: str
 ) -> None:
-    """``gio launch`` (Debian: libglib2.0-bin) parses Exec as gnome-session does."""
-    gio = shutil.which("gio")
-    assert gio, "gio is needed: apt-get install libglib2.0-bin"
+    """``gio launch`` parses Exec as gnome-session does."""
+    require({"gio": "libglib2.0-bin"})
     folder = tmp_path / "odd $dir (x)"
     folder.mkdir()
     recorder = folder / "record args"
@@ -140,7 +142,7 @@ def test_exec_quoting_survives_a_real_launcher(
     entry.enable()
     validate(entry.path)
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    subprocess.run([gio, "launch", str(entry.path)], check=True, timeout=30)
+    subprocess.run(["gio", "launch", str(entry.path)], check=True, timeout=30)
     wait_for(out.exists)
     assert json.loads(out.read_text()) == [argument, "last"]
 

@@ -42,6 +42,9 @@ ATTEMPTS = 3
 LEASE = 2.0
 RANDOM_KILLS_AT = (600, 1200)
 """Completed-job counts at which one more worker is killed, wherever it is."""
+SETTLE_WITHIN_S = 300
+"""Only bounds the wait for every job to end: 100 s was seen on this project's 2-core
+machine at a load of 3, so no pace is asserted (speed is bench/'s business)."""
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -196,9 +199,8 @@ class Referee:
             self.crew.replace(victim)
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(SETTLE_WITHIN_S + 60)
 def test_every_job_ends_by_its_rules_and_is_done_exactly_once(tmp_path: Path) -> None:
-    started = time.monotonic()
     db_path = tmp_path / "jobdesk.db"
     operator = create_token(db_path, "operator", "ops")
     tokens = [create_token(db_path, "worker", f"worker-{i}") for i in range(WORKERS)]
@@ -209,7 +211,7 @@ def test_every_job_ends_by_its_rules_and_is_done_exactly_once(tmp_path: Path) ->
         crew = Crew(server.url, tokens, tmp_path)
         hangs, pause_id, _ = asyncio.run(submit_all(server.url, operator))
         referee = Referee(server, crew, operator, pause_id)
-        wait_for(referee.settled, within=50)
+        wait_for(referee.settled, within=SETTLE_WITHIN_S)
         jobs = referee.read().jobs
         done = crew.done_lines()
         kills = crew.kills
@@ -243,4 +245,3 @@ def test_every_job_ends_by_its_rules_and_is_done_exactly_once(tmp_path: Path) ->
     assert (outcomes[0], outcomes[-1]) == ("lease_expired", "completed")  # by someone else
     assert referee.late_refusal == ["LeaseLost"]  # the late worker was fenced out
     assert kills >= HANGS * ATTEMPTS
-    assert time.monotonic() - started < 60

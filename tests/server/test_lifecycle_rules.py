@@ -8,7 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from jobdesk.protocol import JobUpdate
+from tests.conftest import RunningServer
 from tests.polling import wait_for
+from tests.server.test_websocket import subscribed
 
 STALE_AND_RETENTION = {"stale_after_s": 0.4, "sweep_interval_s": 0.05, "retention_count": 2}
 
@@ -18,7 +21,9 @@ def config_overrides() -> dict[str, Any]:
     return STALE_AND_RETENTION
 
 
-def test_a_silent_job_becomes_stale_and_an_update_clears_it(worker: httpx.Client) -> None:
+def test_a_silent_job_becomes_stale_and_an_update_clears_it(
+    server: RunningServer, worker: httpx.Client
+) -> None:
     job_id = worker.post("/api/admin/jobs/start", json={}).json()["jobId"]
     wait_for(lambda: worker.get("/api/admin/jobs/health").json()["staleJobs"] == [job_id])
     health = worker.get("/api/admin/jobs/health").json()
@@ -26,8 +31,14 @@ def test_a_silent_job_becomes_stale_and_an_update_clears_it(worker: httpx.Client
     job = worker.get("/api/jobs").json()["jobs"][0]
     assert job["stale"] is True
     assert job["messages"][-1]["level"] == "warning"
-    worker.post(f"/api/admin/jobs/{job_id}/progress", json={"progress": 0.5})
-    assert worker.get("/api/jobs").json()["jobs"][0]["stale"] is False
+    # the job as the update left it, from the stream: a later read may come after the
+    # next 0.4 s of silence has made it stale again
+    with subscribed(server) as stream:
+        worker.post(f"/api/admin/jobs/{job_id}/progress", json={"progress": 0.5})
+        update = stream.recv_until(JobUpdate, timeout=30)
+        while update.job.progress != 50.0:
+            update = stream.recv_until(JobUpdate, timeout=30)
+    assert update.job.stale is False
 
 
 def test_queued_jobs_are_waiting_not_stale(worker: httpx.Client) -> None:
