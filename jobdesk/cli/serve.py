@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     from jobdesk.server.app import run_server
     from jobdesk.server.config import ServerConfig
+    from jobdesk.server.db.lock import DatabaseInUse
 
     db_path: Path = args.db or default_db_path()
     config = ServerConfig(
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         run_server(config)
+    except DatabaseInUse as exc:
+        raise CliError(str(exc)) from None
     except OSError as exc:
         if exc.filename:  # creating the database's directory, not binding the socket
             raise CliError(f"cannot open the database {db_path}: {exc}") from None

@@ -43,3 +43,9 @@ class ServerConfig:
     """The longest backoff between attempts."""
     batch_max: int = 512
     """Most commands grouped into one write transaction."""
+    storage_retry_after_s: int = 5
+    """``Retry-After`` of a 503 for a full disk or a busy database (STORAGE_FULL,
+    STORAGE_UNAVAILABLE)."""
+    max_db_bytes: int | None = None
+    """The database file grows no larger: writes beyond answer 503 STORAGE_FULL, as on a
+    full disk, until space is freed in it (None: as large as the disk allows)."""
