@@ -48,5 +48,5 @@ class RateLimitedLog:
         if left_out:
             message += " (%d more like it since the last such line)"
             args = (*args, left_out)
-        self._logger.log(level, message, *args, exc_info=exc_info)
+        self._logger.log(level, message, *args, exc_info=exc_info, stacklevel=2)
         return True

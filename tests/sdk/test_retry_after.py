@@ -1,0 +1,31 @@
+"""A 503 with ``Retry-After`` is tried again no sooner than asked, within max_delay."""
+
+from __future__ import annotations
+
+import httpx
+
+from jobdesk.sdk.retry import RetryPolicy
+from jobdesk.sdk.submission import submit_call
+from jobdesk.sdk.transport import SyncTransport
+from tests.sdk.fakes import JOB_ID, FakeServer
+
+
+def _full(retry_after: str) -> httpx.Response:
+    error = {"code": "STORAGE_FULL", "message": "the server's storage is full"}
+    return httpx.Response(503, headers={"Retry-After": retry_after}, json={"error": error})
+
+
+def test_retry_after_lengthens_the_wait_up_to_max_delay(fake: FakeServer) -> None:
+    fake.script("/api/jobs", lambda _: _full("3"), lambda _: _full("60"), lambda _: _full("x"))
+    policy = RetryPolicy(max_attempts=4, base_delay=0.1, max_delay=10, max_elapsed=300)
+    waits: list[float] = []
+
+    def pause(seconds: float) -> bool:
+        waits.append(seconds)
+        return True
+
+    with httpx.Client(base_url="http://jobdesk.test", transport=fake.transport()) as http:
+        transport = SyncTransport(http, policy, rng=lambda: 0.0)
+        call = submit_call("email", None, None, "MEDIUM", 1, None, None)
+        assert transport.send(call, pause).job_id == JOB_ID
+    assert waits == [3.0, 10.0, 0.4]  # as asked; capped; unreadable: the backoff's own
