@@ -23,6 +23,7 @@ import msgspec
 
 from jobdesk.client.endpoints import endpoints
 from jobdesk.core.backoff import Backoff
+from jobdesk.core.http import client_limits
 from jobdesk.protocol import ErrorCode, submission_code
 from jobdesk.protocol.rest import CancelRequest, CreateJobRequest, CreateJobResponse
 
@@ -107,6 +108,7 @@ class OperatorActions:
             headers={"Authorization": f"Bearer {token}"} if token else {},
             timeout=self._timeout,
             transport=self._transport,
+            limits=client_limits(),
         )
 
     # --- submit ------------------------------------------------------------------------

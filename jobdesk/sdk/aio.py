@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from jobdesk.core.http import client_limits
 from jobdesk.protocol import Job, Priority
 from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.areporter import AsyncJobReporter
@@ -76,7 +77,11 @@ class AsyncJobdeskClient:
         batch: bool = True,
     ) -> None:
         self._http = httpx.AsyncClient(
-            base_url=base_url, headers=default_headers(token), timeout=timeout, transport=transport
+            base_url=base_url,
+            headers=default_headers(token),
+            timeout=timeout,
+            transport=transport,
+            limits=client_limits(),
         )
         self._transport = AsyncTransport(self._http, retry)
         self._interval = flush_interval

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from jobdesk.core.http import client_limits
 from jobdesk.protocol import Job, Priority
 from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
 from jobdesk.sdk.claimed import ClaimedJob
@@ -60,7 +61,11 @@ class JobdeskClient:
         batch: bool = True,
     ) -> None:
         self._http = httpx.Client(
-            base_url=base_url, headers=default_headers(token), timeout=timeout, transport=transport
+            base_url=base_url,
+            headers=default_headers(token),
+            timeout=timeout,
+            transport=transport,
+            limits=client_limits(),
         )
         self._transport = SyncTransport(self._http, retry)
         self._interval = flush_interval
