@@ -20,7 +20,7 @@ import httpx
 import msgspec
 
 from jobdesk.client.errors import AuthRejected, ResyncRequired
-from jobdesk.core.http import client_limits
+from jobdesk.client.pool import LIMITS
 from jobdesk.protocol import Job, JobSummary
 
 
@@ -55,7 +55,7 @@ class RestApi:
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
-            limits=client_limits(),
+            limits=LIMITS,
         )
 
     def set_token(self, token: str) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from jobdesk.core.http import client_limits
 from jobdesk.protocol import Job, Priority
 from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.areporter import AsyncJobReporter
@@ -26,6 +25,7 @@ from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
 from jobdesk.sdk.sender import CONCURRENT_SENDS
 from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import AsyncTransport
+from jobdesk.sdk.wire import LIMITS
 
 log = logging.getLogger("jobdesk.sdk")
 
@@ -81,7 +81,7 @@ class AsyncJobdeskClient:
             headers=default_headers(token),
             timeout=timeout,
             transport=transport,
-            limits=client_limits(),
+            limits=LIMITS,
         )
         self._transport = AsyncTransport(self._http, retry)
         self._interval = flush_interval

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from jobdesk.core.http import client_limits
 from jobdesk.protocol import Job, Priority
 from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
 from jobdesk.sdk.claimed import ClaimedJob
@@ -23,6 +22,7 @@ from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
 from jobdesk.sdk.sender import CONCURRENT_SENDS, Sender
 from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import SyncTransport
+from jobdesk.sdk.wire import LIMITS
 from jobdesk.sdk.worker import Worker
 
 log = logging.getLogger("jobdesk.sdk")
@@ -65,7 +65,7 @@ class JobdeskClient:
             headers=default_headers(token),
             timeout=timeout,
             transport=transport,
-            limits=client_limits(),
+            limits=LIMITS,
         )
         self._transport = SyncTransport(self._http, retry)
         self._interval = flush_interval
