@@ -20,6 +20,7 @@ BENCHES = {
     "memory": ("bench.monitor_memory", "Monitor RSS with 100,000 jobs over an empty window"),
     "startup": ("bench.startup", "Cold start to the first painted table, 10,000 jobs"),
     "recovery": ("bench.recovery", "Server restart and socket loss to a resynced store"),
+    "keepalive": ("bench.keepalive", "Requests lost when an idle connection is closed as reused"),
 }
 
 

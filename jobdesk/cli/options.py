@@ -38,6 +38,24 @@ def seconds(text: str) -> float:
     return value
 
 
+def megabytes(text: str) -> int:
+    """A size given in megabytes (fractions allowed), as bytes."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of megabytes, got {text!r}")
+    return max(1, int(value * 1024 * 1024))
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 up, got {text!r}")
+    return value
+
+
 def seconds_or_zero(text: str) -> float:
     value = _number(text)
     if value < 0:

@@ -22,6 +22,7 @@ import httpx
 import msgspec
 
 from jobdesk.client.endpoints import endpoints
+from jobdesk.client.pool import LIMITS
 from jobdesk.core.backoff import Backoff
 from jobdesk.protocol import ErrorCode, submission_code
 from jobdesk.protocol.rest import CancelRequest, CreateJobRequest, CreateJobResponse
@@ -107,6 +108,7 @@ class OperatorActions:
             headers={"Authorization": f"Bearer {token}"} if token else {},
             timeout=self._timeout,
             transport=self._transport,
+            limits=LIMITS,
         )
 
     # --- submit ------------------------------------------------------------------------

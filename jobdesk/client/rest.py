@@ -20,6 +20,7 @@ import httpx
 import msgspec
 
 from jobdesk.client.errors import AuthRejected, ResyncRequired
+from jobdesk.client.pool import LIMITS
 from jobdesk.protocol import Job, JobSummary
 
 
@@ -54,6 +55,7 @@ class RestApi:
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout,
+            limits=LIMITS,
         )
 
     def set_token(self, token: str) -> None:

@@ -24,6 +24,12 @@ class ErrorCode(StrEnum):
     """The caller's attempt is over (its lease expired, or the job moved on): stop."""
     SUBMISSION_FAILED = "SUBMISSION_FAILED"
     """Seed 000: a submission that still failed after the client's retries (client-side)."""
+    STORAGE_FULL = "STORAGE_FULL"
+    """503: the server's disk (or its database's size limit) is full; nothing was
+    changed. Retry after ``Retry-After`` seconds: writes work again once space is freed."""
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
+    """503: the database was busy or could not read or write; nothing was changed.
+    Retry after ``Retry-After`` seconds."""
 
 
 def submission_code(code: str) -> ErrorCode:
@@ -44,6 +50,8 @@ _SUBMISSION = {
     ErrorCode.PAYLOAD_TOO_LARGE.value: ErrorCode.INVALID_INPUT,
     ErrorCode.TOO_MANY_ACTIVE_JOBS.value: ErrorCode.SUBMISSION_FAILED,
     ErrorCode.SUBMISSION_FAILED.value: ErrorCode.SUBMISSION_FAILED,
+    ErrorCode.STORAGE_FULL.value: ErrorCode.SUBMISSION_FAILED,
+    ErrorCode.STORAGE_UNAVAILABLE.value: ErrorCode.SUBMISSION_FAILED,
     "UNAVAILABLE": ErrorCode.SUBMISSION_FAILED,
 }
 

@@ -25,6 +25,7 @@ from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
 from jobdesk.sdk.sender import CONCURRENT_SENDS
 from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import AsyncTransport
+from jobdesk.sdk.wire import LIMITS
 
 log = logging.getLogger("jobdesk.sdk")
 
@@ -76,7 +77,11 @@ class AsyncJobdeskClient:
         batch: bool = True,
     ) -> None:
         self._http = httpx.AsyncClient(
-            base_url=base_url, headers=default_headers(token), timeout=timeout, transport=transport
+            base_url=base_url,
+            headers=default_headers(token),
+            timeout=timeout,
+            transport=transport,
+            limits=LIMITS,
         )
         self._transport = AsyncTransport(self._http, retry)
         self._interval = flush_interval

@@ -22,6 +22,7 @@ from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
 from jobdesk.sdk.sender import CONCURRENT_SENDS, Sender
 from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
 from jobdesk.sdk.transport import SyncTransport
+from jobdesk.sdk.wire import LIMITS
 from jobdesk.sdk.worker import Worker
 
 log = logging.getLogger("jobdesk.sdk")
@@ -60,7 +61,11 @@ class JobdeskClient:
         batch: bool = True,
     ) -> None:
         self._http = httpx.Client(
-            base_url=base_url, headers=default_headers(token), timeout=timeout, transport=transport
+            base_url=base_url,
+            headers=default_headers(token),
+            timeout=timeout,
+            transport=transport,
+            limits=LIMITS,
         )
         self._transport = SyncTransport(self._http, retry)
         self._interval = flush_interval

@@ -52,6 +52,8 @@ class SdkError(Exception):
         self.field = field
         self.status = status
         self.attempts = attempts
+        self.retry_after: float | None = None
+        """The seconds a 503's ``Retry-After`` asked the client to wait, if it did."""
 
     @property
     def retryable(self) -> bool:

@@ -5,9 +5,15 @@ RetryPolicy allows; when it gives up, the caller gets ``SdkError(UNAVAILABLE)``.
 other answer, 4xx included, is final at once, unless the Call names its code in
 ``retry_codes`` (a submission retries a full queue's 429).
 
-A write whose answer was lost may have been committed: a retried message can then appear
-twice in the job's log. Every write carries an ``Idempotency-Key`` that is the same on
-each retry, so a server can discard such repeats; the jobdesk server does not yet.
+A 503 that says ``Retry-After`` (the server's disk is full, its database busy) is tried
+again no sooner than that, within the policy's ``max_delay``. A connection the server
+closed without an answer (``RemoteProtocolError``, a reset) is retried like any network
+failure.
+
+A write whose answer was lost may have been committed. Every write carries an
+``Idempotency-Key`` that is the same on each retry, and the jobdesk server honours it:
+a repeat within ``idempotency_ttl_s`` (a day) is answered with the first answer instead
+of acting twice, so a retried log message is not added again.
 """
 
 from __future__ import annotations
@@ -69,12 +75,23 @@ def _answer(response: httpx.Response, call: Call[T], attempt: int) -> T | SdkErr
 
 def _unavailable(response: httpx.Response, attempt: int) -> SdkError:
     answer = error_from(response, attempt)
-    return SdkError(
+    failure = SdkError(
         UNAVAILABLE,
         f"server answered {response.status_code}: {answer.message}",
         status=response.status_code,
         attempts=attempt,
     )
+    failure.retry_after = _retry_after(response)
+    return failure
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (its date form is not worth parsing for a retry)."""
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
 
 
 class _Backoff:
@@ -91,6 +108,8 @@ class _Backoff:
         if failure.code != UNAVAILABLE and failure.code not in call.retry_codes:
             return None
         delay = backoff_delay(self._policy, self.attempt, self._rng())
+        if failure.retry_after is not None:
+            delay = max(delay, min(failure.retry_after, self._policy.max_delay))
         if not should_retry(self._policy, self.attempt, time.monotonic() - self._started, delay):
             return None
         log.info("jobdesk: %s; retrying %s in %.2f s", failure.message, call.path, delay)

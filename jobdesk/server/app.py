@@ -105,6 +105,8 @@ def uvicorn_config(app: Any, config: ServerConfig, **extra: Any) -> uvicorn.Conf
         ws_ping_interval=None,  # the protocol has its own heartbeat
         lifespan="on",
         log_level="warning",
+        timeout_keep_alive=config.keep_alive_s,
+        backlog=config.backlog,
         **extra,
     )
 

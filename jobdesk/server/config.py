@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobdesk.protocol.connections import SERVER_KEEP_ALIVE_S
+
 
 @dataclass(frozen=True, kw_only=True)
 class ServerConfig:
@@ -43,3 +45,15 @@ class ServerConfig:
     """The longest backoff between attempts."""
     batch_max: int = 512
     """Most commands grouped into one write transaction."""
+    keep_alive_s: int = SERVER_KEEP_ALIVE_S
+    """An idle HTTP connection is closed after this long; keep it above the clients' idle
+    expiry (httpx: 5 s), or a request sent as it closes gets no answer."""
+    backlog: int = 2048
+    """Connections the kernel queues before the server accepts them (capped by
+    net.core.somaxconn); beyond, a new connection waits or is refused."""
+    storage_retry_after_s: int = 5
+    """``Retry-After`` of a 503 for a full disk or a busy database (STORAGE_FULL,
+    STORAGE_UNAVAILABLE)."""
+    max_db_bytes: int | None = None
+    """The database file grows no larger: writes beyond answer 503 STORAGE_FULL, as on a
+    full disk, until space is freed in it (None: as large as the disk allows)."""

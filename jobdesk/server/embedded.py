@@ -49,8 +49,10 @@ class EmbeddedServer:
         deadline = time.monotonic() + timeout_s
         while not self._server.started:
             if self._error is not None or not self._thread.is_alive():
+                self.stop()
                 raise RuntimeError(f"embedded server failed to start: {self._error!r}")
             if time.monotonic() > deadline:
+                self.stop()
                 raise TimeoutError("embedded server did not start in time")
             time.sleep(0.01)
 
@@ -66,6 +68,10 @@ class EmbeddedServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=15)
+        if self.service is not None and not (self._thread and self._thread.is_alive()):
+            # the shutdown closed it already, unless the server never got that far:
+            # the database's lock must not outlive the server either way
+            self.service.storage.close()
         self._socket.close()
 
     def __enter__(self) -> EmbeddedServer:

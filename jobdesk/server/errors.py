@@ -16,17 +16,28 @@ _STATUS = {
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.TOO_MANY_ACTIVE_JOBS: 429,
     ErrorCode.UNKNOWN_ERROR: 500,
+    ErrorCode.STORAGE_FULL: 503,
+    ErrorCode.STORAGE_UNAVAILABLE: 503,
 }
 
 
 class ApiError(Exception):
     """A request the server refuses, with the code, message and field the client sees."""
 
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        field: str | None = None,
+        *,
+        retry_after_s: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.retry_after_s = retry_after_s
+        """Sent as ``Retry-After``: the refusal may pass, try again after this long."""
 
     @property
     def status_code(self) -> int:

@@ -62,16 +62,21 @@ class JobService:
     def __init__(self, config: ServerConfig, clock: Clock = _utc_now) -> None:
         self.config = config
         self._clock = clock
-        self.storage = Storage.open(config.db_path)
-        self.state = ServerState(self.storage.load())
+        self.storage = Storage.open_for_server(config.db_path, config.max_db_bytes)
+        try:
+            self.state = ServerState(self.storage.load())
+        except BaseException:
+            self.storage.close()  # frees the file for the next try
+            raise
         self.hub = Hub(self.state.epoch)
-        self.tokens = TokenVerifier(self.storage)
+        self.tokens = TokenVerifier(self.storage, retry_after_s=config.storage_retry_after_s)
         self._writer = Writer(
             self.state,
             self.storage,
             self._committed,
             batch_max=config.batch_max,
             history_events=config.history_events,
+            retry_after_s=config.storage_retry_after_s,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._stats_dirty = asyncio.Event()
@@ -506,6 +511,8 @@ class JobService:
             await asyncio.sleep(self.config.sweep_interval_s)
             try:
                 await self.sweep()
+            except ApiError:
+                continue  # a refused commit: the writer has logged why, once a minute
             except Exception:
                 log.exception("sweep failed")
 

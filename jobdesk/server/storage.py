@@ -19,8 +19,10 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Insert,
+    Integer,
     Update,
     bindparam,
+    cast,
     delete,
     select,
     update,
@@ -31,6 +33,8 @@ from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.db import schema
 from jobdesk.server.db.engine import open_engine
+from jobdesk.server.db.lock import ServerLock
+from jobdesk.server.db.repair import repair_seq
 
 _encode = msgspec.json.Encoder().encode
 _decode_job = msgspec.json.Decoder(Job).decode
@@ -52,6 +56,26 @@ _SET_META = (
     .where(schema.meta.c.key == bindparam("meta_key"))
     .values(value=bindparam("meta_value"))
 )
+_ADVANCE_SEQ = (
+    update(schema.meta)
+    .where(
+        schema.meta.c.key == bindparam("meta_key"),
+        cast(schema.meta.c.value, Integer) < bindparam("new_seq", type_=Integer),
+    )
+    .values(value=bindparam("meta_value"))
+)
+"""Moves the stored seq only forwards: no row changes when it is already there or past."""
+
+
+class SeqNotAhead(Exception):
+    """The stored seq is not below a batch's new one: another process wrote the file
+    (this server's memory is behind it), so the batch must not be written over it."""
+
+    def __init__(self, seq: int) -> None:
+        super().__init__(
+            f"the database's stored seq is not below this batch's seq {seq}: another "
+            "process has written to the file; the batch is refused (restart the server)"
+        )
 
 
 class _Compiled:
@@ -75,7 +99,8 @@ class _Compiled:
         )
         """A driver taking them in another order gets them rearranged."""
 
-    def run(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    def run(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """Run the statement for every row; returns how many rows it changed."""
         params: Iterable[Any] = rows
         if self._named:
             params = [dict(zip(self._order, row, strict=True)) for row in rows]
@@ -84,6 +109,8 @@ class _Compiled:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.executemany(self.sql, params)
+            rowcount: int = cursor.rowcount
+            return rowcount
         finally:
             cursor.close()
 
@@ -105,8 +132,9 @@ class TokenRecord:
 
 
 class Storage:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lock: ServerLock | None = None) -> None:
         self._engine = engine
+        self._lock = lock
         dialect = engine.dialect
         self._upsert_jobs = _Compiled(
             _UPSERT_JOBS, dialect, ("id", "seq", "status", "owner", "job_type", "data")
@@ -115,13 +143,31 @@ class Storage:
             _INSERT_EVENTS, dialect, ("seq", "job_id", "kind", "version")
         )
         self._set_meta = _Compiled(_SET_META, dialect, ("meta_value", "meta_key"))
+        self._advance_seq = _Compiled(_ADVANCE_SEQ, dialect, ("meta_value", "meta_key", "new_seq"))
 
     @classmethod
     def open(cls, db_path: Path) -> Storage:
+        """The database for a tool that writes a row of its own (``jobdesk token``)."""
         return cls(open_engine(db_path))
+
+    @classmethod
+    def open_for_server(cls, db_path: Path, max_bytes: int | None = None) -> Storage:
+        """The database for the one server it may have: locked until ``close``
+        (DatabaseInUse if another holds it), its stored seq repaired if it fell behind."""
+        db_path = db_path.expanduser()
+        lock = ServerLock.acquire(db_path)
+        try:
+            engine = open_engine(db_path, max_bytes)
+            repair_seq(engine, db_path)
+        except BaseException:
+            lock.release()
+            raise
+        return cls(engine, lock)
 
     def close(self) -> None:
         self._engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
 
     def load(self) -> StoredState:
         """Read everything the server keeps in memory, in one consistent transaction."""
@@ -151,7 +197,11 @@ class Storage:
         forget_before_s: float | None = None,
     ) -> None:
         """Write a batch: final job rows, one event row per change, the new seq, and the
-        idempotency keys it answered (older ones forgotten)."""
+        idempotency keys it answered (older ones forgotten).
+
+        A batch with changes first moves the stored seq forward to ``seq``, and raises
+        SeqNotAhead (nothing written) when the stored one is not below it; one without
+        changes leaves the seq alone, so a sweep of an idle server writes no seq."""
         latest: dict[str, Change] = {}
         for change in changes:
             latest[change.job_id] = change
@@ -167,8 +217,10 @@ class Storage:
             else (c.seq, c.job_id, "removed", 0)
             for c in changes
         ]
-        meta = [(str(seq), "seq")]
+        meta: list[tuple[str, str]] = []
         with self._engine.begin() as conn:
+            if changes and self._advance_seq.run(conn, [(str(seq), "seq", seq)]) != 1:
+                raise SeqNotAhead(seq)
             if upserts:
                 self._upsert_jobs.run(conn, upserts)
             if removed:
@@ -178,7 +230,8 @@ class Storage:
             if history_floor is not None:
                 conn.execute(delete(schema.events).where(schema.events.c.seq <= history_floor))
                 meta.append((str(history_floor), "history_floor"))
-            self._set_meta.run(conn, meta)
+            if meta:
+                self._set_meta.run(conn, meta)
             if remembered:
                 rows = [{"key": k, "job": _encode(j), "created_s": t} for k, t, j in remembered]
                 conn.execute(schema.idempotency.insert(), rows)

@@ -7,17 +7,24 @@ guessing); the token is printed once when created and never stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from jobdesk.protocol import ErrorCode, Job, now_timestamp
 from jobdesk.server.errors import ApiError
+from jobdesk.server.ratelog import RateLimitedLog
 from jobdesk.server.storage import Storage
+from jobdesk.server.storage_errors import refusal
 
 TOKEN_PREFIX = "jd_"
+log = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -88,10 +95,12 @@ class TokenVerifier:
     runs works at once.
     """
 
-    def __init__(self, storage: Storage, ttl_s: float = 60.0) -> None:
+    def __init__(self, storage: Storage, ttl_s: float = 60.0, retry_after_s: int = 5) -> None:
         self._storage = storage
         self._ttl_s = ttl_s
+        self._retry_after_s = retry_after_s
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self._failures = RateLimitedLog(log)
 
     def cached(self, token: str) -> Principal | None:
         hit = self._cache.get(hash_token(token))
@@ -102,7 +111,16 @@ class TokenVerifier:
     def lookup(self, token: str) -> Principal | None:
         """Blocking: run it in a thread when the cache misses."""
         digest = hash_token(token)
-        record = self._storage.find_token(digest)
+        try:
+            record = self._storage.find_token(digest)
+        except (SQLAlchemyError, sqlite3.Error) as exc:  # busy past busy_timeout, I/O error
+            refused = refusal(exc, self._retry_after_s)
+            level = logging.WARNING if refused.known else logging.ERROR
+            exc_info = None if refused.known else exc
+            self._failures.log(
+                refused.kind, level, "token lookup failed: %s", exc, exc_info=exc_info
+            )
+            raise refused.error from exc
         if record is None:
             return None
         principal = Principal(record.name, Role(record.role))

@@ -19,11 +19,13 @@ from typing import Any, Final, TypeVar
 
 import msgspec
 
-from jobdesk.protocol import ErrorCode, Job
+from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.errors import ApiError
+from jobdesk.server.ratelog import RateLimitedLog
 from jobdesk.server.state import ServerState
 from jobdesk.server.storage import Storage
+from jobdesk.server.storage_errors import refusal
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -131,12 +133,16 @@ class Writer:
         *,
         batch_max: int,
         history_events: int,
+        retry_after_s: int = 5,
     ) -> None:
         self._state = state
         self._storage = storage
         self._on_commit = on_commit
         self._batch_max = batch_max
         self._history_events = history_events
+        self._retry_after_s = retry_after_s
+        self._failures = RateLimitedLog(log)
+        """A full disk refuses every batch: one line per kind and minute, not per batch."""
         self._queue: asyncio.Queue[_Command] = asyncio.Queue()
 
     async def submit(self, run: Callable[[Transaction], T]) -> T:
@@ -178,10 +184,16 @@ class Writer:
             floor = self._next_floor(tx.seq)
             try:
                 self._storage.commit(tx.changes, tx.seq, floor, tx.remembered, tx.forget_before_s)
-            except Exception:
-                log.exception("commit failed; the batch is refused and nothing changed")
-                refused = ApiError(ErrorCode.UNKNOWN_ERROR, "the database refused the write")
-                outcomes = [(c, None, refused) for c, _, _ in outcomes]
+            except Exception as exc:
+                refused = refusal(exc, self._retry_after_s)
+                self._failures.log(
+                    refused.kind,
+                    logging.ERROR,
+                    "commit failed, the batch is refused and nothing changed: %s",
+                    exc,
+                    exc_info=None if refused.known else exc,
+                )
+                outcomes = [(c, None, refused.error) for c, _, _ in outcomes]
             else:
                 self._state.install(tx.changes, tx.seq, floor, tx.remembered, tx.forget_before_s)
                 published = bool(tx.changes)

@@ -56,12 +56,40 @@ def test_the_flags_reach_the_server_config(
         "--timeout", "120.5",
         "--origin", "https://a.example/",
         "--origin", "http://b.example:8080",
+        "--keep-alive", "30",
+        "--backlog", "100",
+        "--max-db-size", "1.5",
+        "--storage-retry-after", "9",
     )  # fmt: skip
     assert result.code == 0
     (config,) = seen
     assert (config.host, config.port, config.db_path) == ("0.0.0.0", 9000, tmp_path / "j.db")
     assert (config.stale_after_s, config.timeout_s) == (30.0, 120.5)
     assert config.allowed_origins == frozenset({"https://a.example", "http://b.example:8080"})
+    assert (config.keep_alive_s, config.backlog) == (30, 100)
+    assert (config.max_db_bytes, config.storage_retry_after_s) == (1536 * 1024, 9)
+
+
+def test_the_defaults_are_the_server_configs(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[ServerConfig] = []
+    monkeypatch.setattr("jobdesk.server.app.run_server", seen.append)
+    assert cli("serve", "--db", str(tmp_path / "j.db")).code == 0
+    default = ServerConfig()
+    (config,) = seen
+    assert (config.keep_alive_s, config.backlog, config.max_db_bytes) == (
+        default.keep_alive_s,
+        default.backlog,
+        default.max_db_bytes,
+    )
+    assert config.storage_retry_after_s == default.storage_retry_after_s
+
+
+def test_a_keep_alive_the_clients_would_race_is_refused(cli: Cli, tmp_path: Path) -> None:
+    result = cli("serve", "--db", str(tmp_path / "j.db"), "--keep-alive", "5")
+    assert result.code == 2
+    assert "--keep-alive" in result.error_line
 
 
 def test_the_default_database_is_the_per_user_one(
@@ -71,7 +99,16 @@ def test_the_default_database_is_the_per_user_one(
     monkeypatch.setattr("jobdesk.server.app.run_server", seen.append)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     args = argparse.Namespace(
-        db=None, host="127.0.0.1", port=8765, stale_after=600.0, timeout=1800.0, origin=[]
+        db=None,
+        host="127.0.0.1",
+        port=8765,
+        stale_after=600.0,
+        timeout=1800.0,
+        origin=[],
+        keep_alive=75,
+        backlog=2048,
+        max_db_size=None,
+        storage_retry_after=5,
     )
     assert serve.run(args) == 0
     assert seen[0].db_path == tmp_path / "jobdesk" / "jobdesk.db"

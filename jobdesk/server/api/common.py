@@ -81,7 +81,8 @@ def _error_response(
 
 
 def api_error_handler(_: Request[Any, Any, Any], exc: ApiError) -> Response[ErrorBody]:
-    return _error_response(exc.status_code, exc.code, exc.message, exc.field)
+    later = None if exc.retry_after_s is None else {"Retry-After": str(exc.retry_after_s)}
+    return _error_response(exc.status_code, exc.code, exc.message, exc.field, later)
 
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")

@@ -21,7 +21,7 @@ from jobdesk.server.db import schema
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _sqlite_hooks(engine: Engine) -> None:
+def _sqlite_hooks(engine: Engine, max_bytes: int | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -32,6 +32,10 @@ def _sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if max_bytes is not None:
+            # SQLite then answers SQLITE_FULL past this size, as it does on a full disk.
+            page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
+            cursor.execute(f"PRAGMA max_page_count={max(1, max_bytes // page_size)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -39,12 +43,15 @@ def _sqlite_hooks(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def open_engine(db_path: Path) -> Engine:
-    """Create the engine for ``db_path``, creating and migrating the database as needed."""
+def open_engine(db_path: Path, max_bytes: int | None = None) -> Engine:
+    """Create the engine for ``db_path``, creating and migrating the database as needed.
+
+    ``max_bytes``: the file grows no larger (a write beyond answers "database or disk is
+    full"; SQLite keeps a file already larger at its size)."""
     db_path = db_path.expanduser()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{db_path}", future=True)
-    _sqlite_hooks(engine)
+    _sqlite_hooks(engine, max_bytes)
     migrate(engine)
     _ensure_meta(engine)
     return engine
