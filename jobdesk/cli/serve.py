@@ -9,6 +9,7 @@ from jobdesk.cli import options
 from jobdesk.cli.errors import CliError
 from jobdesk.cli.parser import Commands, Parser, command
 from jobdesk.cli.paths import DB_HELP, default_db_path
+from jobdesk.cli.serve_limits import add_limit_options, limits_from
 
 DESCRIPTION = """\
 Run the jobdesk server: the REST API workers report to, and the WebSocket the monitor
@@ -54,6 +55,7 @@ def register(commands: Commands[Parser]) -> None:
         help="a browser origin allowed to open the WebSocket, e.g. https://admin.example.com; "
         "repeat for several (native clients send no origin and need none)",
     )
+    add_limit_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -71,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         stale_after_s=args.stale_after,
         timeout_s=args.timeout,
         allowed_origins=frozenset(origin.rstrip("/") for origin in args.origin),
+        **limits_from(args),
     )
     try:
         run_server(config)

@@ -40,9 +40,11 @@ from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError, not_found
 from jobdesk.server.hub import Hub
 from jobdesk.server.queue import ClaimSignal, pick, seconds_until_due, wakes_claims
+from jobdesk.server.sessions import Sessions
 from jobdesk.server.state import ServerState
 from jobdesk.server.storage import Storage
 from jobdesk.server.sweep import retry_at, sweep
+from jobdesk.server.token_watch import watch_tokens
 from jobdesk.server.tokens import Principal, Role, TokenVerifier
 from jobdesk.server.writer import Transaction, Writer
 
@@ -66,6 +68,8 @@ class JobService:
         self.state = ServerState(self.storage.load())
         self.hub = Hub(self.state.epoch)
         self.tokens = TokenVerifier(self.storage)
+        self.sessions = Sessions()
+        """Open WebSockets by token, closed when their token is revoked."""
         self._writer = Writer(
             self.state,
             self.storage,
@@ -86,6 +90,15 @@ class JobService:
             asyncio.create_task(self._writer.run_forever(), name="jobdesk-writer"),
             asyncio.create_task(self._sweep_forever(), name="jobdesk-sweeper"),
             asyncio.create_task(self._stats_forever(), name="jobdesk-stats"),
+            asyncio.create_task(
+                watch_tokens(
+                    self.storage.tokens,
+                    self.tokens,
+                    self.sessions,
+                    self.config.token_check_interval_s,
+                ),
+                name="jobdesk-tokens",
+            ),
         ]
 
     def closing(self) -> None:

@@ -31,6 +31,7 @@ from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.db import schema
 from jobdesk.server.db.engine import open_engine
+from jobdesk.server.token_store import TokenStore
 
 _encode = msgspec.json.Encoder().encode
 _decode_job = msgspec.json.Decoder(Job).decode
@@ -98,12 +99,6 @@ class StoredState:
     remembered: dict[str, tuple[float, Job]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class TokenRecord:
-    name: str
-    role: str
-
-
 class Storage:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -122,6 +117,10 @@ class Storage:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    @property
+    def tokens(self) -> TokenStore:
+        return TokenStore(self._engine)
 
     def load(self) -> StoredState:
         """Read everything the server keeps in memory, in one consistent transaction."""
@@ -185,25 +184,3 @@ class Storage:
             if forget_before_s is not None:
                 old = schema.idempotency.c.created_s < forget_before_s
                 conn.execute(delete(schema.idempotency).where(old))
-
-    # --- tokens ------------------------------------------------------------------------
-
-    def find_token(self, token_hash: str) -> TokenRecord | None:
-        with self._engine.begin() as conn:
-            row = conn.execute(
-                select(schema.tokens.c.name, schema.tokens.c.role).where(
-                    schema.tokens.c.hash == token_hash
-                )
-            ).first()
-        return None if row is None else TokenRecord(name=row[0], role=row[1])
-
-    def has_tokens(self) -> bool:
-        with self._engine.begin() as conn:
-            return conn.execute(select(schema.tokens.c.hash).limit(1)).first() is not None
-
-    def add_token(self, token_hash: str, name: str, role: str, created_at: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                schema.tokens.insert(),
-                {"hash": token_hash, "name": name, "role": role, "created_at": created_at},
-            )

@@ -7,13 +7,13 @@ in one readable line.
 
 from __future__ import annotations
 
-import argparse
 import socket
 from pathlib import Path
 
 import pytest
 
 from jobdesk.cli import serve
+from jobdesk.cli.main import build_parser
 from jobdesk.server.config import ServerConfig
 from tests.cli.conftest import Cli, run_jobdesk
 
@@ -70,8 +70,6 @@ def test_the_default_database_is_the_per_user_one(
     seen: list[ServerConfig] = []
     monkeypatch.setattr("jobdesk.server.app.run_server", seen.append)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    args = argparse.Namespace(
-        db=None, host="127.0.0.1", port=8765, stale_after=600.0, timeout=1800.0, origin=[]
-    )
+    args = build_parser().parse_args(["serve"])
     assert serve.run(args) == 0
     assert seen[0].db_path == tmp_path / "jobdesk" / "jobdesk.db"

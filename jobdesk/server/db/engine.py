@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, select
 
 from jobdesk.server.db import schema
 
-_MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _sqlite_hooks(engine: Engine) -> None:
@@ -53,7 +53,7 @@ def open_engine(db_path: Path) -> Engine:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision."""
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -60,8 +60,10 @@ tokens = Table(
     Column("name", String(200), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", String(32), nullable=False),
+    Index("ux_tokens_name", "name", unique=True),
 )
-"""Only a token's SHA-256 is stored: the token itself is shown once, when created."""
+"""Only a token's SHA-256 is stored: the token itself is shown once, when created. Names
+are unique: the name is who the server says did something."""
 
 idempotency = Table(
     "idempotency",
