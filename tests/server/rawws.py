@@ -1,13 +1,16 @@
 """A hostile WebSocket client on a raw socket: it writes frames and never reads.
 
 A well-behaved client library reads as it writes (and answers pings); this one does the
-handshake, then only sends, with a small receive buffer so what the server writes backs
-up quickly. It tells how the server ended it: closed (reset, broken pipe, EOF) or still
-open when the flood was over.
+handshake, then only sends. Its receive buffer is the system's default: what the server
+writes fills it, then the server's own buffers. (A tiny one, 4 KB, stalls the client's
+own sending at the TCP level within a few replies: an attack that stops itself, and not
+the one to test.) It tells how the server ended it: closed (reset, broken pipe, EOF) or
+still open when the flood was over.
 """
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 from pathlib import Path
@@ -21,7 +24,6 @@ class HostileClient:
         uri = parse_uri(url)
         self._protocol = ClientProtocol(uri, max_size=None)
         self.sock = socket.create_connection((uri.host, uri.port), timeout=10)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self._protocol.send_request(self._protocol.connect())
         self.sock.sendall(b"".join(self._protocol.data_to_send()))
         answer = b""
@@ -33,44 +35,60 @@ class HostileClient:
         assert answer.startswith(b"HTTP/1.1 101"), answer[:200]
         self._protocol.receive_data(answer)
         self._protocol.events_received()
-        self.sock.settimeout(0.5)
+        self.sock.setblocking(False)
         self.closed_by_server = False
+        self._unsent = b""
+        """What was framed but the socket did not take yet: sent before anything else,
+        so a frame is never cut short by the next one."""
 
-    def send_text(self, text: str | bytes) -> bool:
+    def send_text(self, text: str | bytes, within: float = 10.0) -> bool:
         """Send one text frame (raw bytes allowed: they need not be UTF-8); False once the
-        server has closed the connection. A send the server does not take (it stopped
-        reading) counts as sent: the flood goes on until its bounds."""
+        server has closed the connection. A frame the server does not take within
+        ``within`` seconds (it stopped reading) stays queued: the caller goes on."""
         data = text.encode() if isinstance(text, str) else text
         self._protocol.send_text(data)
-        return self._flush()
+        return self._flush(within)
 
-    def send_ping(self, payload: bytes = b"x" * 125) -> bool:
+    def send_ping(self, payload: bytes = b"x" * 125, within: float = 10.0) -> bool:
         self._protocol.send_ping(payload)
-        return self._flush()
+        return self._flush(within)
 
-    def _flush(self) -> bool:
-        data = b"".join(self._protocol.data_to_send())
-        try:
-            self.sock.sendall(data)
-        except TimeoutError:
-            pass  # the server reads no more: it stopped reading this socket
-        except OSError:  # reset, broken pipe: the server dropped us
-            self.closed_by_server = True
+    def _flush(self, within: float) -> bool:
+        self._unsent += b"".join(self._protocol.data_to_send())
+        deadline = time.monotonic() + within
+        while self._unsent and not self.closed_by_server:
+            try:
+                sent = self.sock.send(self._unsent)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break  # the server reads no more: it stopped reading this socket
+                select.select([], [self.sock], [], 0.05)
+                continue
+            except OSError:  # reset, broken pipe: the server dropped us
+                self.closed_by_server = True
+                break
+            self._unsent = self._unsent[sent:]
         return not self.closed_by_server
 
     def flood(self, frame: str | bytes | None, *, count: int, seconds: float) -> bool:
         """Send ``frame`` (None: PING control frames) until the server closes the
-        connection, ``count`` frames are sent or ``seconds`` pass; True when closed."""
+        connection, ``count`` frames are sent or ``seconds`` pass; True when closed.
+        A frame the server does not take is not followed by another: the flood waits
+        for it until the time is up."""
         deadline = time.monotonic() + seconds
         for _ in range(count):
-            alive = self.send_ping() if frame is None else self.send_text(frame)
-            if not alive or time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            alive = self.send_ping(within=left) if frame is None else self.send_text(frame, left)
+            if not alive:
                 break
         return self.closed_by_server
 
     def wait_closed(self, seconds: float) -> bool:
         """Read (at last) until the server's end of the connection: True if it came."""
         deadline = time.monotonic() + seconds
+        self.sock.setblocking(True)
         self.sock.settimeout(0.5)
         while time.monotonic() < deadline:
             try:
