@@ -64,6 +64,8 @@ LIMITS = (
           "--ws-ping-burst); over it the socket is closed (1008)"),
     Limit("--ws-ping-burst", "ws_ping_burst", positive_int, "N",
           "PING control frames a client may send at once"),
+    Limit("--idempotency-window", "idempotency_window_s", options.seconds, "SECONDS",
+          "how long the answer to a write with an Idempotency-Key is kept for its retries"),
 )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from jobdesk.server.api.common import (
     api_error_handler,
     http_handler,
     internal_handler,
+    replayed_handler,
     validation_handler,
 )
 from jobdesk.server.api.jobs import jobs_router
@@ -30,6 +31,7 @@ from jobdesk.server.api.queue import queue_router
 from jobdesk.server.api.ws import notifications
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError
+from jobdesk.server.idempotency import Replayed
 from jobdesk.server.service import JobService
 from jobdesk.server.ws_transport import TransportLimits, guarded_protocol
 
@@ -53,6 +55,7 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
         route_handlers=[jobs_router(), admin_router(), queue_router(), notifications],
         dependencies={"service": Provide(lambda: job_service, sync_to_thread=False)},
         exception_handlers={
+            Replayed: replayed_handler,
             ApiError: api_error_handler,
             ValidationException: validation_handler,
             HTTPException: http_handler,

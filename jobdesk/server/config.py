@@ -46,8 +46,9 @@ class ServerConfig:
     max_body_bytes: int = 1024 * 1024
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     """Origins allowed to open the WebSocket from a browser; native clients send none."""
-    idempotency_ttl_s: float = 24 * 3600
-    """How long an ``Idempotency-Key`` is remembered: a retry within it does not act twice."""
+    idempotency_window_s: float = 5 * 60
+    """How long an ``Idempotency-Key``'s answer is kept: a retry within it does not act
+    twice. Longer than any client retries a write (the SDK: 30 s)."""
     max_claim_wait_s: float = 60.0
     """The longest a claim waits for work (its ``waitSeconds`` is cut to this)."""
     retry_base_s: float = 1.0

@@ -16,6 +16,7 @@ from typing import Final
 from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
 from jobdesk.server.changes import Change
 from jobdesk.server.feed import Feed
+from jobdesk.server.idempotency import Answers, Remembered
 from jobdesk.server.storage import StoredState
 
 
@@ -103,8 +104,8 @@ class ServerState:
         self.jobs: dict[str, JobRecord] = {j.id: JobRecord.of(j, s) for j, s in stored.jobs}
         self.feed = Feed([(r.seq, job_id) for job_id, r in self.jobs.items()] + stored.removals)
         """Each job's newest seq and each kept removal's, for replays in seq order."""
-        self.remembered: dict[str, tuple[float, Job]] = dict(stored.remembered)
-        """Idempotency keys already answered, with when and the job they answered with."""
+        self.answers = Answers(stored.remembered)
+        """Idempotency keys already answered, with the answer a retry gets."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
         self.waiting: dict[str, set[str]] = {}
         """Job type -> ids of its queued and retrying jobs: where claims look."""
@@ -128,14 +129,13 @@ class ServerState:
         changes: Iterable[Change],
         seq: int,
         history_floor: int | None,
-        remembered: Iterable[tuple[str, float, Job]] = (),
+        remembered: Iterable[tuple[str, Remembered]] = (),
         forget_before_s: float | None = None,
     ) -> None:
-        for key, created_s, job in remembered:
-            self.remembered[key] = (created_s, job)
+        for key, record in remembered:
+            self.answers.add(key, record)
         if forget_before_s is not None:
-            for key in [k for k, (t, _) in self.remembered.items() if t < forget_before_s]:
-                del self.remembered[key]
+            self.answers.forget_before(forget_before_s)
         for change in changes:
             old = self.jobs.get(change.job_id)
             if old is not None:

@@ -68,9 +68,11 @@ are unique: the name is who the server says did something."""
 idempotency = Table(
     "idempotency",
     metadata,
-    Column("key", String(512), primary_key=True),
-    Column("job", LargeBinary, nullable=False),
+    Column("key", String(160), primary_key=True),
+    Column("status", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
     Column("created_s", Float, nullable=False),
     Index("ix_idempotency_created", "created_s"),
 )
-"""A retried POST's key (scoped by token name and target) and the job it answered with."""
+"""An answered write's scoped key (a SHA-256; ``:N`` for a batch's N-th entry) and the
+answer a retry gets; pruned when older than the idempotency window."""
