@@ -9,11 +9,7 @@ from jobdesk.cli import options
 from jobdesk.cli.errors import CliError
 from jobdesk.cli.parser import Commands, Parser, command
 from jobdesk.cli.paths import DB_HELP, default_db_path
-from jobdesk.protocol.connections import CLIENT_IDLE_EXPIRY_S, SERVER_KEEP_ALIVE_S
-
-MIN_KEEP_ALIVE_S = 10
-"""Clearly above the clients' idle expiry: jobdesk's 4 s, and httpx's default 5 s, which
-uvicorn's default keep-alive (5 s) raced."""
+from jobdesk.cli.serve_limits import add_limit_options, limits_from
 
 DESCRIPTION = """\
 Run the jobdesk server: the REST API workers report to, and the WebSocket the monitor
@@ -59,47 +55,8 @@ def register(commands: Commands[Parser]) -> None:
         help="a browser origin allowed to open the WebSocket, e.g. https://admin.example.com; "
         "repeat for several (native clients send no origin and need none)",
     )
-    parser.add_argument(
-        "--keep-alive",
-        type=_keep_alive,
-        default=SERVER_KEEP_ALIVE_S,
-        metavar="SECONDS",
-        help=f"close an idle HTTP connection after this long (default: {SERVER_KEEP_ALIVE_S}; "
-        f"at least {MIN_KEEP_ALIVE_S}, above the clients' idle expiry, or a request sent "
-        "as it closes is lost)",
-    )
-    parser.add_argument(
-        "--backlog",
-        type=options.positive_int,
-        default=2048,
-        metavar="N",
-        help="connections the kernel queues until they are accepted (default: 2048)",
-    )
-    parser.add_argument(
-        "--max-db-size",
-        type=options.megabytes,
-        metavar="MB",
-        help="let the database file grow to this many megabytes at most: beyond, writes "
-        "answer 503 STORAGE_FULL as on a full disk (default: no limit but the disk)",
-    )
-    parser.add_argument(
-        "--storage-retry-after",
-        type=options.positive_int,
-        default=5,
-        metavar="SECONDS",
-        help="the Retry-After of a 503 for a full disk or a busy database (default: 5)",
-    )
+    add_limit_options(parser)
     parser.set_defaults(handler=run)
-
-
-def _keep_alive(text: str) -> int:
-    value = options.positive_int(text)
-    if value < MIN_KEEP_ALIVE_S:
-        raise argparse.ArgumentTypeError(
-            f"must be at least {MIN_KEEP_ALIVE_S} s (clients reuse a connection idle for up "
-            f"to {CLIENT_IDLE_EXPIRY_S:g} s), got {text!r}"
-        )
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,10 +74,7 @@ def run(args: argparse.Namespace) -> int:
         stale_after_s=args.stale_after,
         timeout_s=args.timeout,
         allowed_origins=frozenset(origin.rstrip("/") for origin in args.origin),
-        keep_alive_s=args.keep_alive,
-        backlog=args.backlog,
-        max_db_bytes=args.max_db_size,
-        storage_retry_after_s=args.storage_retry_after,
+        **limits_from(args),
     )
     try:
         run_server(config)

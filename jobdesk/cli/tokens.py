@@ -1,14 +1,16 @@
-"""``jobdesk token create``: make a bearer token, written straight into the database.
+"""``jobdesk token create|list|revoke``: bearer tokens, straight in the database file.
 
-It works on the database file rather than through the API, so the very first token
-(the operator's) can be made before anyone can authenticate; it also works while the
-server runs, which looks tokens up on first use.
+They work on the database file rather than through the API, so the very first token
+(the operator's) can be made before anyone can authenticate; they also work while the
+server runs, which looks tokens up on first use and drops revoked ones within a second.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from jobdesk.cli import options
@@ -30,8 +32,22 @@ name becomes the owner of the jobs it starts.
 """
 
 
+LIST_DESCRIPTION = """\
+List the tokens the server accepts: id, name, role and when each was created (never the
+token itself: only its hash is kept). The id names a token for `jobdesk token revoke`.
+"""
+
+REVOKE_DESCRIPTION = """\
+Revoke a token, by its name or its id (from `jobdesk token list`). A running server
+refuses it within a second: REST requests answer 401 and its open WebSockets are closed
+(1008). The name is then free for a new token.
+"""
+
+
 def register(commands: Commands[Parser]) -> None:
-    group = command(commands, "token", "create bearer tokens", "Manage bearer tokens.")
+    group = command(
+        commands, "token", "create, list and revoke bearer tokens", "Manage bearer tokens."
+    )
     sub = add_commands(group, "token commands")
     create = command(sub, "create", "create a token and print it", CREATE_DESCRIPTION)
     create.add_argument("--role", required=True, choices=ROLES, help="what the token may do")
@@ -41,18 +57,26 @@ def register(commands: Commands[Parser]) -> None:
     create.add_argument("--db", type=Path, help=DB_HELP)
     create.set_defaults(handler=run_create)
 
+    listing = command(sub, "list", "list the tokens", LIST_DESCRIPTION)
+    listing.add_argument("--db", type=Path, help=DB_HELP)
+    listing.set_defaults(handler=run_list)
+
+    revoke = command(sub, "revoke", "revoke a token", REVOKE_DESCRIPTION)
+    revoke.add_argument("token", metavar="NAME-or-ID", help="the token's name, or its id")
+    revoke.add_argument("--db", type=Path, help=DB_HELP)
+    revoke.set_defaults(handler=run_revoke)
+
 
 def run_create(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
+    from jobdesk.server.token_store import DuplicateName
     from jobdesk.server.tokens import create_token
 
     db_path: Path = args.db or default_db_path()
-    try:
-        token = create_token(db_path, args.role, args.name)
-    except (OSError, SQLAlchemyError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        raise CliError(f"cannot write the database {db_path}: {reason}") from None
+    with _database(db_path, "write"):
+        try:
+            token = create_token(db_path, args.role, args.name)
+        except DuplicateName as exc:
+            raise CliError(str(exc)) from None
     print(token, flush=True)
     print(
         f"jobdesk: created {args.role} token {args.name!r} in {db_path}; it is shown only "
@@ -60,3 +84,46 @@ def run_create(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from jobdesk.server.tokens import list_tokens
+
+    db_path: Path = args.db or default_db_path()
+    with _database(db_path, "read"):
+        records = list_tokens(db_path)
+    if not records:
+        print(f"jobdesk: no tokens in {db_path}", file=sys.stderr)
+        return 0
+    width = max(len(r.name) for r in records)
+    print(f"{'ID':12}  {'NAME':{width}}  {'ROLE':8}  CREATED")
+    for record in records:
+        print(f"{record.id:12}  {record.name:{width}}  {record.role:8}  {record.created_at}")
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from jobdesk.server.tokens import revoke_token
+
+    db_path: Path = args.db or default_db_path()
+    with _database(db_path, "write"):
+        revoked = revoke_token(db_path, args.token)
+    if not revoked:
+        raise CliError(f"no token named {args.token!r} or with that id in {db_path}")
+    for record in revoked:
+        print(
+            f"jobdesk: revoked {record.role} token {record.name!r} ({record.id})", file=sys.stderr
+        )
+    return 0
+
+
+@contextlib.contextmanager
+def _database(db_path: Path, doing: str) -> Iterator[None]:
+    """The database's own errors as one line naming the file."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (OSError, SQLAlchemyError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise CliError(f"cannot {doing} the database {db_path}: {reason}") from None

@@ -22,6 +22,7 @@ from jobdesk.server.api.common import (
     api_error_handler,
     http_handler,
     internal_handler,
+    replayed_handler,
     validation_handler,
 )
 from jobdesk.server.api.jobs import jobs_router
@@ -30,7 +31,9 @@ from jobdesk.server.api.queue import queue_router
 from jobdesk.server.api.ws import notifications
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError
+from jobdesk.server.idempotency import Replayed
 from jobdesk.server.service import JobService
+from jobdesk.server.ws_transport import TransportLimits, guarded_protocol
 
 OPENAPI_PATH = "/api/schema"
 """The OpenAPI schema is at /api/schema/openapi.json (and browsable at /api/schema)."""
@@ -52,6 +55,7 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
         route_handlers=[jobs_router(), admin_router(), queue_router(), notifications],
         dependencies={"service": Provide(lambda: job_service, sync_to_thread=False)},
         exception_handlers={
+            Replayed: replayed_handler,
             ApiError: api_error_handler,
             ValidationException: validation_handler,
             HTTPException: http_handler,
@@ -99,7 +103,14 @@ def uvicorn_config(app: Any, config: ServerConfig, **extra: Any) -> uvicorn.Conf
         app,
         host=config.host,
         port=config.port,
-        ws="websockets-sansio",
+        # uvicorn's sans-I/O protocol, with the defences only the transport can add
+        ws=guarded_protocol(
+            TransportLimits(
+                stall_timeout_s=config.ws_stall_timeout_s,
+                pings_per_s=config.ws_pings_per_s,
+                ping_burst=config.ws_ping_burst,
+            )
+        ),
         ws_max_size=MAX_FRAME_BYTES,
         ws_per_message_deflate=False,  # a compression bomb must not cost memory
         ws_ping_interval=None,  # the protocol has its own heartbeat
@@ -139,7 +150,7 @@ def run_server(config: ServerConfig) -> None:
     host, port = sock.getsockname()[:2]
     log = logging.getLogger("jobdesk")
     log.info("jobdesk %s serving http://%s:%d (db %s)", __version__, host, port, config.db_path)
-    if not service.storage.has_tokens():
+    if not service.storage.tokens.any():
         log.warning(
             "no tokens yet: every request will be refused until you run "
             "'jobdesk token create --role operator --name NAME --db %s'",

@@ -32,11 +32,25 @@ class ServerConfig:
     heartbeat_s: float = 30.0
     stats_interval_s: float = 0.25
     auth_timeout_s: float = 5.0
+    """A WebSocket without a valid ``auth`` this long after opening is closed (1008)."""
+    ws_max_queued_bytes: int = 4 * 1024 * 1024
+    """What may wait to be sent to one WebSocket, replies included; over it: close 1013."""
+    ws_messages_per_s: float = 20.0
+    ws_message_burst: int = 100
+    """Messages a WebSocket client may send: a burst, then a rate; over it: close 1008."""
+    ws_stall_timeout_s: float = 30.0
+    """A WebSocket that reads nothing this long while frames wait is dropped."""
+    ws_pings_per_s: float = 10.0
+    ws_ping_burst: int = 50
+    """PING control frames a client may send: a burst, then a rate; over it: close 1008."""
+    token_check_interval_s: float = 0.5
+    """How often the tokens table is read, so a revoked token stops working."""
     max_body_bytes: int = 1024 * 1024
     allowed_origins: frozenset[str] = field(default_factory=frozenset)
     """Origins allowed to open the WebSocket from a browser; native clients send none."""
-    idempotency_ttl_s: float = 24 * 3600
-    """How long an ``Idempotency-Key`` is remembered: a retry within it does not act twice."""
+    idempotency_window_s: float = 5 * 60
+    """How long an ``Idempotency-Key``'s answer is kept: a retry within it does not act
+    twice. Longer than any client retries a write (the SDK: 30 s)."""
     max_claim_wait_s: float = 60.0
     """The longest a claim waits for work (its ``waitSeconds`` is cut to this)."""
     retry_base_s: float = 1.0

@@ -39,10 +39,13 @@ from jobdesk.server.changes import Change
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError, not_found
 from jobdesk.server.hub import Hub
+from jobdesk.server.idempotency import Once, Remembered, Replayed
 from jobdesk.server.queue import ClaimSignal, pick, seconds_until_due, wakes_claims
+from jobdesk.server.sessions import Sessions
 from jobdesk.server.state import ServerState
 from jobdesk.server.storage import Storage
 from jobdesk.server.sweep import retry_at, sweep
+from jobdesk.server.token_watch import watch_tokens
 from jobdesk.server.tokens import Principal, Role, TokenVerifier
 from jobdesk.server.writer import Transaction, Writer
 
@@ -63,13 +66,16 @@ class JobService:
         self.config = config
         self._clock = clock
         self.storage = Storage.open_for_server(config.db_path, config.max_db_bytes)
+        window_start = clock().timestamp() - config.idempotency_window_s
         try:
-            self.state = ServerState(self.storage.load())
+            self.state = ServerState(self.storage.load(remembered_after_s=window_start))
         except BaseException:
             self.storage.close()  # frees the file for the next try
             raise
         self.hub = Hub(self.state.epoch)
         self.tokens = TokenVerifier(self.storage, retry_after_s=config.storage_retry_after_s)
+        self.sessions = Sessions()
+        """Open WebSockets by token, closed when their token is revoked."""
         self._writer = Writer(
             self.state,
             self.storage,
@@ -91,6 +97,15 @@ class JobService:
             asyncio.create_task(self._writer.run_forever(), name="jobdesk-writer"),
             asyncio.create_task(self._sweep_forever(), name="jobdesk-sweeper"),
             asyncio.create_task(self._stats_forever(), name="jobdesk-stats"),
+            asyncio.create_task(
+                watch_tokens(
+                    self.storage.tokens,
+                    self.tokens,
+                    self.sessions,
+                    self.config.token_check_interval_s,
+                ),
+                name="jobdesk-tokens",
+            ),
         ]
 
     def closing(self) -> None:
@@ -153,7 +168,7 @@ class JobService:
         request: CreateJobRequest | StartJobRequest,
         *,
         running: bool,
-        idempotency_key: str | None = None,
+        once: Once | None = None,
     ) -> Job:
         who.require_writer()
         _, now = self._now()
@@ -179,22 +194,20 @@ class JobService:
         )
         limit = self.config.max_active_jobs
 
-        key = _scoped(who, "create" if not running else "start", idempotency_key)
-
-        def run(tx: Transaction) -> Job:
-            if key is not None and (answered := tx.recall(key)) is not None:
-                return answered
+        def run(tx: Transaction) -> Job | Replayed:
+            if once is not None and (answered := tx.recall(once.key)) is not None:
+                return Replayed(answered)
             if self.state.active_count() + self._pending_new(tx) >= limit:
                 raise ApiError(
                     ErrorCode.TOO_MANY_ACTIVE_JOBS,
                     f"the server already holds {limit} active jobs; retry when some finish",
                 )
             created = tx.put(job)
-            if key is not None:
-                tx.remember(key, self._clock().timestamp(), created)
+            if once is not None:
+                tx.remember(once.key, once.keep(created, self._clock().timestamp()))
             return created
 
-        return await self._writer.submit(run)
+        return _answered(await self._writer.submit(run))
 
     @staticmethod
     def _pending_new(tx: Transaction) -> int:
@@ -205,23 +218,26 @@ class JobService:
         who: Principal,
         job_id: str,
         change: Callable[[Job, str], Job],
-        idempotency_key: str | None = None,
+        once: Once | None = None,
         *,
         attempt: int | None = None,
         renews: bool = False,
     ) -> Job:
         """Apply a worker's or operator's change to one job, checking who may make it.
 
-        With an idempotency key already answered, the first answer is returned again and
-        nothing changes: a retried request whose answer was lost does not act twice.
+        With an idempotency key already answered, ``Replayed`` carries the first answer
+        and nothing changes: a retried request whose answer was lost does not act twice.
         ``attempt`` (the ``Jobdesk-Attempt`` header) fences off a worker whose attempt
         is over; ``renews`` extends the running attempt's lease.
         """
         who.require_writer()
         moment, now = self._now()
-        key = _scoped(who, job_id, idempotency_key)
-        return await self._writer.submit(
-            lambda tx: self._update_in(tx, who, job_id, change, key, attempt, renews, moment, now)
+        return _answered(
+            await self._writer.submit(
+                lambda tx: self._update_in(
+                    tx, who, job_id, change, once, attempt, renews, moment, now
+                )
+            )
         )
 
     @staticmethod
@@ -230,16 +246,16 @@ class JobService:
         who: Principal,
         job_id: str,
         change: Callable[[Job, str], Job],
-        key: str | None,
+        once: Once | None,
         attempt: int | None,
         renews: bool,
         moment: datetime,
         now: str,
-    ) -> Job:
+    ) -> Job | Replayed:
         """One update inside a transaction; everything that may refuse it runs before
         ``tx.put``, so a refusal leaves the transaction as it was."""
-        if key is not None and (answered := tx.recall(key)) is not None:
-            return answered
+        if once is not None and (answered := tx.recall(once.key)) is not None:
+            return Replayed(answered)
         job = tx.get(job_id)
         if job is None:
             raise not_found(job_id)
@@ -253,25 +269,27 @@ class JobService:
             until = format_timestamp(moment + timedelta(seconds=lease))
             updated = lifecycle.renew(updated, now=now, lease_until=until)
         stored = tx.put(updated)
-        if key is not None:
-            tx.remember(key, moment.timestamp(), stored)
+        if once is not None:
+            tx.remember(once.key, once.keep(stored, moment.timestamp()))
         return stored
 
     async def batch(
-        self, who: Principal, items: list[BatchItem], idempotency_key: str | None = None
+        self, who: Principal, items: list[BatchItem], once: Once | None = None
     ) -> list[Job | ApiError]:
         """Many jobs' reports (progress or log entries) in one writer command, so one
         transaction: applied in order, each answered on its own, acknowledged only once
         committed. A refused report changes nothing and refuses no other.
 
-        With an idempotency key, a retried batch does not add its log entries again;
-        its progress is a level, so applying it again changes nothing but the version.
+        With an idempotency key, a retried batch does not add its log entries again (each
+        is marked done, see ``idempotency``); those reports are answered from the job as
+        it is. Its progress is a level, so applying it again changes nothing but the
+        version.
         """
         who.require_writer()
         moment, now = self._now()
         keep = self.config.max_messages_per_job
-        scoped = _scoped(who, "batch", idempotency_key)
         worker = who.name
+        done = Remembered(moment.timestamp(), 0, b"")
 
         def change_of(item: BatchItem) -> Callable[[Job, str], Job]:
             log = item.log
@@ -296,23 +314,22 @@ class JobService:
         def run(tx: Transaction) -> list[Job | ApiError]:
             answers: list[Job | ApiError] = []
             for index, item in enumerate(items):
-                key = None if scoped is None or item.log is None else f"{scoped}\x00{index}"
+                mark = None if once is None or item.log is None else once.entry(index)
+                if mark is not None and tx.recall(mark) is not None:
+                    job = tx.get(item.job_id)
+                    answers.append(not_found(item.job_id) if job is None else job)
+                    continue
                 try:
-                    answers.append(
-                        self._update_in(
-                            tx,
-                            who,
-                            item.job_id,
-                            change_of(item),
-                            key,
-                            item.attempt,
-                            True,
-                            moment,
-                            now,
-                        )
+                    answer = self._update_in(
+                        tx, who, item.job_id, change_of(item), None, item.attempt, True, moment, now
                     )
                 except ApiError as refused:
                     answers.append(refused)
+                    continue
+                assert isinstance(answer, Job)  # no key of its own: never a replay
+                answers.append(answer)
+                if mark is not None:
+                    tx.remember(mark, done)
             return answers
 
         return await self._writer.submit(run)
@@ -322,14 +339,14 @@ class JobService:
         who: Principal,
         job_id: str,
         request: ProgressRequest,
-        idempotency_key: str | None = None,
+        once: Once | None = None,
         attempt: int | None = None,
     ) -> Job:
         return await self.update(
             who,
             job_id,
             _progress_change(request, who.name),
-            idempotency_key,
+            once,
             attempt=attempt,
             renews=True,
         )
@@ -339,7 +356,7 @@ class JobService:
         who: Principal,
         job_id: str,
         request: MessageRequest,
-        idempotency_key: str | None = None,
+        once: Once | None = None,
         attempt: int | None = None,
     ) -> Job:
         keep = self.config.max_messages_per_job
@@ -349,7 +366,7 @@ class JobService:
             lambda job, now: lifecycle.add_message(
                 job, now=now, level=request.level, text=request.text, keep=keep
             ),
-            idempotency_key,
+            once,
             attempt=attempt,
             renews=True,
         )
@@ -368,7 +385,7 @@ class JobService:
         who: Principal,
         job_id: str,
         request: CompleteRequest,
-        idempotency_key: str | None = None,
+        once: Once | None = None,
         attempt: int | None = None,
     ) -> Job:
         return await self.update(
@@ -377,7 +394,7 @@ class JobService:
             lambda job, now: lifecycle.complete(
                 job, now=now, result=request.result, message=request.message
             ),
-            idempotency_key,
+            once,
             attempt=attempt,
         )
 
@@ -386,7 +403,7 @@ class JobService:
         who: Principal,
         job_id: str,
         request: FailRequest,
-        idempotency_key: str | None = None,
+        once: Once | None = None,
         attempt: int | None = None,
     ) -> Job:
         """The worker's own failure: retried after a backoff while attempts are left."""
@@ -402,12 +419,12 @@ class JobService:
                 keep=keep,
                 retry_at=retry_at(self.config, moment, job.attempts),
             ),
-            idempotency_key,
+            once,
             attempt=attempt,
         )
 
     async def force_fail(
-        self, who: Principal, job_id: str, reason: str | None, idempotency_key: str | None = None
+        self, who: Principal, job_id: str, reason: str | None, once: Once | None = None
     ) -> Job:
         who.require_operator("force-fail a job")
         error = reason or f"Force-failed by operator {who.name}"
@@ -416,11 +433,11 @@ class JobService:
             who,
             job_id,
             lambda job, now: lifecycle.fail(job, now=now, error=error, keep=keep),
-            idempotency_key,
+            once,
         )
 
     async def cancel(
-        self, who: Principal, job_id: str, reason: str | None, idempotency_key: str | None = None
+        self, who: Principal, job_id: str, reason: str | None, once: Once | None = None
     ) -> Job:
         who.require_operator("cancel a job")
         text = reason or f"Cancelled by operator {who.name}"
@@ -429,17 +446,17 @@ class JobService:
             who,
             job_id,
             lambda job, now: lifecycle.cancel(job, now=now, reason=text, keep=keep),
-            idempotency_key,
+            once,
         )
 
-    async def retry(self, who: Principal, job_id: str, idempotency_key: str | None = None) -> Job:
+    async def retry(self, who: Principal, job_id: str, once: Once | None = None) -> Job:
         who.require_operator("retry a job")
         keep = self.config.max_messages_per_job
         return await self.update(
             who,
             job_id,
             lambda job, now: lifecycle.retry(job, now=now, operator=who.name, keep=keep),
-            idempotency_key,
+            once,
         )
 
     async def claim(self, who: Principal, request: ClaimRequest) -> Job | None:
@@ -529,9 +546,11 @@ class JobService:
             await asyncio.sleep(self.config.stats_interval_s)
 
 
-def _scoped(who: Principal, target: str, key: str | None) -> str | None:
-    """Keys are scoped by caller and target, so two workers' keys never collide."""
-    return None if key is None else f"{who.name}\x00{target}\x00{key}"
+def _answered(result: Job | Replayed) -> Job:
+    """The command's job, or the answer given before raised for the API to send again."""
+    if isinstance(result, Replayed):
+        raise result
+    return result
 
 
 def _with_owner(job: Job, owner: str) -> Job:

@@ -7,7 +7,6 @@ one consistent seq, with nothing half-applied.
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -16,6 +15,8 @@ from typing import Final
 
 from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
 from jobdesk.server.changes import Change
+from jobdesk.server.feed import Feed
+from jobdesk.server.idempotency import Answers, Remembered
 from jobdesk.server.storage import StoredState
 
 
@@ -101,9 +102,10 @@ class ServerState:
         self.seq = stored.seq
         self.history_floor = stored.history_floor
         self.jobs: dict[str, JobRecord] = {j.id: JobRecord.of(j, s) for j, s in stored.jobs}
-        self.removals: list[tuple[int, str]] = list(stored.removals)
-        self.remembered: dict[str, tuple[float, Job]] = dict(stored.remembered)
-        """Idempotency keys already answered, with when and the job they answered with."""
+        self.feed = Feed([(r.seq, job_id) for job_id, r in self.jobs.items()] + stored.removals)
+        """Each job's newest seq and each kept removal's, for replays in seq order."""
+        self.answers = Answers(stored.remembered)
+        """Idempotency keys already answered, with the answer a retry gets."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
         self.waiting: dict[str, set[str]] = {}
         """Job type -> ids of its queued and retrying jobs: where claims look."""
@@ -127,14 +129,13 @@ class ServerState:
         changes: Iterable[Change],
         seq: int,
         history_floor: int | None,
-        remembered: Iterable[tuple[str, float, Job]] = (),
+        remembered: Iterable[tuple[str, Remembered]] = (),
         forget_before_s: float | None = None,
     ) -> None:
-        for key, created_s, job in remembered:
-            self.remembered[key] = (created_s, job)
+        for key, record in remembered:
+            self.answers.add(key, record)
         if forget_before_s is not None:
-            for key in [k for k, (t, _) in self.remembered.items() if t < forget_before_s]:
-                del self.remembered[key]
+            self.answers.forget_before(forget_before_s)
         for change in changes:
             old = self.jobs.get(change.job_id)
             if old is not None:
@@ -142,15 +143,15 @@ class ServerState:
             self._index(None if old is None else old.job, change.job)
             if change.job is None:
                 self.jobs.pop(change.job_id, None)
-                self.removals.append((change.seq, change.job_id))
             else:
                 self.jobs[change.job_id] = JobRecord.of(change.job, change.seq)
                 self._counts[change.job.status] += 1
+            self.feed.record(change.seq, change.job_id)
         self.seq = seq
         if history_floor is not None:
+            gone = [j for _, j in self.feed.after(self.history_floor, history_floor)]
+            self.feed.forget(j for j in gone if j not in self.jobs)
             self.history_floor = history_floor
-            cut = bisect.bisect_right(self.removals, (history_floor, "\uffff"))
-            del self.removals[:cut]
 
     # --- reading -----------------------------------------------------------------------
 
@@ -172,16 +173,13 @@ class ServerState:
                 f"since={since} is older than the kept history (from {self.history_floor})"
             )
 
-    def changes_since(self, since: int) -> Iterator[Change]:
-        """The current state of every job changed after ``since``, and every removal, in
-        seq order: a compacted replay, since a client only needs each job's newest state."""
-        updates = sorted((r for r in self.jobs.values() if r.seq > since), key=lambda r: r.seq)
-        start = bisect.bisect_right(self.removals, (since, "\uffff"))
-        removals = self.removals[start:]
-        merged = [Change(r.seq, r.job.id, r.job) for r in updates]
-        merged += [Change(s, job_id, None) for s, job_id in removals]
-        merged.sort(key=lambda c: c.seq)
-        return iter(merged)
+    def changes_since(self, since: int, until: int | None = None) -> Iterator[Change]:
+        """The current state of every job changed in ``(since, until]``, and every removal,
+        in seq order: a compacted replay, since a client only needs each job's newest
+        state. Lazy: a job changed again after ``until`` is left to the changes after it."""
+        for seq, job_id in self.feed.after(since, until):
+            record = self.jobs.get(job_id)
+            yield Change(seq, job_id, None if record is None else record.job)
 
     def active_count(self) -> int:
         return sum(self._counts[s] for s in (Status.QUEUED, Status.RUNNING, Status.RETRYING))

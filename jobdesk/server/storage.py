@@ -35,8 +35,9 @@ from jobdesk.server.db import schema
 from jobdesk.server.db.engine import open_engine
 from jobdesk.server.db.lock import ServerLock
 from jobdesk.server.db.repair import repair_seq
+from jobdesk.server.idempotency import Remembered
+from jobdesk.server.token_store import TokenStore
 
-_encode = msgspec.json.Encoder().encode
 _decode_job = msgspec.json.Decoder(Job).decode
 
 
@@ -122,13 +123,7 @@ class StoredState:
     history_floor: int
     jobs: list[tuple[Job, int]] = field(default_factory=list)
     removals: list[tuple[int, str]] = field(default_factory=list)
-    remembered: dict[str, tuple[float, Job]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TokenRecord:
-    name: str
-    role: str
+    remembered: list[tuple[str, Remembered]] = field(default_factory=list)
 
 
 class Storage:
@@ -144,6 +139,9 @@ class Storage:
         )
         self._set_meta = _Compiled(_SET_META, dialect, ("meta_value", "meta_key"))
         self._advance_seq = _Compiled(_ADVANCE_SEQ, dialect, ("meta_value", "meta_key", "new_seq"))
+        self._insert_answers = _Compiled(
+            schema.idempotency.insert(), dialect, ("key", "status", "body", "created_s")
+        )
 
     @classmethod
     def open(cls, db_path: Path) -> Storage:
@@ -169,8 +167,14 @@ class Storage:
         if self._lock is not None:
             self._lock.release()
 
-    def load(self) -> StoredState:
-        """Read everything the server keeps in memory, in one consistent transaction."""
+    @property
+    def tokens(self) -> TokenStore:
+        return TokenStore(self._engine)
+
+    def load(self, remembered_after_s: float = 0.0) -> StoredState:
+        """Read everything the server keeps in memory, in one consistent transaction:
+        the idempotency answers given after ``remembered_after_s`` (older ones are out
+        of their window)."""
         with self._engine.begin() as conn:
             values = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
             floor = int(values["history_floor"])
@@ -182,10 +186,13 @@ class Storage:
             )
             state.removals = [(s, j) for s, j in conn.execute(removed.order_by("seq"))]
             t = schema.idempotency.c
-            state.remembered = {
-                key: (created, _decode_job(job))
-                for key, job, created in conn.execute(select(t.key, t.job, t.created_s))
-            }
+            kept = select(t.key, t.created_s, t.status, t.body).where(
+                t.created_s >= remembered_after_s
+            )
+            state.remembered = [
+                (key, Remembered(created, status, body))
+                for key, created, status, body in conn.execute(kept)
+            ]
         return state
 
     def commit(
@@ -193,7 +200,7 @@ class Storage:
         changes: list[Change],
         seq: int,
         history_floor: int | None,
-        remembered: Sequence[tuple[str, float, Job]] = (),
+        remembered: Sequence[tuple[str, Remembered]] = (),
         forget_before_s: float | None = None,
     ) -> None:
         """Write a batch: final job rows, one event row per change, the new seq, and the
@@ -233,30 +240,9 @@ class Storage:
             if meta:
                 self._set_meta.run(conn, meta)
             if remembered:
-                rows = [{"key": k, "job": _encode(j), "created_s": t} for k, t, j in remembered]
-                conn.execute(schema.idempotency.insert(), rows)
+                self._insert_answers.run(
+                    conn, [(k, r.status, r.body, r.created_s) for k, r in remembered]
+                )
             if forget_before_s is not None:
                 old = schema.idempotency.c.created_s < forget_before_s
                 conn.execute(delete(schema.idempotency).where(old))
-
-    # --- tokens ------------------------------------------------------------------------
-
-    def find_token(self, token_hash: str) -> TokenRecord | None:
-        with self._engine.begin() as conn:
-            row = conn.execute(
-                select(schema.tokens.c.name, schema.tokens.c.role).where(
-                    schema.tokens.c.hash == token_hash
-                )
-            ).first()
-        return None if row is None else TokenRecord(name=row[0], role=row[1])
-
-    def has_tokens(self) -> bool:
-        with self._engine.begin() as conn:
-            return conn.execute(select(schema.tokens.c.hash).limit(1)).first() is not None
-
-    def add_token(self, token_hash: str, name: str, role: str, created_at: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                schema.tokens.insert(),
-                {"hash": token_hash, "name": name, "role": role, "created_at": created_at},
-            )

@@ -33,7 +33,7 @@ def sweep(tx: Transaction, config: ServerConfig, moment: datetime) -> int:
     t = moment.timestamp()
     now = format_timestamp(moment)
     keep = config.max_messages_per_job
-    tx.forget_before_s = t - config.idempotency_ttl_s
+    tx.forget_before_s = t - config.idempotency_window_s
     before = len(tx.changes)
     finished: list[tuple[float, str]] = []
     for record in list(tx.state.jobs.values()):

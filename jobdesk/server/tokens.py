@@ -1,7 +1,9 @@
 """Bearer tokens with roles. The server stores only a token's SHA-256.
 
 Tokens are 32 random bytes, so a plain hash is enough (no slow KDF is needed against
-guessing); the token is printed once when created and never stored.
+guessing); the token is printed once when created and never stored. A token's name is
+who the server says did something (a worker's jobs are owned by it), so names are
+unique; a revoked token stops working at once (``token_watch.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 import secrets
 import sqlite3
 import time
+from collections.abc import Collection
+from contextlib import closing
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +26,7 @@ from jobdesk.server.errors import ApiError
 from jobdesk.server.ratelog import RateLimitedLog
 from jobdesk.server.storage import Storage
 from jobdesk.server.storage_errors import refusal
+from jobdesk.server.token_store import TokenRecord
 
 TOKEN_PREFIX = "jd_"
 log = logging.getLogger(__name__)
@@ -40,6 +45,8 @@ class Role(StrEnum):
 class Principal:
     name: str
     role: Role
+    token_hash: str = ""
+    """Which token it authenticated with: a revocation finds its sockets by it."""
 
     def require_writer(self) -> None:
         if self.role is Role.VIEWER:
@@ -72,27 +79,39 @@ def parse_role(word: str) -> Role:
 
 
 def issue_token(storage: Storage, role: Role, name: str) -> str:
+    """A new token, stored by its hash; DuplicateName when the name is taken."""
     if not name.strip():
         raise ValueError("a token needs a non-empty name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    storage.add_token(hash_token(token), name.strip(), role.value, now_timestamp())
+    storage.tokens.add(TokenRecord(hash_token(token), name.strip(), role.value, now_timestamp()))
     return token
 
 
 def create_token(db_path: Path, role: str, name: str) -> str:
     """Create a token in the database at ``db_path`` (created if missing); returns it once."""
-    storage = Storage.open(db_path)
-    try:
+    with closing(Storage.open(db_path)) as storage:
         return issue_token(storage, parse_role(role), name)
-    finally:
-        storage.close()
+
+
+def list_tokens(db_path: Path) -> list[TokenRecord]:
+    with closing(Storage.open(db_path)) as storage:
+        return storage.tokens.all()
+
+
+def revoke_token(db_path: Path, name_or_id: str) -> list[TokenRecord]:
+    """Delete the token(s) named so, or the one with this id; a running server refuses
+    them within a second. Returns what was revoked (empty: nothing matched)."""
+    with closing(Storage.open(db_path)) as storage:
+        return storage.tokens.remove(name_or_id)
 
 
 class TokenVerifier:
     """Looks tokens up in the database, caching hits so each request costs no query.
 
     Misses are not cached: a token created with ``jobdesk token create`` while the server
-    runs works at once.
+    runs works at once. Hits whose token is no longer in the table are dropped by the
+    token watch (``retain``); the time limit only bounds what a watch that cannot read
+    the database would leave cached.
     """
 
     def __init__(self, storage: Storage, ttl_s: float = 60.0, retry_after_s: int = 5) -> None:
@@ -112,7 +131,7 @@ class TokenVerifier:
         """Blocking: run it in a thread when the cache misses."""
         digest = hash_token(token)
         try:
-            record = self._storage.find_token(digest)
+            record = self._storage.tokens.find(digest)
         except (SQLAlchemyError, sqlite3.Error) as exc:  # busy past busy_timeout, I/O error
             refused = refusal(exc, self._retry_after_s)
             level = logging.WARNING if refused.known else logging.ERROR
@@ -123,6 +142,12 @@ class TokenVerifier:
             raise refused.error from exc
         if record is None:
             return None
-        principal = Principal(record.name, Role(record.role))
+        principal = Principal(record.name, Role(record.role), digest)
         self._cache[digest] = (time.monotonic() + self._ttl_s, principal)
         return principal
+
+    def retain(self, valid: Collection[str]) -> None:
+        """Forget every cached token not in ``valid``: a lookup that raced a revocation
+        is dropped on the next watch, not only the revocation's own."""
+        for digest in [d for d in self._cache if d not in valid]:
+            del self._cache[digest]

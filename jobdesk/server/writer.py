@@ -22,6 +22,7 @@ import msgspec
 from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.errors import ApiError
+from jobdesk.server.idempotency import Remembered
 from jobdesk.server.ratelog import RateLimitedLog
 from jobdesk.server.state import ServerState
 from jobdesk.server.storage import Storage
@@ -51,7 +52,8 @@ class Transaction:
         just the changes after its mark (copying the overlay per command was O(n^2))."""
         self.changes: list[Change] = []
         self.seq = state.seq
-        self.remembered: list[tuple[str, float, Job]] = []
+        self.remembered: list[tuple[str, Remembered]] = []
+        self._answered: dict[str, Remembered] = {}
         self.forget_before_s: float | None = None
 
     def get(self, job_id: str) -> Job | None:
@@ -83,16 +85,13 @@ class Transaction:
         self.changes.append(Change(self.seq, job.id, job))
         return job
 
-    def recall(self, key: str) -> Job | None:
-        """The job an idempotency key was already answered with, if any."""
-        for known, _, job in self.remembered:
-            if known == key:
-                return job
-        hit = self.state.remembered.get(key)
-        return None if hit is None else hit[1]
+    def recall(self, key: str) -> Remembered | None:
+        """What an idempotency key was already answered with, if anything."""
+        return self._answered.get(key) or self.state.answers.get(key)
 
-    def remember(self, key: str, created_s: float, job: Job) -> None:
-        self.remembered.append((key, created_s, job))
+    def remember(self, key: str, record: Remembered) -> None:
+        self.remembered.append((key, record))
+        self._answered[key] = record
 
     def remove(self, job_id: str) -> None:
         self.seq += 1
@@ -106,6 +105,8 @@ class Transaction:
     def rollback(self, mark: Mark) -> None:
         count, keys, seq, journaled = mark
         del self.changes[count:]
+        for key, _ in self.remembered[keys:]:
+            del self._answered[key]
         del self.remembered[keys:]
         self.seq = seq
         while len(self._journal) > journaled:

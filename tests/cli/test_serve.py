@@ -7,13 +7,13 @@ in one readable line.
 
 from __future__ import annotations
 
-import argparse
 import socket
 from pathlib import Path
 
 import pytest
 
 from jobdesk.cli import serve
+from jobdesk.cli.main import build_parser
 from jobdesk.server.config import ServerConfig
 from tests.cli.conftest import Cli, run_jobdesk
 
@@ -70,22 +70,6 @@ def test_the_flags_reach_the_server_config(
     assert (config.max_db_bytes, config.storage_retry_after_s) == (1536 * 1024, 9)
 
 
-def test_the_defaults_are_the_server_configs(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[ServerConfig] = []
-    monkeypatch.setattr("jobdesk.server.app.run_server", seen.append)
-    assert cli("serve", "--db", str(tmp_path / "j.db")).code == 0
-    default = ServerConfig()
-    (config,) = seen
-    assert (config.keep_alive_s, config.backlog, config.max_db_bytes) == (
-        default.keep_alive_s,
-        default.backlog,
-        default.max_db_bytes,
-    )
-    assert config.storage_retry_after_s == default.storage_retry_after_s
-
-
 def test_a_keep_alive_the_clients_would_race_is_refused(cli: Cli, tmp_path: Path) -> None:
     result = cli("serve", "--db", str(tmp_path / "j.db"), "--keep-alive", "5")
     assert result.code == 2
@@ -98,17 +82,6 @@ def test_the_default_database_is_the_per_user_one(
     seen: list[ServerConfig] = []
     monkeypatch.setattr("jobdesk.server.app.run_server", seen.append)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    args = argparse.Namespace(
-        db=None,
-        host="127.0.0.1",
-        port=8765,
-        stale_after=600.0,
-        timeout=1800.0,
-        origin=[],
-        keep_alive=75,
-        backlog=2048,
-        max_db_size=None,
-        storage_retry_after=5,
-    )
+    args = build_parser().parse_args(["serve"])
     assert serve.run(args) == 0
     assert seen[0].db_path == tmp_path / "jobdesk" / "jobdesk.db"

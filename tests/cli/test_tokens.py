@@ -9,6 +9,7 @@ import pytest
 
 from tests.cli.conftest import Cli
 from tests.conftest import RunningServer
+from tests.polling import wait_for
 
 
 @pytest.mark.parametrize("role", ["operator", "worker", "viewer"])
@@ -47,4 +48,39 @@ def test_an_unwritable_database_is_one_line_and_exit_1(cli: Cli, tmp_path: Path)
     )
     assert result.code == 1
     assert "cannot write the database" in result.error_line
+    assert result.out == ""
+
+
+def test_list_shows_ids_names_and_roles_never_tokens(cli: Cli, server: RunningServer) -> None:
+    result = cli("token", "list", "--db", str(server.db_path))
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "ROLE", "CREATED"]
+    names = {line.split()[1]: line.split()[2] for line in lines[1:]}
+    assert names == {
+        "ops": "operator",
+        "worker-1": "worker",
+        "worker-2": "worker",
+        "viewer-1": "viewer",
+    }
+    assert not any(token in result.out for token in server.tokens.values())
+
+
+def test_revoke_by_name_then_the_server_refuses_it(cli: Cli, server: RunningServer) -> None:
+    result = cli("token", "revoke", "viewer-1", "--db", str(server.db_path))
+    assert result.code == 0
+    assert "revoked viewer token 'viewer-1'" in result.err
+    headers = {"Authorization": f"Bearer {server.tokens['viewer']}"}
+    wait_for(lambda: httpx.get(f"{server.url}/api/jobs", headers=headers).status_code == 401)
+    again = cli("token", "revoke", "viewer-1", "--db", str(server.db_path))
+    assert again.code == 1
+    assert "no token named 'viewer-1'" in again.error_line
+
+
+def test_a_taken_name_is_refused_with_how_to_replace_it(cli: Cli, server: RunningServer) -> None:
+    result = cli(
+        "token", "create", "--role", "worker", "--name", "worker-1", "--db", str(server.db_path)
+    )
+    assert result.code == 1
+    assert "jobdesk token revoke worker-1" in result.error_line
     assert result.out == ""

@@ -19,17 +19,21 @@ from tests.conftest import make_tokens
 from tests.polling import eventually
 from tests.server.procserver import ServerProcess
 
+_TOKENS: dict[Path, dict[str, str]] = {}
+"""Each test database's tokens, made once (token names are unique)."""
+
 
 @pytest.fixture
 async def proc(tmp_path: Path) -> AsyncIterator[ServerProcess]:
-    make_tokens(tmp_path / "jobs.db")
+    _TOKENS[tmp_path / "jobs.db"] = make_tokens(tmp_path / "jobs.db")
     server = await asyncio.to_thread(ServerProcess, tmp_path / "jobs.db")
     yield server
     await asyncio.to_thread(server.stop)
+    del _TOKENS[tmp_path / "jobs.db"]
 
 
 def tokens_of(server: ServerProcess) -> dict[str, str]:
-    return make_tokens(server.db_path)
+    return _TOKENS[server.db_path]
 
 
 async def post(url: str, token: str, path: str, body: object = None) -> str:

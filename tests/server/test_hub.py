@@ -16,15 +16,9 @@ from jobdesk.protocol import (
     encode_message,
 )
 from jobdesk.server.changes import Change
-from jobdesk.server.hub import (
-    EMPTY,
-    MAX_QUEUED_FRAMES,
-    REPLAY_CHUNK,
-    Empty,
-    Hub,
-    Subscriber,
-    encode_change,
-)
+from jobdesk.server.frames import MAX_SEGMENT_BYTES, encode_change
+from jobdesk.server.hub import Hub
+from jobdesk.server.outbox import Subscriber
 
 NOW = "2026-11-22T10:00:00.123Z"
 EPOCH = "0b6f3c2e-1111-4222-8333-944455556666"
@@ -38,37 +32,18 @@ def change(seq: int, job_id: str, version: int, owner: str = "w1") -> Change:
     return Change(seq, job_id, job(job_id, version, owner))
 
 
-def drain(subscriber: Subscriber) -> list[str | None]:
-    frames: list[str | None] = []
-    while not isinstance(frame := subscriber.take(), Empty):
+def drain(subscriber: Subscriber) -> list[str]:
+    frames: list[str] = []
+    while (frame := subscriber.take()) is not None:
         frames.append(frame)
     return frames
 
 
-def batch_of(text: str | Empty | None) -> JobUpdates[Job]:
+def batch_of(text: str | None) -> JobUpdates[Job]:
     assert isinstance(text, str)
     message = decode_server_message(text)
     assert isinstance(message, JobUpdates)
     return message
-
-
-def test_a_subscriber_too_far_behind_is_cut_off_once() -> None:
-    subscriber = Subscriber()
-    for _ in range(MAX_QUEUED_FRAMES + 5):
-        subscriber.offer("frame")
-    assert subscriber.overflowed
-    frames = drain(subscriber)
-    assert len(frames) == MAX_QUEUED_FRAMES + 1
-    assert frames[-1] is None
-    assert frames.count(None) == 1
-
-
-def test_a_long_replay_does_not_count_as_falling_behind() -> None:
-    subscriber = Subscriber()
-    subscriber.queue_replay(["old"] * (MAX_QUEUED_FRAMES * 2))
-    subscriber.offer("live")
-    assert not subscriber.overflowed
-    assert subscriber.qsize() == MAX_QUEUED_FRAMES * 2 + 1
 
 
 def test_a_job_update_frame_is_built_around_the_stored_json_byte_for_byte() -> None:
@@ -129,7 +104,7 @@ def test_commits_that_pile_up_while_a_send_is_in_flight_merge_into_the_next_fram
         for u in message.updates
     }
     assert states == {("job_a", 3), ("job_b", None)}
-    assert subscriber.pending == 0
+    assert subscriber.queued_bytes == 0
 
 
 def test_merging_leaves_the_segment_other_subscribers_share_untouched() -> None:
@@ -150,7 +125,7 @@ def test_a_filtered_batch_subscriber_is_told_the_commits_it_skipped() -> None:
     mine = Subscriber(batch=True, covered=0, filter=JobFilter(owner="me"))
     hub.add(mine)
     hub.publish([change(1, "job_x", 1, owner="other")])
-    assert mine.take() is EMPTY
+    assert mine.take() is None
     hub.publish([change(2, "job_m", 1, owner="me")])
     hub.publish([change(3, "job_y", 1, owner="other")])  # extends the waiting frame
     message = batch_of(mine.take())
@@ -160,25 +135,6 @@ def test_a_filtered_batch_subscriber_is_told_the_commits_it_skipped() -> None:
     hub.publish([change(5, "job_m", 2, owner="me")])
     message = batch_of(mine.take())
     assert (message.after, message.seq) == (3, 5)
-
-
-def test_a_replay_for_a_batch_subscriber_comes_in_chunks_ending_at_the_seq_it_was_told() -> None:
-    hub = Hub(EPOCH)
-    subscriber = Subscriber(batch=True)
-    changes = [change(seq, f"job_{seq}", 1) for seq in range(11, 11 + REPLAY_CHUNK + 5)]
-    segments = hub.replay_segments(changes, subscriber, since=10, seq=2000)
-    subscriber.queue_replay_segments(segments)
-    first, second = (batch_of(f) for f in drain(subscriber))
-    assert (first.after, len(first.updates)) == (10, REPLAY_CHUNK)
-    assert (second.after, second.seq, len(second.updates)) == (first.seq, 2000, 5)
-    assert subscriber.covered == 2000
-
-
-def test_an_empty_replay_still_says_how_far_it_goes() -> None:
-    hub = Hub(EPOCH)
-    subscriber = Subscriber(batch=True, filter=JobFilter(owner="nobody"))
-    (segment,) = hub.replay_segments([change(5, "job_a", 1)], subscriber, since=4, seq=5)
-    assert (segment.after, segment.seq, segment.frames) == (4, 5, {})
 
 
 def test_stats_for_a_batch_subscriber_replace_the_unsent_ones_and_go_first() -> None:
@@ -199,8 +155,58 @@ def test_a_batch_subscriber_holds_at_most_one_entry_per_job_however_far_behind()
     hub.add(subscriber)
     hub.publish([change(1, "job_a", 1)])
     subscriber.take()
-    for seq in range(2, 2 + MAX_QUEUED_FRAMES * 3):
+    for seq in range(2, 30_000):
         hub.publish([change(seq, f"job_{seq % 10}", seq)])
     assert not subscriber.overflowed
-    assert subscriber.pending == 10
-    assert len(batch_of(subscriber.take()).updates) == 10
+    frame = subscriber.take()
+    assert subscriber.queued_bytes == 0
+    assert len(batch_of(frame).updates) == 10
+
+
+def test_a_commit_bigger_than_a_frame_goes_out_as_several_chained_frames() -> None:
+    hub = Hub(EPOCH)
+    subscriber = Subscriber(batch=True, covered=0, max_bytes=64 * MAX_SEGMENT_BYTES)
+    hub.add(subscriber)
+    big = "x" * 100_000
+    commit = [
+        Change(seq, f"job_{seq}", msgspec.structs.replace(job(f"job_{seq}", 1), message=big))
+        for seq in range(1, 31)
+    ]
+    hub.publish(commit)
+    frames = [batch_of(f) for f in drain(subscriber)]
+    assert len(frames) > 1
+    assert all(len(f.updates) < 30 for f in frames)
+    assert frames[0].after == 0
+    assert [f.after for f in frames[1:]] == [f.seq for f in frames[:-1]]
+    assert frames[-1].seq == 30
+    ids = [u.job.id for f in frames for u in f.updates]  # type: ignore[union-attr]
+    assert ids == [f"job_{seq}" for seq in range(1, 31)]
+
+
+def test_a_subscriber_over_its_byte_budget_lets_go_and_is_told_once() -> None:
+    hub = Hub(EPOCH)
+    told: list[str] = []
+    subscriber = Subscriber(max_bytes=50_000)
+    subscriber.on_overflow = lambda: told.append("overflow")
+    hub.add(subscriber)
+    big = "x" * 20_000
+    for seq in range(1, 10):
+        hub.publish([Change(seq, "job_a", msgspec.structs.replace(job("job_a", seq), message=big))])
+    assert subscriber.overflowed
+    assert told == ["overflow"]
+    assert subscriber.queued_bytes == 0
+    assert drain(subscriber) == []
+
+
+def test_one_frame_bigger_than_the_budget_still_goes_to_a_reader() -> None:
+    subscriber = Subscriber(max_bytes=1_000)
+    subscriber.put("y" * 5_000)
+    assert not subscriber.overflowed
+    assert drain(subscriber) == ["y" * 5_000]
+
+
+def test_replies_count_against_the_budget_too() -> None:
+    subscriber = Subscriber(max_bytes=1_000)
+    for _ in range(20):
+        subscriber.put('{"type":"pong"}' * 10)
+    assert subscriber.overflowed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from jobdesk.protocol import (
@@ -32,12 +33,21 @@ class WsClient:
         data = self.conn.recv(timeout=timeout)
         return decode_server_message(data)
 
-    def recv_until(self, kind: type[Any], timeout: float = 5.0) -> Any:
+    def recv_until(self, kind: type[Any] | tuple[type[Any], ...], timeout: float = 5.0) -> Any:
         """Skip other messages (stats, heartbeats) until one of ``kind`` arrives."""
         while True:
             message = self.recv(timeout)
             if isinstance(message, kind):
                 return message
+
+    def close_code(self, timeout: float = 10.0) -> int | None:
+        """Read until the server closes the connection; the code it closed with (None:
+        no close frame came). Fails the test if the server keeps it open."""
+        try:
+            while True:
+                self.conn.recv(timeout=timeout)
+        except ConnectionClosed as closed:
+            return None if closed.rcvd is None else closed.rcvd.code
 
     def login(self, token: str) -> ServerMessage:
         self.send(Auth(token=token))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Router, get, post
+from litestar import Request, Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
@@ -35,6 +35,7 @@ from jobdesk.server.api.common import (
     Service,
     check_attempt_header,
     errors,
+    once,
     provide_principal,
 )
 from jobdesk.server.api.litestar_fixes import with_options
@@ -62,10 +63,15 @@ async def start_job(
     data: JSONBody[StartJobRequest],
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     idempotency_key: IdempotencyKey = None,
 ) -> StartJobResponse:
     """Start a job the caller is doing itself: it is running and owned by the caller."""
-    job = await service.create(principal, data, running=True, idempotency_key=idempotency_key)
+    key = once(request, principal, idempotency_key, 201, _started)
+    return _started(await service.create(principal, data, running=True, once=key))
+
+
+def _started(job: Job) -> StartJobResponse:
     return StartJobResponse(job_id=job.id, timestamp=job.created_at)
 
 
@@ -94,6 +100,7 @@ async def post_batch(
     data: JSONBody[BatchRequest],
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     idempotency_key: IdempotencyKey = None,
 ) -> BatchResponse:
     """Reports on many jobs in one request: each is what ``{jobId}/progress`` takes, and with
@@ -102,7 +109,8 @@ async def post_batch(
     order in one transaction and answered once it is committed, each on its own: a
     refused report (unknown job, finished, attempt over) carries its error and refuses
     no other."""
-    answers = await service.batch(principal, data.updates, idempotency_key)
+    key = once(request, principal, idempotency_key, 200, None)  # marks entries, no answer
+    answers = await service.batch(principal, data.updates, key)
     return BatchResponse(
         results=[_result(item.job_id, a) for item, a in zip(data.updates, answers, strict=True)]
     )
@@ -126,11 +134,13 @@ async def post_progress(
     data: JSONBody[ProgressRequest],
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     idempotency_key: IdempotencyKey = None,
     attempt: AttemptHeader = None,
 ) -> JobAck:
     """Set progress (0-1), a sub-operation's progress, or declare the weighted pipeline."""
-    return ack(await service.progress(principal, job_id, data, idempotency_key, attempt))
+    key = once(request, principal, idempotency_key, 200, ack)
+    return ack(await service.progress(principal, job_id, data, key, attempt))
 
 
 @post("/{job_id:str}/message", status_code=200, responses=_WRITE, security=BEARER)
@@ -139,11 +149,13 @@ async def post_message(
     data: JSONBody[MessageRequest],
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     idempotency_key: IdempotencyKey = None,
     attempt: AttemptHeader = None,
 ) -> JobAck:
     """Add a log entry (info, warning or error); it also becomes the status line."""
-    return ack(await service.message(principal, job_id, data, idempotency_key, attempt))
+    key = once(request, principal, idempotency_key, 200, ack)
+    return ack(await service.message(principal, job_id, data, key, attempt))
 
 
 @post("/{job_id:str}/complete", status_code=200, responses=_WRITE, security=BEARER)
@@ -151,13 +163,15 @@ async def post_complete(
     job_id: JobId,
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     data: JSONBody[CompleteRequest | None] = None,
     idempotency_key: IdempotencyKey = None,
     attempt: AttemptHeader = None,
 ) -> JobAck:
     """Complete the job; ``result`` (e.g. ``{"documentId": ...}``) is kept in full."""
-    request = data or CompleteRequest()
-    return ack(await service.complete(principal, job_id, request, idempotency_key, attempt))
+    body = data or CompleteRequest()
+    key = once(request, principal, idempotency_key, 200, ack)
+    return ack(await service.complete(principal, job_id, body, key, attempt))
 
 
 @post("/{job_id:str}/fail", status_code=200, responses=_WRITE, security=BEARER)
@@ -166,12 +180,14 @@ async def post_fail(
     data: JSONBody[FailRequest],
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     idempotency_key: IdempotencyKey = None,
     attempt: AttemptHeader = None,
 ) -> JobAck:
     """Fail this attempt: the job retries after a backoff while attempts are left, else
     it ends failed; the error is kept in full and in the log."""
-    return ack(await service.fail(principal, job_id, data, idempotency_key, attempt))
+    key = once(request, principal, idempotency_key, 200, ack)
+    return ack(await service.fail(principal, job_id, data, key, attempt))
 
 
 @post("/{job_id:str}/heartbeat", status_code=200, responses=_WRITE, security=BEARER)
@@ -196,12 +212,14 @@ async def post_force_fail(
     job_id: JobId,
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     data: JSONBody[ForceFailRequest | None] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JobAck:
     """Fail a job whatever its worker says (operators only)."""
     reason = data.reason if data else None
-    return ack(await service.force_fail(principal, job_id, reason, idempotency_key))
+    key = once(request, principal, idempotency_key, 200, ack)
+    return ack(await service.force_fail(principal, job_id, reason, key))
 
 
 def admin_router() -> Router:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -15,6 +16,7 @@ from litestar.params import HeaderParameter
 
 from jobdesk.protocol import ErrorBody, ErrorCode, ErrorDetail
 from jobdesk.server.errors import ApiError
+from jobdesk.server.idempotency import Once, Replayed
 from jobdesk.server.service import JobService
 from jobdesk.server.tokens import Principal
 
@@ -52,6 +54,30 @@ async def check_attempt_header(request: Request[Any, Any, Any]) -> None:
             f"Jobdesk-Attempt must be a positive whole number, not {value[:20]!r}",
             "Jobdesk-Attempt",
         )
+
+
+def once(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    key: str | None,
+    status: int,
+    answer: Callable[[Any], Any] | None,
+) -> Once | None:
+    """The request's Idempotency-Key scoped to its token, method and path, with the body
+    (``answer`` of the result) and status a retry of it gets (see ``idempotency``)."""
+    return Once.of(
+        key,
+        token=principal.token_hash,
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        answer=answer,
+    )
+
+
+def replayed_handler(_: Request[Any, Any, Any], answered: Replayed) -> Response[bytes]:
+    """A retried write: the first answer, byte for byte."""
+    return Response(answered.body, status_code=answered.status, media_type=MediaType.JSON)
 
 
 def bearer_token(authorization: str | None) -> str | None:

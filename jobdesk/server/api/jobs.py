@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
-from litestar import Router, get, post
+from litestar import Request, Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
@@ -23,6 +23,7 @@ from jobdesk.server.api.common import (
     IdempotencyKey,
     Service,
     errors,
+    once,
     provide_principal,
 )
 from jobdesk.server.api.litestar_fixes import with_options
@@ -46,11 +47,16 @@ async def create_job(
     data: JSONBody[CreateJobRequest],
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     idempotency_key: IdempotencyKey = None,
 ) -> CreateJobResponse:
     """Submit a queued job (seed 002; ``payload``, ``maxAttempts``, ``timeout`` for the
     queue: see docs/queue.md)."""
-    job = await service.create(principal, data, running=False, idempotency_key=idempotency_key)
+    key = once(request, principal, idempotency_key, 201, _created)
+    return _created(await service.create(principal, data, running=False, once=key))
+
+
+def _created(job: Job) -> CreateJobResponse:
     return CreateJobResponse(job_id=job.id, timestamp=job.created_at)
 
 
@@ -134,13 +140,15 @@ async def cancel_job(
     job_id: JobId,
     service: Service,
     principal: Caller,
+    request: Request[Any, Any, Any],
     data: JSONBody[CancelRequest | None] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Job:
     """Cancel a job (operators): a waiting one never runs; a running one ends now and its
     worker's next call is answered 409 CANCELLED."""
     reason = data.reason if data else None
-    return await service.cancel(principal, job_id, reason, idempotency_key)
+    key = once(request, principal, idempotency_key, 200, _as_is)
+    return await service.cancel(principal, job_id, reason, key)
 
 
 @post(
@@ -150,11 +158,20 @@ async def cancel_job(
     security=BEARER,
 )
 async def retry_job(
-    job_id: JobId, service: Service, principal: Caller, idempotency_key: IdempotencyKey = None
+    job_id: JobId,
+    service: Service,
+    principal: Caller,
+    request: Request[Any, Any, Any],
+    idempotency_key: IdempotencyKey = None,
 ) -> Job:
     """Queue a failed or cancelled job for one more attempt (operators); its earlier
     attempts stay in its history."""
-    return await service.retry(principal, job_id, idempotency_key)
+    key = once(request, principal, idempotency_key, 200, _as_is)
+    return await service.retry(principal, job_id, key)
+
+
+def _as_is(job: Job) -> Job:
+    return job
 
 
 def jobs_router() -> Router:

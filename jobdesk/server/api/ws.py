@@ -1,9 +1,15 @@
 """The WebSocket at /api/notifications/ws: seed 003's messages with seq, epoch and replay.
 
-One outbound queue per connection carries every frame, so a reply, a replay and the
-live events after it leave in exactly the order they were queued: the replay is read
-from the committed state in the same step as the subscriber joins the hub, so nothing
-falls between them and nothing is sent twice.
+One outbound queue per connection (``outbox.py``) carries every frame after ``auth``,
+so a reply, a replay and the live events after it leave in exactly the order they were
+queued: the subscriber joins the hub in the same step as its replay is placed, so
+nothing falls between them and nothing is sent twice.
+
+What a client can make the server hold is bounded: its outbox by bytes (closed with
+1013 when over), the messages it sends by a rate (closed with 1008 when over), its wait
+for a valid ``auth`` by a deadline, and what the transport itself does by
+``ws_transport.py``. A socket is closed with 1008 when its token is revoked or a later
+``auth`` fails.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
+from jobdesk.core.rate import TokenBucket
 from jobdesk.protocol import (
     Auth,
     AuthFailed,
@@ -35,15 +42,17 @@ from jobdesk.protocol import (
 )
 from jobdesk.protocol.messages import ClientMessage, SubscribeMode
 from jobdesk.server.api.common import Service
-from jobdesk.server.changes import Change
 from jobdesk.server.errors import ApiError
-from jobdesk.server.hub import Empty, Subscriber, encode_change
+from jobdesk.server.outbox import Subscriber
+from jobdesk.server.replay import Replay
 from jobdesk.server.service import JobService
-from jobdesk.server.state import ResyncRequired, matches
+from jobdesk.server.state import ResyncRequired
 from jobdesk.server.tokens import Principal
 
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
+FAREWELL_S = 1.0
+"""How long a last message (``auth_failed``, the reason for a close) may take to go out."""
 _KNOWN_TYPES = frozenset({"auth", "subscribe_jobs", "unsubscribe_jobs", "ping"})
 
 
@@ -54,19 +63,29 @@ class BadFrame(Exception):
         self.message = message
 
 
+def _shown(value: Any) -> str:
+    """A client's value in an error message, cut short: a reply must not echo 60 KB."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def parse_frame(data: str | bytes) -> ClientMessage:
     """Decode one client frame, telling an unknown type apart from a malformed one."""
     try:
         raw = msgspec.json.decode(data)
     except msgspec.DecodeError:
         raise BadFrame(ErrorCode.INVALID_INPUT, "malformed JSON") from None
-    if not isinstance(raw, dict) or raw.get("type") not in _KNOWN_TYPES:
-        kind = raw.get("type") if isinstance(raw, dict) else None
-        raise BadFrame(ErrorCode.UNKNOWN_MESSAGE, f"unknown message type {kind!r}")
+    except RecursionError:
+        raise BadFrame(ErrorCode.INVALID_INPUT, "JSON nested too deeply") from None
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    if not isinstance(kind, str) or kind not in _KNOWN_TYPES:
+        raise BadFrame(ErrorCode.UNKNOWN_MESSAGE, f"unknown message type {_shown(kind)}")
     try:
         return decode_client_message(data)
     except msgspec.ValidationError as exc:
-        raise BadFrame(ErrorCode.INVALID_INPUT, f"invalid {raw['type']}: {exc}") from None
+        raise BadFrame(ErrorCode.INVALID_INPUT, f"invalid {kind}: {exc}") from None
+    except RecursionError:
+        raise BadFrame(ErrorCode.INVALID_INPUT, f"invalid {kind}: nested too deeply") from None
 
 
 def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
@@ -76,83 +95,120 @@ def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
 
 class Connection:
     def __init__(self, socket: WebSocket[Any, Any, Any], service: JobService) -> None:
+        config = service.config
         self.socket = socket
         self.service = service
-        self.outbox = Subscriber()
+        self.outbox = Subscriber(max_bytes=config.ws_max_queued_bytes)
+        self.outbox.on_overflow = lambda: self.close_soon(
+            TRY_AGAIN_LATER, "too far behind; reconnect with since"
+        )
+        self.principal: Principal | None = None
+        self._messages = TokenBucket(config.ws_messages_per_s, config.ws_message_burst)
+        self._closing: asyncio.Future[tuple[int, str, Any]] = (
+            asyncio.get_running_loop().create_future()
+        )
 
     def send(self, message: Any) -> None:
         self.outbox.put(encode_message(message).decode())
 
+    def close_soon(self, code: int, reason: str, farewell: Any = None) -> None:
+        """End the connection with ``code``: what is queued is dropped, ``farewell`` (a
+        message) is sent first if the socket takes it within a second."""
+        if not self._closing.done():
+            self._closing.set_result((code, reason, farewell))
+
+    def _within_rate(self) -> bool:
+        """Each message the client sends spends a token; a client past the rate is
+        closed, rather than making the server answer (and queue) without end."""
+        if self._messages.take(time.monotonic()):
+            return True
+        rate = self.service.config.ws_messages_per_s
+        self.close_soon(
+            POLICY_VIOLATION,
+            "too many messages",
+            ErrorMessage(code=ErrorCode.INVALID_INPUT, message=f"more than {rate:g} messages/s"),
+        )
+        return False
+
     async def authenticate(self) -> Principal | None:
-        """Wait for a valid auth message; ping is answered meanwhile."""
-        deadline = time.monotonic() + self.service.config.auth_timeout_s
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
+        """Wait for a valid auth message; ping is answered meanwhile. Replies are sent
+        directly, each within what is left of the deadline, so a client that does not
+        read cannot hold the wait open."""
+        deadline = asyncio.get_running_loop().time() + self.service.config.auth_timeout_s
+        while not self._closing.done():
             try:
-                data = await asyncio.wait_for(self.socket.receive_data("text"), remaining)
+                async with asyncio.timeout_at(deadline):
+                    message = await self._receive_before_auth()
+                    if isinstance(message, Auth):
+                        try:
+                            return await self.service.authenticate(message.token)
+                        except ApiError:
+                            self.close_soon(POLICY_VIOLATION, "auth failed", AuthFailed())
+                            return None
+                    if message is not None:
+                        await self.send_now(message)
             except TimeoutError:
-                return None
-            try:
-                message = parse_frame(data)
-            except BadFrame as exc:
-                await self.send_now(ErrorMessage(code=exc.code, message=exc.message))
-                continue
-            if isinstance(message, Ping):
-                await self.send_now(Pong())
-            elif isinstance(message, Auth):
-                try:
-                    return await self.service.authenticate(message.token)
-                except ApiError:
-                    await self.send_now(AuthFailed())
-                    return None
-            else:
-                await self.send_now(
-                    ErrorMessage(code=ErrorCode.AUTH_REQUIRED, message="authenticate first")
-                )
+                self.close_soon(POLICY_VIOLATION, "no valid auth")
+        return None
+
+    async def _receive_before_auth(self) -> Any:
+        """The next frame: an Auth, or the reply owed to anything else (None: closing)."""
+        data = await self.socket.receive_data("text")
+        if not self._within_rate():
+            return None
+        try:
+            message = parse_frame(data)
+        except BadFrame as exc:
+            return ErrorMessage(code=exc.code, message=exc.message)
+        if isinstance(message, Ping):
+            return Pong()
+        if isinstance(message, Auth):
+            return message
+        return ErrorMessage(code=ErrorCode.AUTH_REQUIRED, message="authenticate first")
 
     async def send_now(self, message: Any) -> None:
         await self.socket.send_data(encode_message(message).decode(), mode="text")
 
+    def _sign_in(self, principal: Principal) -> None:
+        sessions = self.service.sessions
+        if self.principal is not None:
+            sessions.discard(self.principal.token_hash, self)
+        self.principal = principal
+        sessions.add(principal.token_hash, self)
+
     def subscribe(self, request: SubscribeJobs) -> None:
-        """Join the hub and queue the replay in one step (no await): no gap, no overlap."""
-        service, state = self.service, self.service.state
-        hub, outbox = service.hub, self.outbox
+        """Join the hub and place the replay in one step (no await): no gap, no overlap."""
+        state, hub, outbox = self.service.state, self.service.hub, self.outbox
         hub.discard(outbox)
         outbox.filter = request.filter
         outbox.dialect = request.dialect
         outbox.batch = request.batch
         outbox.covered = state.seq
         mode: SubscribeMode = "live"
-        replay: list[Change] = []
         if request.since is not None:
             try:
                 state.check_since(request.since, request.epoch)
                 mode = "replay"
-                replay = list(state.changes_since(request.since))
             except ResyncRequired:
                 mode = "snapshot"
         self.send(JobsSubscribed(mode=mode, epoch=state.epoch, seq=state.seq))
-        if request.batch:
-            if mode == "replay" and request.since is not None and request.since < state.seq:
-                outbox.queue_replay_segments(
-                    hub.replay_segments(replay, outbox, request.since, state.seq)
-                )
-        else:
-            timestamp = now_timestamp()
+        if mode == "replay" and request.since is not None:
             outbox.queue_replay(
-                [
-                    encode_change(change, state.epoch, request.dialect, timestamp).decode()
-                    for change in replay
-                    if change.job is None or matches(change.job, request.filter)
-                ]
+                Replay(
+                    state,
+                    request.since,
+                    dialect=request.dialect,
+                    wanted=request.filter,
+                    batch=request.batch,
+                )
             )
         hub.add(outbox)
 
     async def receive_forever(self) -> None:
         while True:
             data = await self.socket.receive_data("text")
+            if not self._within_rate():
+                return
             try:
                 message = parse_frame(data)
             except BadFrame as exc:
@@ -166,9 +222,11 @@ class Connection:
                 self.service.hub.discard(self.outbox)
             elif isinstance(message, Auth):
                 try:
-                    await self.service.authenticate(message.token)
+                    self._sign_in(await self.service.authenticate(message.token))
                 except ApiError:
-                    self.send(AuthFailed())
+                    # the socket must not go on as whoever it was before
+                    self.close_soon(POLICY_VIOLATION, "auth failed", AuthFailed())
+                    return
 
     async def send_forever(self) -> None:
         """Send queued frames as soon as they are queued, and a heartbeat with the current
@@ -185,7 +243,7 @@ class Connection:
         try:
             while True:
                 frame = outbox.take()
-                if isinstance(frame, Empty):
+                if frame is None:
                     if not outbox.beat_due:
                         await outbox.wait()
                         continue
@@ -193,31 +251,46 @@ class Connection:
                     beat = Heartbeat(seq=state.seq, epoch=state.epoch, timestamp=now_timestamp())
                     frame = encode_message(beat).decode()
                     timer = loop.call_later(interval, outbox.beat)
-                if frame is None:
-                    await socket.close(TRY_AGAIN_LATER, "too far behind; reconnect with since")
-                    return
                 await socket.send_data(frame, mode="text")
         finally:
             timer.cancel()
 
     async def serve(self) -> None:
         principal = await self.authenticate()
-        if principal is None:
-            await self.socket.close(POLICY_VIOLATION, "no valid auth")
-            return
-        state = self.service.state
-        await self.send_now(Connected(epoch=state.epoch, seq=state.seq))
+        if principal is not None:
+            self._sign_in(principal)
+            state = self.service.state
+            self.send(Connected(epoch=state.epoch, seq=state.seq))
+            await self._run()
+        await self._close()
+
+    async def _run(self) -> None:
         sender = asyncio.create_task(self.send_forever())
         receiver = asyncio.create_task(self.receive_forever())
         try:
-            await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            waiting: set[asyncio.Future[Any]] = {sender, receiver, self._closing}
+            await asyncio.wait(waiting, return_when="FIRST_COMPLETED")
         finally:
             self.service.hub.discard(self.outbox)
+            if self.principal is not None:
+                self.service.sessions.discard(self.principal.token_hash, self)
             for task in (sender, receiver):
                 task.cancel()
             for task in (sender, receiver):
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                     await task
+
+    async def _close(self) -> None:
+        """Close as asked (the farewell first, briefly); never waits on a peer that does
+        not read (``ws_transport`` aborts such a socket instead)."""
+        if not self._closing.done():
+            return  # the client left
+        code, reason, farewell = self._closing.result()
+        with contextlib.suppress(Exception):
+            if farewell is not None:
+                async with asyncio.timeout(FAREWELL_S):
+                    await self.send_now(farewell)
+            await self.socket.close(code, reason)
 
 
 @websocket("/api/notifications/ws")

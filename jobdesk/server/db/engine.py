@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, select
 
 from jobdesk.server.db import schema
 
-_MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _sqlite_hooks(engine: Engine, max_bytes: int | None) -> None:
@@ -60,7 +60,7 @@ def open_engine(db_path: Path, max_bytes: int | None = None) -> Engine:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision."""
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

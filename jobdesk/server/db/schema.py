@@ -60,15 +60,19 @@ tokens = Table(
     Column("name", String(200), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", String(32), nullable=False),
+    Index("ux_tokens_name", "name", unique=True),
 )
-"""Only a token's SHA-256 is stored: the token itself is shown once, when created."""
+"""Only a token's SHA-256 is stored: the token itself is shown once, when created. Names
+are unique: the name is who the server says did something."""
 
 idempotency = Table(
     "idempotency",
     metadata,
-    Column("key", String(512), primary_key=True),
-    Column("job", LargeBinary, nullable=False),
+    Column("key", String(160), primary_key=True),
+    Column("status", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
     Column("created_s", Float, nullable=False),
     Index("ix_idempotency_created", "created_s"),
 )
-"""A retried POST's key (scoped by token name and target) and the job it answered with."""
+"""An answered write's scoped key (a SHA-256; ``:N`` for a batch's N-th entry) and the
+answer a retry gets; pruned when older than the idempotency window."""
