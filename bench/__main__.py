@@ -21,6 +21,7 @@ BENCHES = {
     "startup": ("bench.startup", "Cold start to the first painted table, 10,000 jobs"),
     "recovery": ("bench.recovery", "Server restart and socket loss to a resynced store"),
     "keepalive": ("bench.keepalive", "Requests lost when an idle connection is closed as reused"),
+    "floods": ("bench.ws_floods", "Other clients' latency while a WebSocket client floods"),
 }
 
 
