@@ -27,6 +27,7 @@ from jobdesk.server.api.common import (
 from jobdesk.server.api.jobs import jobs_router
 from jobdesk.server.api.litestar_fixes import fix_openapi
 from jobdesk.server.api.queue import queue_router
+from jobdesk.server.api.strict_body import StrictJsonRequest
 from jobdesk.server.api.ws import notifications
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError
@@ -58,6 +59,7 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
             Exception: internal_handler,
         },
         lifespan=[lifespan],
+        request_class=StrictJsonRequest,
         request_max_body_size=config.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="jobdesk",

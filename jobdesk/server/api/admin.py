@@ -33,7 +33,7 @@ from jobdesk.server.api.common import (
     Caller,
     IdempotencyKey,
     Service,
-    check_attempt_header,
+    check_number_params,
     errors,
     provide_principal,
 )
@@ -224,6 +224,6 @@ def admin_router() -> Router:
             ]
         ),
         dependencies={"principal": Provide(provide_principal)},
-        before_request=check_attempt_header,
+        before_request=check_number_params,
         tags=["admin jobs (seed 001)"],
     )

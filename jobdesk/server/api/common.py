@@ -40,11 +40,16 @@ AttemptHeader = Annotated[
 ]
 Caller = NamedDependency[Principal]
 _ATTEMPT = re.compile(r"[1-9][0-9]*")
+_WHOLE = re.compile(r"0|[1-9][0-9]*")
+WHOLE_NUMBER_QUERY = ("since", "limit")
+"""Query parameters that must be written as whole numbers (see check_number_params)."""
 
 
-async def check_attempt_header(request: Request[Any, Any, Any]) -> None:
-    """A ``Jobdesk-Attempt`` that is there must be a number: the header parser would take
-    ``null`` for no header at all, and a write meant to be fenced would not be."""
+async def check_number_params(request: Request[Any, Any, Any]) -> None:
+    """Whole numbers must be written as such. The query and header parsers convert
+    non-strictly: they took ``null`` for no value at all (``since=null`` answered a full
+    snapshot instead of a resync; a write meant to be fenced by ``Jobdesk-Attempt: null``
+    would not have been), and ``1e3`` or ``1.0`` for whole numbers."""
     value = request.headers.get("jobdesk-attempt")
     if value is not None and not _ATTEMPT.fullmatch(value.strip()):
         raise ApiError(
@@ -52,6 +57,14 @@ async def check_attempt_header(request: Request[Any, Any, Any]) -> None:
             f"Jobdesk-Attempt must be a positive whole number, not {value[:20]!r}",
             "Jobdesk-Attempt",
         )
+    for name in WHOLE_NUMBER_QUERY:
+        for value in request.query_params.getall(name, []):
+            if not _WHOLE.fullmatch(value):
+                raise ApiError(
+                    ErrorCode.INVALID_INPUT,
+                    f"{name} must be a whole number, not {value[:20]!r}",
+                    name,
+                )
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -131,8 +144,6 @@ def http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Erro
     code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_INPUT)
     if exc.status_code >= 500:
         code = ErrorCode.UNKNOWN_ERROR
-    if exc.status_code == 400:  # the body could not be decoded at all
-        return _error_response(400, code, f"malformed JSON body: {exc.detail}", "body")
     # keep the exception's headers: a 405 must name the allowed methods in ``Allow``
     return _error_response(exc.status_code, code, str(exc.detail), None, dict(exc.headers or {}))
 

@@ -22,6 +22,7 @@ from jobdesk.server.api.common import (
     Caller,
     IdempotencyKey,
     Service,
+    check_number_params,
     errors,
     provide_principal,
 )
@@ -164,5 +165,6 @@ def jobs_router() -> Router:
             [create_job, poll_job, job_detail, snapshot, cancel_job, retry_job]
         ),
         dependencies={"principal": Provide(provide_principal)},
+        before_request=check_number_params,
         tags=["jobs (seed 002, snapshot)"],
     )
