@@ -237,3 +237,19 @@ def test_a_whole_number_in_the_query_must_be_written_as_one(
     assert response.status_code == 400, response.text
     assert response.json()["error"]["field"] == field
     assert "whole number" in response.json()["error"]["message"]
+
+
+def test_an_integer_may_be_written_as_a_float_without_a_fraction(worker: httpx.Client) -> None:
+    """JSON Schema counts 3.0 and 3e0 as integers; 3.5 is not one, nor "3"."""
+    for written in ("3.0", "3e0"):
+        response = worker.post(
+            "/api/jobs", content=f'{{"maxAttempts": {written}, "timeout": "x"}}', headers=JSON
+        )
+        assert response.json()["error"]["field"] == "timeout"  # the string is still refused
+        response = worker.post("/api/jobs", content=f'{{"maxAttempts": {written}}}', headers=JSON)
+        assert response.status_code == 201, response.text
+        detail = worker.get(f"/api/jobs/{response.json()['jobId']}/detail").json()
+        assert detail["maxAttempts"] == 3
+    refused = worker.post("/api/jobs", content=b'{"maxAttempts": 3.5}', headers=JSON)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "maxAttempts"

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, Literal, Union
 
 import msgspec
 from litestar import Request
@@ -38,6 +39,8 @@ MAX_JSON_DEPTH: Final = 64
 _KEEP: Final = b'[]{}"'
 _DROP: Final = bytes(b for b in range(256) if b not in _KEEP)
 _STEPS: Final = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_FLOAT_GIVEN: Final = "got `float`"
+Decode = Callable[[bytes], Any]
 
 
 def nesting_depth(body: bytes) -> int:
@@ -61,8 +64,50 @@ def nesting_depth(body: bytes) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _decoder(annotation: Any) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(annotation, strict=True)
+def _decoders(annotation: Any) -> tuple[Decode, Decode, Decode]:
+    """The strict decoder, and for a body it refused for a float where an int is wanted:
+    its shadow (strict, every int also taking a float) and the lax one (which turns an
+    integral float into the int)."""
+    shadow = _shadow(msgspec.inspect.type_info(annotation))
+    return (
+        msgspec.json.Decoder(annotation, strict=True).decode,
+        msgspec.json.Decoder(shadow, strict=True).decode,
+        msgspec.json.Decoder(annotation, strict=False).decode,
+    )
+
+
+def _shadow(info: msgspec.inspect.Type) -> Any:
+    """The type ``info`` describes, where every int also takes a float, and without its
+    constraints (the lax decoder checks those). Decoded strictly, it refuses what the
+    lax decoder would coerce (a string or a boolean for a number, ``"null"`` for null)
+    but not ``3.0`` for an integer, which JSON Schema counts as one."""
+    mi = msgspec.inspect
+    simple: dict[type[mi.Type], Any] = {
+        mi.IntType: int | float,
+        mi.FloatType: float,
+        mi.StrType: str,
+        mi.BoolType: bool,
+        mi.NoneType: None,
+        mi.AnyType: Any,
+    }
+    if type(info) in simple:
+        return simple[type(info)]
+    if isinstance(info, mi.Metadata):
+        return _shadow(info.type)
+    if isinstance(info, mi.EnumType):
+        return info.cls
+    if isinstance(info, mi.LiteralType):
+        return Literal[info.values]
+    if isinstance(info, mi.ListType):
+        return list[_shadow(info.item_type)]  # type: ignore[misc]
+    if isinstance(info, mi.DictType):
+        return dict[_shadow(info.key_type), _shadow(info.value_type)]  # type: ignore[misc]
+    if isinstance(info, mi.UnionType):
+        return Union[tuple(_shadow(arm) for arm in info.types)]  # noqa: UP007
+    if isinstance(info, mi.StructType):
+        fields = [(f.encode_name, _shadow(f.type), None) for f in info.fields]
+        return msgspec.defstruct(f"{info.cls.__name__}Shadow", fields)
+    raise TypeError(f"no shadow for a request body of type {info}")
 
 
 def _validation_error(exc: msgspec.ValidationError) -> ValidationException:
@@ -88,8 +133,15 @@ def decode_body(body: bytes, annotation: Any, optional: bool) -> Any:
     opened = body.count(b"[") + body.count(b"{")  # fewer than the limit: no need to look
     if opened > MAX_JSON_DEPTH and (depth := nesting_depth(body)) > MAX_JSON_DEPTH:
         raise _malformed(f"nested {depth} levels deep, at most {MAX_JSON_DEPTH} are accepted")
+    strict, shadow, lax = _decoders(annotation)
     try:
-        return _decoder(annotation).decode(body)
+        try:
+            return strict(body)
+        except msgspec.ValidationError as exc:
+            if _FLOAT_GIVEN not in str(exc):
+                raise
+            shadow(body)  # nothing but integral floats for ints would be coerced
+            return lax(body)
     except msgspec.ValidationError as exc:
         raise _validation_error(exc) from None
     except msgspec.DecodeError as exc:
