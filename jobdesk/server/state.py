@@ -7,7 +7,6 @@ one consistent seq, with nothing half-applied.
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -15,7 +14,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
-from jobdesk.server.changes import Change
+from jobdesk.server.changes import Change, encode_job
+from jobdesk.server.orders import IdOrder, SeqLog
 from jobdesk.server.storage import StoredState
 
 
@@ -51,9 +51,15 @@ class JobRecord:
     finished_s: float | None
     lease_until_s: float | None
     retry_s: float | None
+    data: bytes | None = None
+    """The job's JSON, as its database row was written (``Change.data``), for the lists
+    to join into a page without encoding the job again; None until first needed for a
+    job loaded at start (see ``json``)."""
+    admin_data: bytes | None = None
+    """The job in seed 001's words as JSON, once ``GET /api/admin/jobs`` has listed it."""
 
     @classmethod
-    def of(cls, job: Job, seq: int) -> JobRecord:
+    def of(cls, job: Job, seq: int, data: bytes | None = None) -> JobRecord:
         started = job.history[-1].started_at if job.history else job.started_at
         return cls(
             job=job,
@@ -63,7 +69,14 @@ class JobRecord:
             finished_s=_seconds(job.finished_at),
             lease_until_s=_seconds(job.lease_expires_at),
             retry_s=_seconds(job.retry_at),
+            data=data,
         )
+
+    def json(self) -> bytes:
+        """The job's JSON: the change's own bytes, or (loaded at start) encoded once now."""
+        if self.data is None:
+            self.data = encode_job(self.job)
+        return self.data
 
 
 def matches(job: Job, wanted: JobFilter | None) -> bool:
@@ -101,7 +114,13 @@ class ServerState:
         self.seq = stored.seq
         self.history_floor = stored.history_floor
         self.jobs: dict[str, JobRecord] = {j.id: JobRecord.of(j, s) for j, s in stored.jobs}
-        self.removals: list[tuple[int, str]] = list(stored.removals)
+        self.by_id = IdOrder(self.jobs)
+        """Every job id in order: where a snapshot's pages come from."""
+        self.log = SeqLog(
+            [(r.seq, r.job.id) for r in self.jobs.values() if r.seq > self.history_floor]
+            + list(stored.removals)
+        )
+        """Every change after the history floor in seq order: where resyncs come from."""
         self.remembered: dict[str, tuple[float, Job]] = dict(stored.remembered)
         """Idempotency keys already answered, with when and the job they answered with."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
@@ -139,18 +158,21 @@ class ServerState:
             old = self.jobs.get(change.job_id)
             if old is not None:
                 self._counts[old.job.status] -= 1
+                self.log.kill(old.seq)
             self._index(None if old is None else old.job, change.job)
             if change.job is None:
-                self.jobs.pop(change.job_id, None)
-                self.removals.append((change.seq, change.job_id))
+                if self.jobs.pop(change.job_id, None) is not None:
+                    self.by_id.discard(change.job_id)
             else:
-                self.jobs[change.job_id] = JobRecord.of(change.job, change.seq)
+                if old is None:
+                    self.by_id.add(change.job_id)
+                self.jobs[change.job_id] = JobRecord.of(change.job, change.seq, change.data)
                 self._counts[change.job.status] += 1
+            self.log.append(change.seq, change.job_id)
         self.seq = seq
         if history_floor is not None:
             self.history_floor = history_floor
-            cut = bisect.bisect_right(self.removals, (history_floor, "\uffff"))
-            del self.removals[:cut]
+            self.log.prune(history_floor)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -174,14 +196,14 @@ class ServerState:
 
     def changes_since(self, since: int) -> Iterator[Change]:
         """The current state of every job changed after ``since``, and every removal, in
-        seq order: a compacted replay, since a client only needs each job's newest state."""
-        updates = sorted((r for r in self.jobs.values() if r.seq > since), key=lambda r: r.seq)
-        start = bisect.bisect_right(self.removals, (since, "\uffff"))
-        removals = self.removals[start:]
-        merged = [Change(r.seq, r.job.id, r.job) for r in updates]
-        merged += [Change(s, job_id, None) for s, job_id in removals]
-        merged.sort(key=lambda c: c.seq)
-        return iter(merged)
+        seq order: a compacted replay, since a client only needs each job's newest state.
+        Read it without awaiting (or take a list): it walks the live log."""
+        for seq, job_id in self.log.after(since):
+            record = self.jobs.get(job_id)
+            if record is None:
+                yield Change(seq, job_id, None)
+            else:
+                yield Change(seq, job_id, record.job, record.json())
 
     def active_count(self) -> int:
         return sum(self._counts[s] for s in (Status.QUEUED, Status.RUNNING, Status.RETRYING))

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, Parameter
 
 from jobdesk.protocol import ErrorBody, ErrorCode, ErrorDetail
+from jobdesk.protocol.rest import DEFAULT_PAGE, MAX_PAGE
 from jobdesk.server.errors import ApiError
 from jobdesk.server.service import JobService
 from jobdesk.server.tokens import Principal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 BEARER: list[SecurityRequirement] = [{"bearer": []}]
 Service = NamedDependency[JobService]
 IdempotencyKey = Annotated[
@@ -39,6 +41,29 @@ AttemptHeader = Annotated[
     ),
 ]
 Caller = NamedDependency[Principal]
+Limit = Annotated[
+    int,
+    Parameter(
+        ge=1,
+        le=MAX_PAGE,
+        description=f"Jobs per page: {DEFAULT_PAGE} unless given, at most {MAX_PAGE}",
+    ),
+]
+PAGE_CURSOR = r"^id:.{1,96}$"
+"""A snapshot's nextCursor: after which job id its next page starts."""
+RESYNC_CURSOR = r"^seq:[0-9]{1,18}$"
+"""A resync's nextCursor: after which seq its next page starts."""
+
+
+def cursor_param(*patterns: str) -> Any:
+    return Parameter(
+        min_length=1,
+        max_length=100,
+        pattern="|".join(patterns),
+        description="The previous page's nextCursor: the page after it (same query otherwise)",
+    )
+
+
 _ATTEMPT = re.compile(r"[1-9][0-9]*")
 _WHOLE = re.compile(r"0|[1-9][0-9]*")
 WHOLE_NUMBER_QUERY = ("since", "limit")
@@ -65,6 +90,12 @@ async def check_number_params(request: Request[Any, Any, Any]) -> None:
                     f"{name} must be a whole number, not {value[:20]!r}",
                     name,
                 )
+
+
+def encoded(content: bytes, _shape: type[T]) -> Response[T]:
+    """A JSON answer already encoded (a page joined from the jobs' own JSON), typed as the
+    ``_shape`` it decodes to, which the handler's return annotation documents."""
+    return cast("Response[T]", Response(content, media_type=MediaType.JSON))
 
 
 def bearer_token(authorization: str | None) -> str | None:
