@@ -188,6 +188,7 @@ class Writer(threading.Thread):
             self._ids.extend(create(self._client, 1))
             return
         job_id = self._rng.choice(self._ids)
+        body: dict[str, object]
         if roll < 0.8:
             path, body = "progress", {"progress": round(self._rng.random(), 3)}
         elif roll < 0.9:
