@@ -20,6 +20,7 @@ BENCHES = {
     "memory": ("bench.monitor_memory", "Monitor RSS with 100,000 jobs over an empty window"),
     "startup": ("bench.startup", "Cold start to the first painted table, 10,000 jobs"),
     "recovery": ("bench.recovery", "Server restart and socket loss to a resynced store"),
+    "lists": ("bench.list_load", "Progress-write latency while four viewers loop over the lists"),
 }
 
 
