@@ -180,9 +180,6 @@ class ServerState:
         record = self.jobs.get(job_id)
         return None if record is None else record.job
 
-    def select(self, query: JobQuery) -> list[Job]:
-        return [r.job for r in self.jobs.values() if query.accepts(r.job)]
-
     def check_since(self, since: int, epoch: str | None) -> None:
         """Raise ResyncRequired unless the changes after ``since`` can all be served."""
         if epoch is not None and epoch != self.epoch:
