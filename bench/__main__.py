@@ -22,6 +22,7 @@ BENCHES = {
     "recovery": ("bench.recovery", "Server restart and socket loss to a resynced store"),
     "keepalive": ("bench.keepalive", "Requests lost when an idle connection is closed as reused"),
     "floods": ("bench.ws_floods", "Other clients' latency while a WebSocket client floods"),
+    "lists": ("bench.list_load", "Progress-write latency while four viewers loop over the lists"),
 }
 
 

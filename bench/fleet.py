@@ -39,10 +39,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 
 from jobdesk.protocol import Job
 from jobdesk.protocol.rest import Snapshot
+from tests.paged import read_all
 
 STAMP_PREFIX = "t="
 _SERVING = re.compile(r"serving http://127\.0\.0\.1:(\d+)")
@@ -100,9 +100,7 @@ class Server:
             sys.stderr.write(f"  [server] {line}")
 
     def snapshot(self) -> Snapshot[Job]:
-        response = self._http.get("/api/jobs")
-        response.raise_for_status()
-        return msgspec.json.decode(response.content, type=Snapshot[Job])
+        return read_all(self._http, Job)
 
     def kill(self) -> None:
         """kill -9: whatever was acknowledged must be in the database file already."""

@@ -40,14 +40,14 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import httpx
-import msgspec
 
 from bench import procs
 from jobdesk.client.engine import Engine
 from jobdesk.client.settings import EngineSettings
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.store import JobStore
-from jobdesk.protocol.rest import Snapshot
+from jobdesk.protocol import JobSummary
+from tests.paged import aread_all
 
 JOBS = 10_000
 RESTARTS = 4
@@ -253,8 +253,7 @@ class Worker:
         """The store equals GET /api/jobs, field by field, at the same seq."""
         deadline = time.monotonic() + 10
         while True:
-            response = await self._http.get("/api/jobs")
-            snapshot = msgspec.json.decode(response.content, type=Snapshot)
+            snapshot = await aread_all(self._http, JobSummary)
             view = store.server(SERVER)
             if (view.epoch, view.seq) == (snapshot.epoch, snapshot.seq) and view.jobs == {
                 job.id: job for job in snapshot.jobs

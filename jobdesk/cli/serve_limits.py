@@ -79,6 +79,8 @@ LIMITS = (
           "answer 503 STORAGE_FULL as on a full disk"),
     Limit("--storage-retry-after", "storage_retry_after_s", options.positive_int, "SECONDS",
           "the Retry-After of a 503 for a full disk or a busy database"),
+    Limit("--max-body-size", "max_body_bytes", options.megabytes, "MB",
+          "the largest request body; a bigger one answers 413 before it is decoded"),
     Limit("--idempotency-window", "idempotency_window_s", options.seconds, "SECONDS",
           "how long the answer to a write with an Idempotency-Key is kept for its retries"),
 )  # fmt: skip
@@ -92,7 +94,7 @@ def add_limit_options(parser: argparse.ArgumentParser) -> None:
         shown = f"{default:g}" if isinstance(default, float) else str(default)
         if default is None:
             shown = "no limit"
-        elif limit.field == "max_db_bytes":
+        elif limit.option.endswith("-size"):  # given in megabytes
             shown = f"{default / 1024 / 1024:g}"
         group.add_argument(
             limit.option,

@@ -127,7 +127,10 @@ class Engine:
     async def run(self) -> None:
         """Run until cancelled."""
         self._rest = RestApi(
-            self._endpoints.base_url, self._token, timeout=self.settings.http_timeout
+            self._endpoints.base_url,
+            self._token,
+            timeout=self.settings.http_timeout,
+            page_size=self.settings.page_size,
         )
         try:
             while True:

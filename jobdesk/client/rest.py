@@ -4,33 +4,49 @@ Snapshots are read as summaries (``JobSummary``): the monitor keeps 100,000 jobs
 only the selected one's log, sub-operations, payload, result and history are shown, so
 only that one is fetched whole (``job``).
 
+The server answers a list a page at a time (docs/server.md, "Paging"). A snapshot is
+read page by page (jobs in id order, each page at the live state), then resynced
+``since`` the first page's seq, also page by page: what changed while the pages were
+read. Together they are exactly the server's state at the seq the resync ends at. Each
+page is one request, so the client's event loop runs between pages, and so does the
+server's: a reader of 100,000 jobs never holds either for longer than one page.
+
 A snapshot's jobs are decoded one at a time as the store takes them (``JobsRead.jobs``
 is lazy), so the strings the store's compaction frees for one job are reused by the
 next one's decoding: decoded all at once, they left 230 bytes per job of freed memory
-the process could not give back (docs/benchmarks.md).
+the process could not give back (docs/benchmarks.md). Each page's body is let go of
+once its jobs are decoded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
+from typing import Final
 from urllib.parse import quote
 
 import httpx
 import msgspec
 
-from jobdesk.client.errors import AuthRejected, ResyncRequired
+from jobdesk.client.errors import AuthRejected, ProtocolBroken, ResyncRequired
 from jobdesk.client.pool import LIMITS
 from jobdesk.protocol import Job, JobSummary
+from jobdesk.protocol.rest import MAX_PAGE
+
+SNAPSHOT_TRIES: Final = 3
+"""Snapshots started over (the history ran out, or the database changed, while the
+pages were read) before giving up on this connection."""
 
 
-class _RawSnapshot(msgspec.Struct, rename="camel", kw_only=True):
-    """``GET /api/jobs`` with each job left as its JSON text, a view into the body."""
+class _RawPage(msgspec.Struct, rename="camel", kw_only=True):
+    """A page of ``GET /api/jobs`` with each job left as its JSON text, a view into the body."""
 
     epoch: str
     seq: int
     jobs: list[msgspec.Raw]
     removed: list[str] = []
+    next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,13 +60,23 @@ class JobsRead:
     removed: list[str]
 
 
-_decode_raw_snapshot = msgspec.json.Decoder(_RawSnapshot).decode
+_decode_raw_page = msgspec.json.Decoder(_RawPage).decode
 _decode_summary = msgspec.json.Decoder(JobSummary).decode
 _decode_job = msgspec.json.Decoder(Job).decode
 
 
+def _decoded(pages: list[_RawPage]) -> Iterator[JobSummary]:
+    """The pages' jobs in order, decoded one at a time; a page is dropped once read."""
+    pages.reverse()
+    while pages:
+        yield from map(_decode_summary, pages.pop().jobs)
+
+
 class RestApi:
-    def __init__(self, base_url: str, token: str, *, timeout: float) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float, page_size: int = MAX_PAGE
+    ) -> None:
+        self._page_size = page_size
         self._http = httpx.AsyncClient(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}"},
@@ -65,12 +91,25 @@ class RestApi:
         await self._http.aclose()
 
     async def snapshot(self) -> JobsRead:
-        """Every job in one consistent read."""
-        return await self._get({})
+        """Every job: the pages of a snapshot, then the resync of what changed meanwhile."""
+        for _ in range(SNAPSHOT_TRIES):
+            pages = await self._pages({})
+            epoch, seq = pages[0].epoch, pages[0].seq
+            try:
+                delta = await self.since(seq, epoch)
+            except ResyncRequired:
+                continue  # the history moved past the first page's seq: start over
+            gone = set(delta.removed)
+            jobs = (job for job in chain(_decoded(pages), delta.jobs) if job.id not in gone)
+            return JobsRead(epoch, delta.seq, jobs, [])
+        raise ProtocolBroken(f"no consistent snapshot in {SNAPSHOT_TRIES} tries")
 
     async def since(self, seq: int, epoch: str) -> JobsRead:
-        """What changed after ``seq``; ResyncRequired (410) when the server cannot say."""
-        return await self._get({"since": seq, "epoch": epoch})
+        """What changed after ``seq``, every page of it; ResyncRequired (410) when the
+        server cannot say."""
+        pages = await self._pages({"since": seq, "epoch": epoch})
+        removed = [job_id for page in pages for job_id in page.removed]
+        return JobsRead(epoch, pages[-1].seq, _decoded(pages), removed)
 
     async def job(self, job_id: str) -> Job | None:
         """One job whole (``GET /api/jobs/{id}/detail``), or None when the server has no
@@ -81,13 +120,23 @@ class RestApi:
         self._check(response)
         return _decode_job(response.content)
 
-    async def _get(self, params: dict[str, int | str]) -> JobsRead:
-        response = await self._http.get("/api/jobs", params=params)
-        if response.status_code == 410:
-            raise ResyncRequired(response.text)
-        self._check(response)
-        raw = _decode_raw_snapshot(response.content)
-        return JobsRead(raw.epoch, raw.seq, map(_decode_summary, raw.jobs), raw.removed)
+    async def _pages(self, query: dict[str, int | str]) -> list[_RawPage]:
+        """Every page of one list, following ``nextCursor``; ResyncRequired when the
+        server answers 410 or its epoch changes between pages."""
+        pages: list[_RawPage] = []
+        params: dict[str, int | str] = {**query, "limit": self._page_size}
+        while True:
+            response = await self._http.get("/api/jobs", params=params)
+            if response.status_code == 410:
+                raise ResyncRequired(response.text)
+            self._check(response)
+            page = _decode_raw_page(response.content)
+            if pages and page.epoch != pages[0].epoch:
+                raise ResyncRequired(f"the server's epoch changed to {page.epoch} mid-read")
+            pages.append(page)
+            if page.next_cursor is None:
+                return pages
+            params["cursor"] = page.next_cursor
 
     @staticmethod
     def _check(response: httpx.Response) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobdesk.protocol.rest import MAX_PAGE
+
 
 @dataclass(frozen=True, kw_only=True)
 class EngineSettings:
@@ -26,3 +28,5 @@ class EngineSettings:
     poll_interval_min: float = 3.0
     poll_interval_max: float = 5.0
     http_timeout: float = 10.0
+    page_size: int = MAX_PAGE
+    """Jobs per page of a snapshot or a resync (the server's largest page)."""

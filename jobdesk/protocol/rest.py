@@ -8,7 +8,7 @@ model itself.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal
+from typing import Annotated, Any, Final, Generic, Literal
 
 import msgspec
 
@@ -76,15 +76,26 @@ class Seed002JobView(Wire, frozen=True, kw_only=True, omit_defaults=True):
     error: str | None = None
 
 
-class Snapshot(Wire, Generic[AnyJob], frozen=True, kw_only=True):
-    """``GET /api/jobs``: one consistent read; with ``since``, only what changed after it.
+DEFAULT_PAGE: Final = 500
+"""Jobs in one page of a list when the request gives no ``limit``."""
+MAX_PAGE: Final = 500
+"""The largest ``limit`` a list takes (400 beyond)."""
 
-    The server sends ``Snapshot[Job]``; the monitor reads ``Snapshot[JobSummary]``."""
+
+class Snapshot(Wire, Generic[AnyJob], frozen=True, kw_only=True):
+    """``GET /api/jobs``: a page of the jobs, in id order, at one consistent state; with
+    ``since``, a page of what changed after it, in seq order.
+
+    ``nextCursor`` is there when the list goes on: ask again with ``cursor`` set to it.
+    A snapshot read page by page, then ``?since=`` the first page's ``seq``, ends with
+    exactly the server's state; a resync page's ``seq`` is the seq it brings the client
+    to. The server sends ``Snapshot[Job]``; the monitor reads ``Snapshot[JobSummary]``."""
 
     epoch: str
     seq: int
     jobs: list[AnyJob]
     removed: list[str] = []
+    next_cursor: str | None = None
 
 
 class CancelRequest(Wire, frozen=True, kw_only=True):
@@ -264,7 +275,11 @@ class AdminJob(Wire, frozen=True, kw_only=True):
 
 
 class AdminJobsResponse(Wire, frozen=True, kw_only=True):
+    """``GET /api/admin/jobs``: a page of the jobs in id order; ``nextCursor`` is there
+    when the list goes on (ask again with ``cursor`` set to it)."""
+
     jobs: list[AdminJob]
+    next_cursor: str | None = None
 
 
 class JobAck(Wire, frozen=True, kw_only=True):

@@ -16,7 +16,7 @@ from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.areporter import AsyncJobReporter
 from jobdesk.sdk.asender import AsyncSender
 from jobdesk.sdk.aworker import AsyncWorker
-from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
+from jobdesk.sdk.calls import create_call, detail_call, start_call
 from jobdesk.sdk.claiming import WorkerSettings
 from jobdesk.sdk.client import DEFAULT_TIMEOUT, default_headers
 from jobdesk.sdk.errors import SdkError, SubmissionError
@@ -189,8 +189,8 @@ class AsyncJobdeskClient:
         return self._sender
 
     async def get_job(self, job_id: str) -> Job:
-        """The job in canonical form, from one ``GET /api/jobs`` snapshot (see JobdeskClient)."""
-        return find_job(await self._transport.send(snapshot_call()), job_id)
+        """The job in canonical form (``GET /api/jobs/{id}/detail``; see JobdeskClient)."""
+        return await self._transport.send(detail_call(job_id))
 
     async def close(self) -> None:
         for worker in list(self._workers):

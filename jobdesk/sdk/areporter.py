@@ -18,7 +18,7 @@ from typing import Any
 from jobdesk.protocol import Status
 from jobdesk.protocol.rest import JobAck
 from jobdesk.sdk.asender import AsyncSender
-from jobdesk.sdk.calls import Body, Headers, complete_call, fail_call, find_job, snapshot_call
+from jobdesk.sdk.calls import Body, Headers, complete_call, detail_call, fail_call
 from jobdesk.sdk.errors import SdkError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL, ReporterBase
 from jobdesk.sdk.transport import AsyncTransport
@@ -111,8 +111,8 @@ class AsyncJobReporter(ReporterBase):
 
     async def _ended_as(self, status: Status) -> bool:
         try:
-            snapshot = await self._transport.send(snapshot_call())
-            return find_job(snapshot, self.job_id).status is status
+            job = await self._transport.send(detail_call(self.job_id))
+            return job.status is status
         except SdkError:
             return False
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote
 
-from jobdesk.protocol import ErrorCode, Job, Priority
+from jobdesk.protocol import Job, Priority
 from jobdesk.protocol.models import LogLevel
 from jobdesk.protocol.rest import (
     CompleteRequest,
@@ -23,12 +23,10 @@ from jobdesk.protocol.rest import (
     JobAck,
     MessageRequest,
     ProgressRequest,
-    Snapshot,
     StartJobRequest,
     StartJobResponse,
     SubOperationSpec,
 )
-from jobdesk.sdk.errors import SdkError
 from jobdesk.sdk.wire import Call
 
 MAX_TEXT: Final = 10_000
@@ -148,12 +146,8 @@ def start_call(
     return Call("POST", "/api/admin/jobs/start", StartJobResponse, body)
 
 
-def snapshot_call() -> Call[Snapshot[Job]]:
-    return Call("GET", "/api/jobs", Snapshot[Job])
-
-
-def find_job(snapshot: Snapshot[Job], job_id: str) -> Job:
-    for job in snapshot.jobs:
-        if job.id == job_id:
-            return job
-    raise SdkError(ErrorCode.NOT_FOUND.value, f"no job with id {job_id!r}", field="id", status=404)
+def detail_call(job_id: str) -> Call[Job]:
+    """One job in canonical form (``GET /api/jobs/{id}/detail``); 404 ``NOT_FOUND`` (an
+    SdkError) when the server has no such job. Not the snapshot: that is paged, so the
+    job may not be on its first page."""
+    return Call("GET", f"/api/jobs/{quote(job_id, safe='')}/detail", Job)

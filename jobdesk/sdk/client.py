@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from jobdesk.protocol import Job, Priority
-from jobdesk.sdk.calls import create_call, find_job, snapshot_call, start_call
+from jobdesk.sdk.calls import create_call, detail_call, start_call
 from jobdesk.sdk.claimed import ClaimedJob
 from jobdesk.sdk.claiming import WorkerSettings
 from jobdesk.sdk.errors import SdkError, SubmissionError
@@ -178,13 +178,10 @@ class JobdeskClient:
         return reporter
 
     def get_job(self, job_id: str) -> Job:
-        """The job in canonical form (progress 0-100), from one ``GET /api/jobs`` snapshot.
-
-        The server has no canonical single-job read (``GET /api/jobs/{id}`` is seed 002's
-        short polling view), so this reads the snapshot; fine for a worker checking its
-        own job now and then, not for polling many jobs fast.
-        """
-        return find_job(self._transport.send(snapshot_call()), job_id)
+        """The job in canonical form (progress 0-100), from ``GET /api/jobs/{id}/detail``
+        (``GET /api/jobs/{id}`` is seed 002's short polling view). SdkError NOT_FOUND
+        when the server has no such job."""
+        return self._transport.send(detail_call(job_id))
 
     def _forget(self, reporter: JobReporter) -> None:
         with self._lock:

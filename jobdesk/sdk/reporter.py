@@ -20,7 +20,7 @@ from typing import Any
 
 from jobdesk.protocol import Status
 from jobdesk.protocol.rest import JobAck
-from jobdesk.sdk.calls import Body, Headers, complete_call, fail_call, find_job, snapshot_call
+from jobdesk.sdk.calls import Body, Headers, complete_call, detail_call, fail_call
 from jobdesk.sdk.errors import SdkError
 from jobdesk.sdk.reporting import DEFAULT_INTERVAL, ReporterBase
 from jobdesk.sdk.sender import JOIN_TIMEOUT, Sender
@@ -130,7 +130,7 @@ class JobReporter(ReporterBase):
 
     def _ended_as(self, status: Status) -> bool:
         try:
-            return find_job(self._transport.send(snapshot_call()), self.job_id).status is status
+            return self._transport.send(detail_call(self.job_id)).status is status
         except SdkError:
             return False
 

@@ -28,6 +28,8 @@ from jobdesk.server.api.common import (
 from jobdesk.server.api.jobs import jobs_router
 from jobdesk.server.api.litestar_fixes import fix_openapi
 from jobdesk.server.api.queue import queue_router
+from jobdesk.server.api.read_priority import ReadPriority
+from jobdesk.server.api.strict_body import StrictJsonRequest
 from jobdesk.server.api.ws import notifications
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError
@@ -54,6 +56,7 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
     app = Litestar(
         route_handlers=[jobs_router(), admin_router(), queue_router(), notifications],
         dependencies={"service": Provide(lambda: job_service, sync_to_thread=False)},
+        middleware=[ReadPriority().middleware],
         exception_handlers={
             Replayed: replayed_handler,
             ApiError: api_error_handler,
@@ -62,6 +65,7 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
             Exception: internal_handler,
         },
         lifespan=[lifespan],
+        request_class=StrictJsonRequest,
         request_max_body_size=config.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="jobdesk",

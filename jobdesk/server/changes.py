@@ -6,7 +6,8 @@ import msgspec
 
 from jobdesk.protocol import Job
 
-_encode = msgspec.json.Encoder().encode
+encode_job = msgspec.json.Encoder().encode
+"""A job's JSON, as its row and every frame carry it."""
 
 
 class Change:
@@ -18,18 +19,18 @@ class Change:
 
     __slots__ = ("_data", "job", "job_id", "seq")
 
-    def __init__(self, seq: int, job_id: str, job: Job | None) -> None:
+    def __init__(self, seq: int, job_id: str, job: Job | None, data: bytes | None = None) -> None:
         self.seq = seq
         self.job_id = job_id
         self.job = job
-        self._data: bytes | None = None
+        self._data = data
 
     @property
     def data(self) -> bytes:
         """The job as JSON (only for a change that has a job)."""
         if self._data is None:
             assert self.job is not None, "a removal has no job to encode"
-            self._data = _encode(self.job)
+            self._data = encode_job(self.job)
         return self._data
 
     def __eq__(self, other: object) -> bool:

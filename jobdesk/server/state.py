@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
-from jobdesk.server.changes import Change
+from jobdesk.server.changes import Change, encode_job
 from jobdesk.server.feed import Feed
 from jobdesk.server.idempotency import Answers, Remembered
+from jobdesk.server.orders import IdOrder
 from jobdesk.server.storage import StoredState
 
 
@@ -52,9 +53,15 @@ class JobRecord:
     finished_s: float | None
     lease_until_s: float | None
     retry_s: float | None
+    data: bytes | None = None
+    """The job's JSON, as its database row was written (``Change.data``), for the lists
+    to join into a page without encoding the job again; None until first needed for a
+    job loaded at start (see ``json``)."""
+    admin_data: bytes | None = None
+    """The job in seed 001's words as JSON, once ``GET /api/admin/jobs`` has listed it."""
 
     @classmethod
-    def of(cls, job: Job, seq: int) -> JobRecord:
+    def of(cls, job: Job, seq: int, data: bytes | None = None) -> JobRecord:
         started = job.history[-1].started_at if job.history else job.started_at
         return cls(
             job=job,
@@ -64,7 +71,14 @@ class JobRecord:
             finished_s=_seconds(job.finished_at),
             lease_until_s=_seconds(job.lease_expires_at),
             retry_s=_seconds(job.retry_at),
+            data=data,
         )
+
+    def json(self) -> bytes:
+        """The job's JSON: the change's own bytes, or (loaded at start) encoded once now."""
+        if self.data is None:
+            self.data = encode_job(self.job)
+        return self.data
 
 
 def matches(job: Job, wanted: JobFilter | None) -> bool:
@@ -102,8 +116,11 @@ class ServerState:
         self.seq = stored.seq
         self.history_floor = stored.history_floor
         self.jobs: dict[str, JobRecord] = {j.id: JobRecord.of(j, s) for j, s in stored.jobs}
+        self.by_id = IdOrder(self.jobs)
+        """Every job id in order: where a snapshot's pages come from."""
         self.feed = Feed([(r.seq, job_id) for job_id, r in self.jobs.items()] + stored.removals)
-        """Each job's newest seq and each kept removal's, for replays in seq order."""
+        """Each job's newest seq and each kept removal's: where resyncs and replays come
+        from, in seq order."""
         self.answers = Answers(stored.remembered)
         """Idempotency keys already answered, with the answer a retry gets."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
@@ -142,9 +159,12 @@ class ServerState:
                 self._counts[old.job.status] -= 1
             self._index(None if old is None else old.job, change.job)
             if change.job is None:
-                self.jobs.pop(change.job_id, None)
+                if self.jobs.pop(change.job_id, None) is not None:
+                    self.by_id.discard(change.job_id)
             else:
-                self.jobs[change.job_id] = JobRecord.of(change.job, change.seq)
+                if old is None:
+                    self.by_id.add(change.job_id)
+                self.jobs[change.job_id] = JobRecord.of(change.job, change.seq, change.data)
                 self._counts[change.job.status] += 1
             self.feed.record(change.seq, change.job_id)
         self.seq = seq
@@ -158,9 +178,6 @@ class ServerState:
     def get(self, job_id: str) -> Job | None:
         record = self.jobs.get(job_id)
         return None if record is None else record.job
-
-    def select(self, query: JobQuery) -> list[Job]:
-        return [r.job for r in self.jobs.values() if query.accepts(r.job)]
 
     def check_since(self, since: int, epoch: str | None) -> None:
         """Raise ResyncRequired unless the changes after ``since`` can all be served."""
@@ -176,10 +193,14 @@ class ServerState:
     def changes_since(self, since: int, until: int | None = None) -> Iterator[Change]:
         """The current state of every job changed in ``(since, until]``, and every removal,
         in seq order: a compacted replay, since a client only needs each job's newest
-        state. Lazy: a job changed again after ``until`` is left to the changes after it."""
+        state. Lazy, and safe to read across awaits: a job changed again after ``until``
+        is left to the changes after it."""
         for seq, job_id in self.feed.after(since, until):
             record = self.jobs.get(job_id)
-            yield Change(seq, job_id, None if record is None else record.job)
+            if record is None:
+                yield Change(seq, job_id, None)
+            else:
+                yield Change(seq, job_id, record.job, record.json())
 
     def active_count(self) -> int:
         return sum(self._counts[s] for s in (Status.QUEUED, Status.RUNNING, Status.RETRYING))

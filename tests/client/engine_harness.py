@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
-import msgspec
 
 from jobdesk.client.engine import Engine
 from jobdesk.client.settings import EngineSettings
@@ -17,6 +16,7 @@ from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import JobSummary
 from jobdesk.protocol.rest import Snapshot
+from tests.paged import aread_all
 from tests.polling import eventually
 
 FAST = EngineSettings(
@@ -75,9 +75,7 @@ async def running_engine(
 async def server_snapshot(url: str, token: str) -> Snapshot[JobSummary]:
     """The server's jobs as the monitor keeps them (summaries), to compare with its store."""
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as c:
-        response = await c.get("/api/jobs")
-        response.raise_for_status()
-        return msgspec.json.decode(response.content, type=Snapshot[JobSummary])
+        return await aread_all(c, JobSummary)
 
 
 async def assert_consistent(

@@ -64,7 +64,8 @@ def job_json(job_id: str = JOB_ID, status: str = "running") -> dict[str, Any]:
 class FakeServer:
     requests: list[httpx.Request] = field(default_factory=list)
     attempts: list[httpx.Request] = field(default_factory=list)
-    snapshot_jobs: list[dict[str, Any]] = field(default_factory=lambda: [job_json()])
+    known_jobs: list[dict[str, Any]] = field(default_factory=lambda: [job_json()])
+    """What GET /api/jobs/{id}/detail answers with (by id; 404 for any other)."""
     queue: list[dict[str, Any]] = field(default_factory=list)
     """Jobs the next claims hand out, in turn; then ``{"job": null}`` at once."""
     batching: bool = True
@@ -184,8 +185,13 @@ class FakeServer:
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if request.method == "GET" and path == "/api/jobs":
-            return httpx.Response(200, json={"epoch": "e", "seq": 1, "jobs": self.snapshot_jobs})
+        if request.method == "GET" and path.endswith("/detail"):
+            job_id = path.split("/")[-2]
+            for known in self.known_jobs:
+                if known["id"] == job_id:
+                    return httpx.Response(200, json=known)
+            error = {"code": "NOT_FOUND", "message": f"no job with id {job_id!r}", "field": "id"}
+            return httpx.Response(404, json={"error": error})
         if path == "/api/jobs":
             return httpx.Response(201, json={"jobId": JOB_ID, "status": "queued", "timestamp": NOW})
         if path == "/api/queue/claim":

@@ -154,7 +154,7 @@ async def test_closing_the_client_delivers_what_open_reporters_hold(fake: FakeSe
 async def test_a_fail_whose_answer_was_lost_counts_once_the_job_shows_failed(
     fake: FakeServer, aclient: AsyncJobdeskClient
 ) -> None:
-    fake.snapshot_jobs[0]["status"] = "failed"
+    fake.known_jobs[0]["status"] = "failed"
     fake.script("/fail", Drop(after_commit=True, error=httpx.ReadError), Refuse(409, "CONFLICT"))
     job = aclient.reporter(JOB_ID)
     await job.fail(ValueError("bad input"))

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
 
 from jobdesk.protocol import Job, Priority, Status
 from jobdesk.protocol.rest import Snapshot
 from jobdesk.sdk import AsyncJobdeskClient
 from jobdesk.server.tokens import create_token
+from tests.paged import read_all
 from tests.polling import wait_for
 from tests.sdk.queue_worker import JOB_TYPE
 from tests.server.procserver import ServerProcess
@@ -154,7 +154,7 @@ class Referee:
         self.continued = False
         self.late_refusal: list[str] = []
         self.jobs: dict[str, Job] = {}
-        self._snapshot_url = f"{server.url}/api/jobs"
+        self._url = server.url
         self._headers = {"Authorization": f"Bearer {operator}"}
         self._next_read = 0.0
         self._kills_due = list(RANDOM_KILLS_AT)
@@ -178,9 +178,8 @@ class Referee:
         return len(self.jobs) == JOBS and ended and bool(self.late_refusal)
 
     def read(self) -> Snapshot[Job]:
-        response = httpx.get(self._snapshot_url, headers=self._headers, timeout=30)
-        response.raise_for_status()
-        return msgspec.json.decode(response.content, type=Snapshot[Job])
+        with httpx.Client(base_url=self._url, headers=self._headers, timeout=30) as client:
+            return read_all(client, Job)
 
     def _continue_the_paused_one(self) -> None:
         paused = self.jobs.get(self.pause_id)

@@ -234,7 +234,7 @@ def test_complete_sends_result_and_message_after_everything_pending(
 def test_a_complete_whose_answer_was_lost_counts_once_the_job_shows_completed(
     fake: FakeServer, client: JobdeskClient
 ) -> None:
-    fake.snapshot_jobs[0]["status"] = "completed"
+    fake.known_jobs[0]["status"] = "completed"
     fake.script(
         "/complete", Drop(after_commit=True, error=httpx.ReadError), Refuse(409, "CONFLICT")
     )
@@ -247,7 +247,7 @@ def test_a_complete_whose_answer_was_lost_counts_once_the_job_shows_completed(
 def test_a_conflict_on_the_first_attempt_is_not_taken_for_success(
     fake: FakeServer, client: JobdeskClient
 ) -> None:
-    fake.snapshot_jobs[0]["status"] = "failed"
+    fake.known_jobs[0]["status"] = "failed"
     fake.script("/complete", Refuse(409, "CONFLICT", "job is already failed"))
     job = client.reporter(JOB_ID)
     with pytest.raises(SdkError, match="already failed"):

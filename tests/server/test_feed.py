@@ -3,6 +3,8 @@ changes are recorded."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from jobdesk.server.feed import Feed
@@ -46,3 +48,33 @@ def test_a_seq_that_does_not_grow_is_refused() -> None:
     feed = Feed([(5, "a")])
     with pytest.raises(ValueError, match="not after"):
         feed.record(5, "b")
+
+
+def test_random_changes_read_as_the_plain_sort_they_stand_for() -> None:
+    """Updates, removals and history pruning, enough to rebuild the list many times."""
+    rng = random.Random(5)
+    feed = Feed()
+    newest: dict[str, int] = {}  # job id -> the seq of its last update
+    removed: dict[str, int] = {}  # job id -> the seq of its removal
+    floor = 0
+    live = [f"job_{n:05d}" for n in range(300)]
+    for seq in range(1, 40_000):
+        job_id = rng.choice(live)  # a removed job's id never comes back
+        if rng.random() < 0.05 and job_id in newest:
+            del newest[job_id]
+            removed[job_id] = seq
+            live[live.index(job_id)] = f"job_{seq + 1000:05d}"
+        else:
+            newest[job_id] = seq
+        feed.record(seq, job_id)
+        if seq % 9_000 == 0:
+            floor = seq - 4_000
+            gone = [j for j, s in removed.items() if s <= floor]
+            feed.forget(gone)
+            for j in gone:
+                del removed[j]
+        if seq % 997 == 0:
+            since = rng.randrange(floor, seq)
+            wanted = sorted((s, j) for j, s in [*newest.items(), *removed.items()] if s > since)
+            assert list(feed.after(since)) == wanted
+    assert len(feed) == len(newest) + len(removed)

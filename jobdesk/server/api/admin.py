@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, Router, get, post
+import msgspec
+from litestar import Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
 from jobdesk.protocol import ErrorDetail, Job, now_timestamp
 from jobdesk.protocol.rest import (
+    DEFAULT_PAGE,
     AdminJobsResponse,
     BatchRequest,
     BatchResponse,
@@ -29,22 +31,44 @@ from jobdesk.protocol.rest import (
 )
 from jobdesk.server.api.common import (
     BEARER,
+    PAGE_CURSOR,
     AttemptHeader,
     Caller,
     IdempotencyKey,
+    Limit,
     Service,
-    check_attempt_header,
+    check_number_params,
+    cursor_param,
+    encoded,
     errors,
     once,
     provide_principal,
 )
 from jobdesk.server.api.litestar_fixes import with_options
 from jobdesk.server.errors import ApiError
-from jobdesk.server.state import JobQuery
+from jobdesk.server.pages import parse_cursor, snapshot_page
+from jobdesk.server.state import JobQuery, JobRecord
 from jobdesk.server.views import ack, admin_view, progress_view, seed001_status
 
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
 _WRITE = errors(400, 401, 403, 404, 409, 413)
+
+
+class _AdminPage(msgspec.Struct, rename="camel", omit_defaults=True):
+    """``AdminJobsResponse`` as sent: each job's seed 001 JSON, encoded once per version
+    (``JobRecord.admin_data``) and joined into the page as it is."""
+
+    jobs: list[msgspec.Raw]
+    next_cursor: str | None = None
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _admin_json(record: JobRecord) -> msgspec.Raw:
+    if record.admin_data is None:
+        record.admin_data = _encode(admin_view(record.job))
+    return msgspec.Raw(record.admin_data)
 
 
 @get("/", responses=errors(400, 401), security=BEARER)
@@ -52,10 +76,17 @@ async def list_jobs(
     service: Service,
     principal: Caller,
     include_past: Annotated[bool, QueryParameter(name="includePast")] = False,
-) -> AdminJobsResponse:
-    """Active jobs; with includePast=true also the finished jobs still retained."""
-    jobs = service.state.select(JobQuery(include_past=include_past))
-    return AdminJobsResponse(jobs=[admin_view(j) for j in jobs])
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Annotated[str | None, cursor_param(PAGE_CURSOR)] = None,
+) -> Response[AdminJobsResponse]:
+    """Active jobs; with includePast=true also the finished jobs still retained. A page
+    in id order: ``nextCursor`` is there while the list goes on (ask again with
+    ``cursor`` set to it)."""
+    state = service.state
+    after = parse_cursor(cursor).after_id
+    page = snapshot_page(state, JobQuery(include_past=include_past), after, limit)
+    body = _AdminPage(jobs=[_admin_json(r) for r in page.records], next_cursor=page.next_cursor)
+    return encoded(_encode(body), AdminJobsResponse)
 
 
 @post("/start", status_code=201, responses=errors(400, 401, 403, 413, 429), security=BEARER)
@@ -242,6 +273,6 @@ def admin_router() -> Router:
             ]
         ),
         dependencies={"principal": Provide(provide_principal)},
-        before_request=check_attempt_header,
+        before_request=check_number_params,
         tags=["admin jobs (seed 001)"],
     )

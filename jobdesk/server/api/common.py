@@ -5,22 +5,24 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
 from litestar import MediaType, Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, Parameter
 
 from jobdesk.protocol import ErrorBody, ErrorCode, ErrorDetail
+from jobdesk.protocol.rest import DEFAULT_PAGE, MAX_PAGE
 from jobdesk.server.errors import ApiError
 from jobdesk.server.idempotency import Once, Replayed
 from jobdesk.server.service import JobService
 from jobdesk.server.tokens import Principal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 BEARER: list[SecurityRequirement] = [{"bearer": []}]
 Service = NamedDependency[JobService]
 IdempotencyKey = Annotated[
@@ -41,12 +43,40 @@ AttemptHeader = Annotated[
     ),
 ]
 Caller = NamedDependency[Principal]
+Limit = Annotated[
+    int,
+    Parameter(
+        ge=1,
+        le=MAX_PAGE,
+        description=f"Jobs per page: {DEFAULT_PAGE} unless given, at most {MAX_PAGE}",
+    ),
+]
+PAGE_CURSOR = r"^id:.{1,96}$"
+"""A snapshot's nextCursor: after which job id its next page starts."""
+RESYNC_CURSOR = r"^seq:[0-9]{1,18}$"
+"""A resync's nextCursor: after which seq its next page starts."""
+
+
+def cursor_param(*patterns: str) -> Any:
+    return Parameter(
+        min_length=1,
+        max_length=100,
+        pattern="|".join(patterns),
+        description="The previous page's nextCursor: the page after it (same query otherwise)",
+    )
+
+
 _ATTEMPT = re.compile(r"[1-9][0-9]*")
+_WHOLE = re.compile(r"0|[1-9][0-9]*")
+WHOLE_NUMBER_QUERY = ("since", "limit")
+"""Query parameters that must be written as whole numbers (see check_number_params)."""
 
 
-async def check_attempt_header(request: Request[Any, Any, Any]) -> None:
-    """A ``Jobdesk-Attempt`` that is there must be a number: the header parser would take
-    ``null`` for no header at all, and a write meant to be fenced would not be."""
+async def check_number_params(request: Request[Any, Any, Any]) -> None:
+    """Whole numbers must be written as such. The query and header parsers convert
+    non-strictly: they took ``null`` for no value at all (``since=null`` answered a full
+    snapshot instead of a resync; a write meant to be fenced by ``Jobdesk-Attempt: null``
+    would not have been), and ``1e3`` or ``1.0`` for whole numbers."""
     value = request.headers.get("jobdesk-attempt")
     if value is not None and not _ATTEMPT.fullmatch(value.strip()):
         raise ApiError(
@@ -54,6 +84,20 @@ async def check_attempt_header(request: Request[Any, Any, Any]) -> None:
             f"Jobdesk-Attempt must be a positive whole number, not {value[:20]!r}",
             "Jobdesk-Attempt",
         )
+    for name in WHOLE_NUMBER_QUERY:
+        for value in request.query_params.getall(name, []):
+            if not _WHOLE.fullmatch(value):
+                raise ApiError(
+                    ErrorCode.INVALID_INPUT,
+                    f"{name} must be a whole number, not {value[:20]!r}",
+                    name,
+                )
+
+
+def encoded(content: bytes, _shape: type[T]) -> Response[T]:
+    """A JSON answer already encoded (a page joined from the jobs' own JSON), typed as the
+    ``_shape`` it decodes to, which the handler's return annotation documents."""
+    return cast("Response[T]", Response(content, media_type=MediaType.JSON))
 
 
 def once(
@@ -158,8 +202,6 @@ def http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Erro
     code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_INPUT)
     if exc.status_code >= 500:
         code = ErrorCode.UNKNOWN_ERROR
-    if exc.status_code == 400:  # the body could not be decoded at all
-        return _error_response(400, code, f"malformed JSON body: {exc.detail}", "body")
     # keep the exception's headers: a 405 must name the allowed methods in ``Allow``
     return _error_response(exc.status_code, code, str(exc.detail), None, dict(exc.headers or {}))
 
