@@ -18,7 +18,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.connection import WORDS, ConnectionState, Transport
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore, ServerJobs
 from jobdesk.protocol import JobSummary, Status, parse_timestamp
@@ -135,7 +135,7 @@ def render_table(
 def _title(title: str, state: ConnectionState, confirmed_at: float | None, now: datetime) -> Text:
     """The title and the transport; when not live, how old the shown data is."""
     text = Text.assemble(
-        (title, "bold"), "  ", (state.transport.value, STATE_STYLE[state.transport])
+        (title, "bold"), "  ", (WORDS[state.transport], STATE_STYLE[state.transport])
     )
     if state.transport is not Transport.LIVE and confirmed_at is not None:
         age = _ago(now.timestamp() - confirmed_at)

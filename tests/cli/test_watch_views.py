@@ -99,7 +99,7 @@ def test_the_title_says_live_or_how_old_the_data_is() -> None:
     assert "polling" in text
     assert "data as of 42s ago" in text
     offline = ConnectionState(Transport.OFFLINE, detail="connection refused")
-    assert "offline" in text_of(render_table(view, "t", offline, now=NOW, max_rows=5))
+    assert "unreachable" in text_of(render_table(view, "t", offline, now=NOW, max_rows=5))
 
 
 def test_json_lines_have_exactly_the_documented_keys_and_the_stores_seq() -> None:
@@ -155,7 +155,7 @@ def test_connection_lines_are_printed_once_per_change_without_connecting() -> No
     states.report(ConnectionState(Transport.POLLING, 1007.0))
     states.report(ConnectionState(Transport.LIVE))
     assert err.getvalue().splitlines() == [
-        "jobdesk: offline (socket retry in 3 s): connection refused",
+        "jobdesk: unreachable (socket retry in 3 s): connection refused",
         "jobdesk: polling (socket retry in 7 s)",
         "jobdesk: live",
     ]
