@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jobdesk.cli import options
 from jobdesk.cli.errors import CliError
+from jobdesk.cli.invocation import jobdesk_command
 from jobdesk.cli.monitor import has_display
 from jobdesk.cli.parser import Commands, Parser, command
 
@@ -132,7 +133,7 @@ def _announce(url: str, operator: str, db_path: Path) -> None:
     print(
         f"jobdesk: demo server at {url}, database {db_path}\n"
         f"jobdesk: to watch from another terminal: "
-        f"{options.TOKEN_ENV}={operator} jobdesk watch {url}",
+        f"{options.TOKEN_ENV}={operator} {jobdesk_command()} watch {url}",
         file=sys.stderr,
         flush=True,
     )

@@ -77,12 +77,35 @@ Scenario = Callable[[AsyncJobReporter, Sim, Spec], Awaitable[None]]
 @dataclass(frozen=True)
 class Kind:
     """One kind of simulated work, done by the worker whose token is ``worker``, which
-    claims jobs of ``job_type`` from the queue."""
+    claims jobs of ``job_type`` from the queue. ``needs`` is the metadata its scenario
+    reads (name, and the type it must be)."""
 
     worker: str
     job_type: str
     make_spec: Callable[[Random], Spec]
     run: Scenario
+    needs: tuple[tuple[str, type], ...] = ()
+
+    def unfit(self, spec: Spec) -> str | None:
+        """Why this worker cannot do a job (one submitted by hand, say, without the
+        metadata the demo's own jobs carry), or None: a job to fail with that reason,
+        as a real worker refuses bad input, rather than a crash with a traceback."""
+        wrong = [
+            name
+            for name, kind in self.needs
+            if not isinstance(spec.metadata.get(name), kind)
+            or isinstance(spec.metadata.get(name), bool)
+        ]
+        if not wrong:
+            return None
+        wanted = ", ".join(f"{name} ({_KIND_WORDS[kind]})" for name, kind in self.needs)
+        return (
+            f"the demo's {self.job_type} worker needs metadata {wanted}, as the demo's own "
+            f"jobs have; this job's metadata lacks {', '.join(wrong)}"
+        )
+
+
+_KIND_WORDS = {str: "text", int: "a whole number"}
 
 
 # --- file processing (seed 002's file_processing) -----------------------------------------
@@ -223,9 +246,9 @@ async def send_emails(job: AsyncJobReporter, sim: Sim, spec: Spec) -> None:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("files", "file_processing", file_spec, process_file),
-    Kind("documents", "document_analysis", analysis_spec, analyse_document),
+    Kind("files", "file_processing", file_spec, process_file, (("fileName", str), ("pages", int))),
+    Kind("documents", "document_analysis", analysis_spec, analyse_document, (("questions", int),)),
     Kind("agents", "llm_agent", agent_spec, run_agent),
-    Kind("mail", "send-email", email_spec, send_emails),
+    Kind("mail", "send-email", email_spec, send_emails, (("recipients", int),)),
 )
 """Every kind of simulated work; the fleet picks among them at random."""

@@ -204,6 +204,10 @@ def _spec(job: AsyncClaimedJob) -> Spec:
 
 async def work(job: AsyncJobReporter, kind: Kind, sim: Sim, spec: Spec) -> None:
     """Do one simulated attempt to its planned end: completed, failed, or left stalled."""
+    problem = kind.unfit(spec)
+    if problem is not None:
+        await job.fail(problem)
+        return
     try:
         await kind.run(job, sim, spec)
     except JobFailed as failure:

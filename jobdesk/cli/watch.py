@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from jobdesk.cli import options
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
+from jobdesk.cli.watch_filter import job_test, status_words
 
 if TYPE_CHECKING:
     import asyncio
@@ -38,6 +39,14 @@ def register(commands: Commands[Parser]) -> None:
     )
     options.add_token_option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON lines, not a table")
+    parser.add_argument(
+        "--status",
+        type=status_words,
+        action="extend",
+        metavar="WORD[,WORD]",
+        help="show only jobs in these states: any seed's word for a status (queued, "
+        "running, failed, pending, error, ...) or stale; repeat or separate with commas",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -48,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         server = server_name(url)
     except ValueError as exc:
         raise UsageError(f"argument URL: {exc}") from None
-    return watch(url, token, server=server, json_lines=args.json)
+    return watch(url, token, server=server, json_lines=args.json, statuses=args.status)
 
 
 def server_name(url: str) -> str:
@@ -67,19 +76,40 @@ def server_name(url: str) -> str:
 
 
 def watch(
-    url: str, token: str, *, server: str, json_lines: bool, duration: float | None = None
+    url: str,
+    token: str,
+    *,
+    server: str,
+    json_lines: bool,
+    duration: float | None = None,
+    statuses: list[str] | None = None,
 ) -> int:
     """Run the view until Ctrl+C (exit 0, quietly) or for ``duration`` seconds."""
     import asyncio
     import contextlib
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(follow(url, token, server=server, json_lines=json_lines, duration=duration))
+        asyncio.run(
+            follow(
+                url,
+                token,
+                server=server,
+                json_lines=json_lines,
+                duration=duration,
+                statuses=statuses,
+            )
+        )
     return 0
 
 
 async def follow(
-    url: str, token: str, *, server: str, json_lines: bool, duration: float | None
+    url: str,
+    token: str,
+    *,
+    server: str,
+    json_lines: bool,
+    duration: float | None,
+    statuses: list[str] | None = None,
 ) -> None:
     """Keep ``server``'s jobs current with the engine and show them with the chosen view.
 
@@ -97,6 +127,7 @@ async def follow(
 
     store = JobStore()
     engine = Engine(server, url, token, store)
+    shown = job_test(statuses)
     states = StateReporter()
     ended: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()
 
@@ -113,10 +144,10 @@ async def follow(
     engine.state.subscribe(on_state)
     engine.on_away(states.away)
     if json_lines:
-        store.subscribe(JsonLinesView(store, on_error=end).changed)
+        store.subscribe(JsonLinesView(store, on_error=end, shown=shown).changed)
         await _run(engine, ended, duration)
     else:
-        with TableView(f"jobdesk {url}", store, server, engine.state):
+        with TableView(f"jobdesk {url}", store, server, engine.state, shown=shown):
             await _run(engine, ended, duration)
 
 

@@ -51,9 +51,15 @@ class JsonLinesView:
     """
 
     def __init__(
-        self, store: JobStore, on_error: Callable[[OSError], None], out: TextIO | None = None
+        self,
+        store: JobStore,
+        on_error: Callable[[OSError], None],
+        out: TextIO | None = None,
+        shown: Callable[[JobSummary], bool] | None = None,
     ) -> None:
         self._store = store
+        self._shown = shown
+        """Which jobs get lines (``--status``); None: all."""
         self._on_error = on_error
         self._out = out
         self._encoder = msgspec.json.Encoder()
@@ -63,7 +69,7 @@ class JsonLinesView:
         lines = [
             self._encoder.encode(job_line(change.job, self._store.server(change.server).seq))
             for change in changes
-            if change.job is not None
+            if change.job is not None and (self._shown is None or self._shown(change.job))
         ]
         if not lines or self._failed:
             return

@@ -9,16 +9,17 @@ no longer be the server's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.connection import WORDS, ConnectionState, Transport
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore, ServerJobs
 from jobdesk.protocol import JobSummary, Status, parse_timestamp
@@ -40,6 +41,8 @@ STATE_STYLE = {
 }
 WIDE = 110
 """Terminals at least this many columns wide get every column."""
+BAR = 12
+"""Characters of a progress bar, in a wide terminal (a narrow one shows the percent)."""
 CHROME_ROWS = 8
 """Lines the title, header, caption and borders take; the rest of the screen is rows."""
 
@@ -54,8 +57,10 @@ class TableView:
         server: str,
         connection: Observable[ConnectionState],
         console: Console | None = None,
+        shown: Callable[[JobSummary], bool] | None = None,
     ):
         self._title = title
+        self._shown = shown
         self._store = store
         self._server = server
         self._connection = connection
@@ -83,6 +88,7 @@ class TableView:
             now=datetime.now(UTC),
             max_rows=max(3, height - CHROME_ROWS),
             wide=width >= WIDE,
+            shown=self._shown,
         )
 
 
@@ -94,27 +100,31 @@ def render_table(
     now: datetime,
     max_rows: int,
     wide: bool = True,
+    shown: Callable[[JobSummary], bool] | None = None,
 ) -> RenderableType:
     """The whole view: active jobs first (oldest first, so rows stay put), then the
-    finished ones, newest first, as many as fit. A narrow terminal drops the type and
-    owner columns and shortens the bars, so names and messages stay readable."""
-    active = sorted((j for j in view.jobs.values() if j.status.is_active), key=_created)
+    finished ones, newest first, as many as fit (``shown``: only the jobs it accepts).
+    A narrow terminal (80 columns) drops the type and owner columns and the bars, and
+    gives the name the most room, so names stay readable."""
+    jobs_shown = [j for j in view.jobs.values() if shown is None or shown(j)]
+    active = sorted((j for j in jobs_shown if j.status.is_active), key=_created)
     finished = sorted(
-        (j for j in view.jobs.values() if not j.status.is_active), key=_finished, reverse=True
+        (j for j in jobs_shown if not j.status.is_active), key=_finished, reverse=True
     )
     jobs = active + finished
-    bar = 20 if wide else 10
     table = Table(
         title=_title(title, state, view.confirmed_at, now),
-        caption=_counts(view.jobs.values()),
+        caption=_counts(jobs_shown),
         expand=True,
+        box=None if not wide else box.HEAVY_HEAD,
     )
-    table.add_column("name", no_wrap=True, overflow="ellipsis", ratio=4, min_width=12)
+    table.add_column("name", no_wrap=True, overflow="ellipsis", ratio=6, min_width=16)
     if wide:
         table.add_column("type", no_wrap=True, overflow="ellipsis", ratio=2, max_width=17)
     table.add_column("status", no_wrap=True)
-    table.add_column("progress", no_wrap=True, width=bar + 6)
-    table.add_column("message", no_wrap=True, overflow="ellipsis", ratio=5)
+    table.add_column("progress" if wide else "%", no_wrap=True, width=BAR + 5 if wide else 4,
+                     justify="right")  # fmt: skip
+    table.add_column("message", no_wrap=True, overflow="ellipsis", ratio=5 if wide else 4)
     if wide:
         table.add_column("owner", no_wrap=True, overflow="ellipsis", ratio=2, max_width=16)
     table.add_column("updated", no_wrap=True, justify="right")
@@ -122,7 +132,8 @@ def render_table(
         cells: list[RenderableType] = [job.name]
         if wide:
             cells.append(job.job_type)
-        cells += [_status(job), _progress(job, bar), _message(job)]
+        progress = _progress(job, BAR) if wide else Text(f"{job.progress:.0f}%")
+        cells += [_status(job), progress, _message(job)]
         if wide:
             cells.append(job.owner or "-")
         cells.append(_age(job.updated_at, now))
@@ -135,7 +146,7 @@ def render_table(
 def _title(title: str, state: ConnectionState, confirmed_at: float | None, now: datetime) -> Text:
     """The title and the transport; when not live, how old the shown data is."""
     text = Text.assemble(
-        (title, "bold"), "  ", (state.transport.value, STATE_STYLE[state.transport])
+        (title, "bold"), "  ", (WORDS[state.transport], STATE_STYLE[state.transport])
     )
     if state.transport is not Transport.LIVE and confirmed_at is not None:
         age = _ago(now.timestamp() - confirmed_at)

@@ -4,6 +4,12 @@ WebSocket push when it can; a polling fallback when the socket keeps failing; it
 reconnect backoff (reset only by a connection that proved stable); a fatal stop on
 refused credentials until they change; and, after being away, a summary of what
 changed meanwhile. No Qt here: the GUI and ``jobdesk watch`` both sit on it.
+
+The state it publishes is what the operator can trust, not only what the engine is
+doing: a server that has said nothing for ``unreachable_after`` seconds is shown
+OFFLINE ("not answering", with the age of its data) whatever the transport is doing.
+A hung server (SIGSTOP) still accepts connections, so a reconnect could hang in its
+handshake and a live socket could look healthy for a minute; the watch sees silence.
 """
 
 from __future__ import annotations
@@ -34,13 +40,17 @@ from jobdesk.protocol import Job, JobStats, Status
 
 log = logging.getLogger(__name__)
 _NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
+_HOPEFUL = frozenset({Transport.CONNECTING, Transport.LIVE, Transport.POLLING})
+"""What the engine may be doing while the server has gone silent."""
 
 
 def describe_failure(exc: BaseException) -> str:
     """A few words for the status line; the socket and the poller word one cause alike,
     so the same outage does not flip the state back and forth."""
-    if isinstance(exc, ConnectionRefusedError | httpx.ConnectError):
-        return "server unreachable"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, ConnectionClosed | ConnectionError | httpx.RemoteProtocolError):
@@ -94,6 +104,10 @@ class Engine:
         self._polled = False
         """The current poller has polled at least once."""
         self._rest: RestApi | None = None
+        self._doing: tuple[Transport, str] = (Transport.CONNECTING, "")
+        """What the engine is doing and why (the published state may say more)."""
+        self._heard_at: float | None = None
+        self._watching_since = wall()
 
     # --- what the GUI and the command line call ----------------------------------------
 
@@ -159,6 +173,7 @@ class Engine:
             on_authenticated=self._stop_poller,
             on_synced=self._live,
             on_stats=self.stats.set,
+            on_heard=self._heard,
         )
         self.handshakes += 1
         verdict, detail = Verdict.RETRY, ""
@@ -239,6 +254,7 @@ class Engine:
                 self._publish(Transport.OFFLINE, describe_failure(exc))
             else:
                 self._poll_ok = True
+                self._heard()
                 self._publish(Transport.POLLING)
                 self._report_away()
             s = self.settings
@@ -257,10 +273,34 @@ class Engine:
     # --- helpers -----------------------------------------------------------------------
 
     def _publish(self, transport: Transport, detail: str = "") -> None:
+        self._doing = (transport, "" if transport is Transport.POLLING else detail)
+        self._show()
+
+    def _show(self) -> None:
+        """Publish what the operator may trust: what the engine is doing, unless the
+        server has been silent too long for that to matter."""
+        transport, detail = self._doing
+        silent = self._wall() - (self._heard_at or self._watching_since)
+        if transport in _HOPEFUL and silent > self.settings.unreachable_after:
+            transport, detail = Transport.OFFLINE, "not answering"
         retry = self._next_retry_at if transport in (Transport.POLLING, Transport.OFFLINE) else None
-        if transport is Transport.POLLING:
-            detail = ""
-        self.state.set(ConnectionState(transport, retry, detail))
+        state = ConnectionState(transport, retry, detail)
+        if not state.trusted:  # only then does the age of the data matter (and change)
+            state = ConnectionState(transport, retry, detail, self._heard_at)
+        self.state.set(state)
+
+    def _heard(self) -> None:
+        """The server said something: its data is current as of now."""
+        self._heard_at = self._wall()
+        if self.state.value.transport is Transport.OFFLINE and self._doing[0] in _HOPEFUL:
+            self._show()  # it answers again
+
+    async def _watch_silence(self) -> None:
+        """Check once a second whether the server went silent (nothing else would notice
+        while a connection attempt hangs)."""
+        while True:
+            await asyncio.sleep(1.0)
+            self._show()
 
     def _report_away(self) -> None:
         before, self._away_before = self._away_before, None

@@ -18,8 +18,16 @@ class EngineSettings:
     """After close 1001/1012, reconnect within [soon_max / 4, soon_max] seconds."""
     ping_interval: float = 15.0
     ping_timeout: float = 10.0
-    silence_timeout: float = 75.0
-    """No message of any kind this long means the connection is dead (heartbeat: 30 s)."""
+    probe_interval: float = 5.0
+    """Live and nothing heard this long: ask the server (``ping``), so silence means a
+    server that does not answer, not one with nothing to say (its heartbeat is 30 s)."""
+    unreachable_after: float = 15.0
+    """Nothing heard from the server this long, whatever the transport is doing (a
+    connection that hangs in its handshake included): it is shown unreachable, with the
+    age of its data."""
+    silence_timeout: float = 20.0
+    """No message of any kind this long means the connection is dead: it is dropped and
+    the engine reconnects (a probe goes out every ``probe_interval``)."""
     open_timeout: float = 10.0
     """Connecting, the handshake and the auth answer must each finish within this."""
     poll_after_failures: int = 2

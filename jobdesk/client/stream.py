@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from jobdesk.client.errors import AuthRejected, ProtocolBroken
 from jobdesk.client.rest import RestApi
@@ -32,11 +33,13 @@ from jobdesk.protocol import (
     JobUpdate,
     JobUpdates,
     MonitorMessage,
+    Ping,
     decode_monitor_message,
     encode_message,
 )
 
 log = logging.getLogger(__name__)
+_PING = encode_message(Ping()).decode()
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 """A job with a long log makes a large job_update; the server's 64 KiB limit is inbound."""
 
@@ -53,6 +56,7 @@ class StreamSession:
         on_authenticated: Callable[[], Awaitable[None]],
         on_synced: Callable[[], None],
         on_stats: Callable[[JobStats], None],
+        on_heard: Callable[[], None],
     ) -> None:
         self._ws_url = ws_url
         self._token = token
@@ -62,6 +66,9 @@ class StreamSession:
         self._on_authenticated = on_authenticated
         self._on_synced = on_synced
         self._on_stats = on_stats
+        self._on_heard = on_heard
+        """Called whenever the server says anything: the engine's measure of silence."""
+        self._last_heard = 0.0
         self.authenticated_at: float | None = None
         """Loop time of the server's ``connected``; None if auth never completed."""
         self.was_synced = False
@@ -86,7 +93,24 @@ class StreamSession:
             self.authenticated_at = asyncio.get_running_loop().time()
             await self._on_authenticated()
             await ws.send(encode_message(self._sync.subscribe_request()).decode())
-            await self._stream(ws)
+            prober = asyncio.create_task(self._probe(ws), name="probe")
+            try:
+                await self._stream(ws)
+            finally:
+                prober.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await prober
+
+    async def _probe(self, ws: ClientConnection) -> None:
+        """Ping the server whenever nothing was heard for ``probe_interval``: an idle
+        server answers, a hung one does not, and the silence then tells them apart."""
+        interval = self._settings.probe_interval
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval)
+            if loop.time() - self._last_heard >= interval:
+                with contextlib.suppress(ConnectionClosed):
+                    await ws.send(_PING)
 
     async def _stream(self, ws: ClientConnection) -> None:
         """Handle messages until the connection ends; silence longer than the silence
@@ -105,6 +129,7 @@ class StreamSession:
                     if deadline is None or deadline - now < window:
                         silence.reschedule(now + window * 1.25)
                     data = await ws.recv()
+                    self._heard()
                     with _collector_paused():
                         try:
                             message = decode_monitor_message(data)
@@ -144,8 +169,11 @@ class StreamSession:
         sync.on_alive()
         return Next.NOTHING
 
-    @staticmethod
-    async def _receive(ws: ClientConnection, within: float) -> MonitorMessage:
+    def _heard(self) -> None:
+        self._last_heard = asyncio.get_running_loop().time()
+        self._on_heard()
+
+    async def _receive(self, ws: ClientConnection, within: float) -> MonitorMessage:
         """The next message we understand; silence longer than ``within`` is death."""
         while True:
             try:
@@ -153,6 +181,7 @@ class StreamSession:
                     data = await ws.recv()
             except TimeoutError:
                 raise TimeoutError(f"no message from the server for {within:.0f} s") from None
+            self._heard()
             try:
                 return decode_monitor_message(data)
             except msgspec.ValidationError as exc:

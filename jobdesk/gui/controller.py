@@ -20,7 +20,6 @@ from jobdesk.client.details import Detail, DetailFollower
 from jobdesk.client.monitor import Monitor, ServerProfile
 from jobdesk.client.preferences import Preferences
 from jobdesk.client.profiles import ProfileStore
-from jobdesk.core.connection import Transport
 from jobdesk.core.notify_policy import NotifyPolicy, NotifySettings
 from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.autostart import Autostart, supported
@@ -146,6 +145,7 @@ class Controller:
         status = self.window.status.server(profile.name)
         engine.state.subscribe(status.set_state)
         engine.state.subscribe(lambda _: self.model.refresh_staleness())
+        engine.state.subscribe(lambda _: self._show_selected())  # the ETA, the note
         status.token_requested.connect(self._ask_token)
 
     async def replace(self, profiles: list[ServerProfile]) -> None:
@@ -159,11 +159,10 @@ class Controller:
             self.watch(profile)
 
     def _is_live(self, server: str) -> bool:
+        """Whether what the monitor shows of ``server`` is current (rows are greyed, ETAs
+        stopped, when it is not)."""
         engine = self.monitor.engines.get(server)
-        return engine is not None and engine.state.value.transport in (
-            Transport.LIVE,
-            Transport.POLLING,
-        )
+        return engine is not None and engine.state.value.trusted
 
     def _ask_token(self, server: str) -> None:
         """Non-modal: a modal exec() inside the qasync loop would deadlock it."""
@@ -221,8 +220,9 @@ class Controller:
             return
         key = self._selected[0]
         job = self.store.get(key)
-        eta = "" if job is None else self.eta.eta_text(key, job.progress)
-        stale = "" if self._is_live(key[0]) else "(server not reachable: data may be old)"
+        live = self._is_live(key[0])
+        eta = "" if job is None or not live else self.eta.eta_text(key, job.progress)
+        stale = "" if live else "(server not reachable: data may be old)"
         detail = self._detail if self._detail is not None and self._detail.key == key else None
         note = ""
         if detail is not None and detail.missing:

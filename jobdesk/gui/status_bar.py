@@ -8,12 +8,13 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
 from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.eta import format_duration
 
 TRANSPORT_TEXT = {
     Transport.CONNECTING: "connecting…",
     Transport.LIVE: "live push",
     Transport.POLLING: "polling fallback",
-    Transport.OFFLINE: "offline",
+    Transport.OFFLINE: "unreachable",
     Transport.AUTH_FAILED: "auth failed",
 }
 TRANSPORT_COLOUR = {
@@ -26,8 +27,12 @@ TRANSPORT_COLOUR = {
 
 
 def transport_text(state: ConnectionState, now: float) -> str:
-    """``polling fallback · retry in 7 s`` — the countdown is what an operator watches."""
+    """``unreachable · data 25 s old · retry in 7 s``: how old what is shown may be, and
+    the countdown, are what an operator watches."""
     text = TRANSPORT_TEXT[state.transport]
+    age = state.data_age(now)
+    if age is not None:
+        text += f" · data {format_duration(age)} old"
     if state.next_retry_at is not None:
         text += f" · retry in {max(0.0, state.next_retry_at - now):.0f} s"
     return text

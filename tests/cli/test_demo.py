@@ -46,6 +46,6 @@ def test_demo_table_view_in_a_real_process(tmp_path: Path) -> None:
         "demo", "--terminal", "--duration", "2", "--db", str(db), "--seed", "1", timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert "progress" in done.stdout  # the table's header, printed when the view stops
+    assert "status" in done.stdout  # the table's header, printed when the view stops
     assert "demo stopped after" in done.stderr
     assert stored_jobs(db)

@@ -73,3 +73,32 @@ async def test_the_fleet_submits_to_the_queue_and_its_workers_claim(
     claimed = [job for job in submitted if job["history"]]
     assert claimed
     assert {job["owner"] for job in claimed} <= set(WORKER_NAMES.values()) | {""}
+
+
+async def test_a_job_without_the_demos_metadata_fails_with_why(server: RunningServer) -> None:
+    """As the README submits one: a payload of its own, no metadata the scenario reads."""
+    tokens = {
+        key: create_token(server.db_path, "worker", name) for key, name in WORKER_NAMES.items()
+    }
+    fleet = DemoFleet(server.url, server.tokens["operator"], tokens, seed=3, pace=0.02)
+    headers = server.headers("operator")
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+        posted = await http.post(
+            "/api/jobs", json={"jobType": "send-email", "payload": {"to": "a@b.c"}}
+        )
+        job_id = posted.json()["jobId"]
+        stop = asyncio.Event()
+        running = asyncio.create_task(fleet.run(stop))
+
+        async def failed() -> bool:
+            job = (await http.get(f"/api/jobs/{job_id}/detail")).json()
+            return bool(job["status"] == "failed")
+
+        try:
+            await eventually_async(failed, within=60)
+        finally:
+            stop.set()
+            await running
+        job = (await http.get(f"/api/jobs/{job_id}/detail")).json()
+    assert "needs metadata recipients (a whole number)" in job["error"]
+    assert "lacks recipients" in job["error"]

@@ -53,8 +53,8 @@ def test_an_unreachable_server_is_reported_and_retried_until_the_end(
     assert captured.out == ""
     lines = captured.err.splitlines()
     assert lines
-    assert lines[0].startswith("jobdesk: offline (socket retry in ")
-    assert all(line.startswith("jobdesk: offline") for line in lines)
+    assert lines[0].startswith("jobdesk: unreachable (socket retry in ")
+    assert all(line.startswith("jobdesk: unreachable") for line in lines)
     assert all(a != b for a, b in itertools.pairwise(lines))  # printed only when it changes
 
 
@@ -116,7 +116,7 @@ async def test_after_a_restart_it_says_what_changed_meanwhile(
         await stack.enter_async_context(watching(first.url, token))
         await eventually(lambda: "jobdesk: live" in output.read().err)
         await asyncio.to_thread(first.stop)
-        await eventually(lambda: "jobdesk: offline" in output.read().err)
+        await eventually(lambda: "jobdesk: unreachable" in output.read().err)
         # The job completes on a server at another port, which the watch cannot see.
         async with serving(db) as elsewhere:
             done = await http.post(f"{elsewhere.url}/api/admin/jobs/{job_id}/complete")

@@ -3,13 +3,16 @@ JSON line holds, and which connection states are printed."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 from datetime import UTC, datetime
 
 import msgspec
+import pytest
 from rich.console import Console, RenderableType
 
+from jobdesk.cli.watch_filter import job_test, status_words
 from jobdesk.cli.watch_json import JsonLinesView
 from jobdesk.cli.watch_state import StateReporter
 from jobdesk.cli.watch_table import render_table
@@ -99,7 +102,7 @@ def test_the_title_says_live_or_how_old_the_data_is() -> None:
     assert "polling" in text
     assert "data as of 42s ago" in text
     offline = ConnectionState(Transport.OFFLINE, detail="connection refused")
-    assert "offline" in text_of(render_table(view, "t", offline, now=NOW, max_rows=5))
+    assert "unreachable" in text_of(render_table(view, "t", offline, now=NOW, max_rows=5))
 
 
 def test_json_lines_have_exactly_the_documented_keys_and_the_stores_seq() -> None:
@@ -155,7 +158,7 @@ def test_connection_lines_are_printed_once_per_change_without_connecting() -> No
     states.report(ConnectionState(Transport.POLLING, 1007.0))
     states.report(ConnectionState(Transport.LIVE))
     assert err.getvalue().splitlines() == [
-        "jobdesk: offline (socket retry in 3 s): connection refused",
+        "jobdesk: unreachable (socket retry in 3 s): connection refused",
         "jobdesk: polling (socket retry in 7 s)",
         "jobdesk: live",
     ]
@@ -170,3 +173,40 @@ def test_the_away_summary_is_one_line() -> None:
     )
     StateReporter(err).away(AwaySummary("s", changes))
     assert err.getvalue() == "jobdesk: while away: 2 completed, 1 failed\n"
+
+
+def test_an_80_column_terminal_keeps_names_readable() -> None:
+    name = "process contract-2026-03.pdf"  # 28 characters, a demo job's name
+    view = view_of(job(name, Status.RUNNING, "1:00", progress=40, message="Extracting pages"))
+    text = text_of(render_table(view, "t", LIVE, now=NOW, max_rows=5, wide=False), width=80)
+    assert name in text
+    assert "40%" in text
+
+
+def test_status_words_choose_the_jobs_both_views_show() -> None:
+    shown = job_test(status_words("failed,stale"))
+    assert shown is not None
+    jobs = [
+        job("broken", Status.FAILED, "1:00"),
+        job("stuck", Status.RUNNING, "2:00", stale=True),
+        job("fine", Status.RUNNING, "3:00"),
+        job("waiting", Status.QUEUED, "4:00"),
+    ]
+    text = text_of(render_table(view_of(*jobs), "t", LIVE, now=NOW, max_rows=10, shown=shown))
+    assert [name for name in ("broken", "stuck", "fine", "waiting") if name in text] == [
+        "broken",
+        "stuck",
+    ]
+    store, out = JobStore(), io.StringIO()
+    store.subscribe(JsonLinesView(store, on_error=unexpected, out=out, shown=shown).changed)
+    store.apply("srv", epoch="e", jobs=jobs, seq=1, replace=True)
+    assert [json.loads(line)["name"] for line in out.getvalue().splitlines()] == [
+        "broken",
+        "stuck",
+    ]
+
+
+def test_a_status_word_is_any_seeds_or_stale_and_nothing_else() -> None:
+    assert status_words("Error, pending") == ["error", "pending"]
+    with pytest.raises(argparse.ArgumentTypeError, match=r"unknown status 'paused'.*stale"):
+        status_words("paused")

@@ -15,9 +15,8 @@ def test_transport_text_counts_down() -> None:
     state = ConnectionState(Transport.POLLING, next_retry_at=107.4)
     assert transport_text(state, 100.0) == "polling fallback · retry in 7 s"
     assert transport_text(ConnectionState(Transport.LIVE), 100.0) == "live push"
-    assert (
-        transport_text(ConnectionState(Transport.OFFLINE, 99.0), 100.0) == "offline · retry in 0 s"
-    )
+    offline = ConnectionState(Transport.OFFLINE, 99.0)
+    assert transport_text(offline, 100.0) == "unreachable · retry in 0 s"
 
 
 def test_auth_failed_offers_a_new_token(qtbot: QtBot) -> None:
@@ -56,3 +55,10 @@ def retry_in(text: str) -> int:
     found = re.search(r"retry in (\d+) s", text)
     assert found, text
     return int(found[1])
+
+
+def test_an_unreachable_server_says_how_old_its_data_is() -> None:
+    state = ConnectionState(Transport.OFFLINE, None, "not answering", heard_at=70.0)
+    assert transport_text(state, 100.0) == "unreachable · data 30 s old"
+    live = ConnectionState(Transport.LIVE, heard_at=70.0)
+    assert transport_text(live, 100.0) == "live push"  # current: no age to tell
