@@ -146,6 +146,8 @@ class Engine:
             timeout=self.settings.http_timeout,
             page_size=self.settings.page_size,
         )
+        self._watching_since = self._wall()
+        watch = asyncio.create_task(self._watch_silence(), name=f"silence {self.server}")
         try:
             while True:
                 if self._auth_failed:
@@ -153,6 +155,9 @@ class Engine:
                     continue
                 await self._attempt()
         finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
             await self._stop_poller()
             rest, self._rest = self._rest, None
             await rest.aclose()

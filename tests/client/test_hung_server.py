@@ -119,3 +119,16 @@ async def watching(url: str, token: str) -> AsyncIterator[None]:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_the_silence_is_watched_while_an_attempt_hangs(
+    served: tuple[ServerProcess, dict[str, str]],
+) -> None:
+    """An attempt that hangs longer than the silence allows (a long open timeout) is no
+    excuse: the watch says unreachable while it still hangs."""
+    process, tokens = served
+    patient = dataclasses.replace(QUICK, open_timeout=60.0)
+    os.kill(process.process.pid, signal.SIGSTOP)
+    async with running_engine(process.url, tokens["viewer"], patient) as run:
+        await eventually(lambda: unreachable(run.engine.state.value), within=30)
+        assert run.engine.handshakes == 1  # still the first attempt
