@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.errors import ProtocolBroken
@@ -53,6 +53,10 @@ class AdminApiSource:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self._list_url = options.get("listUrl") or LIST_URL
+        path, _, query = self._list_url.partition("?")
+        self._list_path = path
+        self._list_query = dict(parse_qsl(query))
+        """httpx replaces a URL's query by ``params``: the cursor joins these instead."""
         self._progress_url = options.get("progressUrl") or PROGRESS_URL
         self._http = seed_http.seed_client(url, token, settings.http_timeout)
         self._seen = FirstSeen(wall)
@@ -97,9 +101,9 @@ class AdminApiSource:
         """Every page of the list, following ``nextCursor`` (jobdesk's paging; a seed
         server that sends all at once sends none)."""
         entries: list[dict[str, Any]] = []
-        params: dict[str, str] = {}
+        params = dict(self._list_query)
         for _ in range(MAX_PAGES):
-            response = await self._http.get(self._list_url, params=params)
+            response = await self._http.get(self._list_path, params=params)
             seed_http.checked(response)
             body = seed_http.json_object(response)
             jobs = body.get("jobs")
