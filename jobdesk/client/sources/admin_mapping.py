@@ -22,6 +22,7 @@ from jobdesk.client.sources.seed_mapping import (
     timestamp,
 )
 from jobdesk.protocol import Job, SubOperation
+from jobdesk.protocol.status import Status
 
 
 def _first(raw: dict[str, Any], *keys: str) -> Any:
@@ -64,6 +65,7 @@ def admin_job(raw: dict[str, Any], seen: FirstSeen) -> Job | None:
     updated = _time(raw, "updatedAt", "lastActivityTime", "timestamp") or created
     finished = _time(raw, "finishedAt", "endTime")
     job_type = str(_first(raw, "jobType", "type", "feature") or "generic")
+    queued = status is Status.QUEUED
     metadata = raw.get("metadata")
     error = raw.get("error")
     return Job(
@@ -78,9 +80,9 @@ def admin_job(raw: dict[str, Any], seen: FirstSeen) -> Job | None:
         error=None if error is None else str(error),
         stale=bool(raw.get("stale", False)),
         created_at=created,
-        started_at=_time(raw, "startedAt", "startTime") or created,
+        started_at=_time(raw, "startedAt", "startTime") or (None if queued else created),
         updated_at=updated,
-        finished_at=finished if status.is_terminal else None,
+        finished_at=(finished or updated) if status.is_terminal else None,
         messages=log_entries(raw.get("messages"), updated),
         sub_operations=sub_operations(raw.get("subOperations")),
         result=raw.get("result"),

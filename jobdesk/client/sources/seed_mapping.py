@@ -42,12 +42,18 @@ def percent(value: Any, scale: float) -> float:
     return min(100.0, max(0.0, float(value) * 100.0 / scale))
 
 
+_UNKNOWN_WORDS: set[str] = set()
+"""Status words already logged, so a poll every few seconds does not repeat the warning."""
+
+
 def status_of(word: Any) -> Status | None:
-    """The canonical status for any seed's word; None (logged) for one no seed uses."""
+    """The canonical status for any seed's word; None (logged once) for one no seed uses."""
     try:
         return parse_status(str(word))
     except ValueError:
-        log.warning("a job with status %r, which no seed uses: left out", word)
+        if str(word) not in _UNKNOWN_WORDS:
+            _UNKNOWN_WORDS.add(str(word))
+            log.warning("jobs with status %r, which no seed uses, are left out", word)
         return None
 
 
