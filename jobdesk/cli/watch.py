@@ -23,7 +23,8 @@ the current jobs first, then every change). Connection changes, what changed whi
 the connection was down, and errors go to stderr. It reconnects by itself (polling the
 server meanwhile, when it can); a refused token ends it with exit 1; Ctrl+C stops it.
 
-The token comes from --token or ${options.TOKEN_ENV}; any role may watch (viewer is enough):
+The token comes from --token or ${options.TOKEN_ENV} (a backend without credentials, such as
+--backend jobs-api, needs none); any role may watch (viewer is enough):
   JOBDESK_TOKEN=$(jobdesk token create --role viewer --name wall-screen) jobdesk watch
   jobdesk watch http://127.0.0.1:8765 --json | jq -c 'select(.status == "failed")'
 """
