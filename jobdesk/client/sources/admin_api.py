@@ -75,6 +75,7 @@ class AdminApiSource:
             if job is not None:  # a page overlap lists a job twice: the later one counts
                 jobs[job.id] = job
                 self._raw[job.id] = raw
+        self._seen.keep(jobs)
         foreign = self._foreign_for(store, server)
         foreign.replace([summary_of(job) for job in jobs.values()], now)
 

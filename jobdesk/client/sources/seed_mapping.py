@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,6 +94,11 @@ class FirstSeen:
         if job_id not in self._at:
             self._at[job_id] = format_timestamp(datetime.fromtimestamp(self._wall(), UTC))
         return self._at[job_id]
+
+    def keep(self, job_ids: Iterable[str]) -> None:
+        """Forget the jobs not in ``job_ids`` (the backend dropped them)."""
+        wanted = set(job_ids)
+        self._at = {job_id: at for job_id, at in self._at.items() if job_id in wanted}
 
     def now(self) -> str:
         return format_timestamp(datetime.fromtimestamp(self._wall(), UTC))
