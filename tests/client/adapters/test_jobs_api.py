@@ -13,6 +13,7 @@ from jobdesk.client.capabilities import Can
 from jobdesk.client.kinds import SourceContext, kind_of, make_source
 from jobdesk.client.sources.jobs_api import tracked_ids
 from jobdesk.core.connection import Transport
+from jobdesk.core.store import JobStore
 from tests.client.adapters.harness import agrees, running_kind
 from tests.client.adapters.seed002 import Seed002, differences
 from tests.client.engine_harness import FAST
@@ -78,7 +79,6 @@ async def test_a_job_the_server_forgot_stays_expired_with_its_last_state(fake: S
     async with running_kind(fake.url, "", "jobs-api", option(ids)) as run:
         await agrees(run, partial(differences, fake, ids))
         view = run.store.server("srv")
-        confirmed = run.store.confirmed_at(("srv", ids[2]))
         fake.expire(ids[2])
         fake.expire(ids[3])
         await agrees(run, partial(differences, fake, ids))
@@ -87,17 +87,26 @@ async def test_a_job_the_server_forgot_stays_expired_with_its_last_state(fake: S
         assert done.progress == 100.0
         assert done.message == "expired: Document processed successfully"
         assert view.jobs[ids[3]].error == "Invalid file format"
+        confirmed = run.store.confirmed_at(("srv", ids[2]))  # its last answer's time
         fake.update(ids[1], 50, "Halfway")
         await agrees(run, partial(differences, fake, ids))
         assert run.store.confirmed_at(("srv", ids[2])) == confirmed  # as old as it was
         assert run.store.confirmed_at(("srv", ids[1])) != confirmed
-        source = run.engine._source
-        assert source is not None
+
+
+async def test_the_detail_of_an_expired_job_is_its_last_state(fake: Seed002) -> None:
+    ids = four(fake)
+    source = make_source("jobs-api", SourceContext(fake.url, "", FAST), option(ids))
+    try:
+        await source.poll(JobStore(), "srv", 0.0)
+        fake.expire(ids[2])
         whole = await source.fetch_job(ids[2])
         assert whole is not None
         assert whole.result == {"documentId": "doc_123abc"}
-        assert whole.message.startswith("expired")
+        assert whole.message == "expired: Document processed successfully"
         assert await source.fetch_job("job_never_was") is None
+    finally:
+        await source.aclose()
 
 
 async def test_a_reset_mid_answer(fake: Seed002) -> None:
