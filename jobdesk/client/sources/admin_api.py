@@ -10,29 +10,20 @@ fresher for status, progress and sub-operations, so the detail panel asks it.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from jobdesk.client.capabilities import Can, Capabilities
-from jobdesk.client.errors import ProtocolBroken
-from jobdesk.client.foreign import ForeignJobs
 from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import PushSession, SessionHooks
 from jobdesk.client.sources import seed_http
-from jobdesk.client.sources.admin_mapping import admin_job, progress_only, with_progress
-from jobdesk.client.sources.seed_mapping import FirstSeen, summary_of
+from jobdesk.client.sources.admin_list import LIST_URL, AdminJobs
+from jobdesk.client.sources.admin_mapping import progress_only, with_progress
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job
 
-log = logging.getLogger(__name__)
-
-LIST_URL = "/api/admin/jobs?includePast=true"
 PROGRESS_URL = "/api/admin/jobs/{id}/progress"
-MAX_PAGES = 1000
-"""A list that keeps handing out cursors past this is broken, not long."""
 
 CAPABILITIES = Capabilities(Can.LIST | Can.PROGRESS | Can.LOGS | Can.FORCE_FAIL | Can.HEALTH)
 """Seed 001 offers force-fail and a health endpoint; it has no push, no resume, no
@@ -52,32 +43,15 @@ class AdminApiSource:
         *,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        self._list_url = options.get("listUrl") or LIST_URL
-        path, _, query = self._list_url.partition("?")
-        self._list_path = path
-        self._list_query = dict(parse_qsl(query))
-        """httpx replaces a URL's query by ``params``: the cursor joins these instead."""
         self._progress_url = options.get("progressUrl") or PROGRESS_URL
         self._http = seed_http.seed_client(url, token, settings.http_timeout)
-        self._seen = FirstSeen(wall)
-        self._foreign: ForeignJobs | None = None
-        self._raw: dict[str, dict[str, Any]] = {}
-        """Each job's entry in the last list read, for the fields the progress lacks."""
+        self._jobs = AdminJobs(self._http, options.get("listUrl") or LIST_URL, wall=wall)
 
     def push_session(self, store: JobStore, server: str, hooks: SessionHooks) -> PushSession:
         raise NotImplementedError("seed 001 has no push; the engine only polls it")
 
     async def poll(self, store: JobStore, server: str, now: float) -> None:
-        jobs: dict[str, Job] = {}
-        self._raw = {}
-        for raw in await self._read_list():
-            job = admin_job(raw, self._seen)
-            if job is not None:  # a page overlap lists a job twice: the later one counts
-                jobs[job.id] = job
-                self._raw[job.id] = raw
-        self._seen.keep(jobs)
-        foreign = self._foreign_for(store, server)
-        foreign.replace([summary_of(job) for job in jobs.values()], now)
+        await self._jobs.replace_from_list(store, server, now)
 
     async def fetch_job(self, job_id: str) -> Job | None:
         path = self._progress_url.replace("{id}", quote(job_id, safe=""))
@@ -86,10 +60,9 @@ class AdminApiSource:
             return None
         seed_http.checked(response)
         progress = seed_http.json_object(response)
-        raw = self._raw.get(job_id)
-        listed = admin_job(raw, self._seen) if raw is not None else None
+        listed = self._jobs.job(job_id)
         if listed is None:
-            return progress_only(job_id, progress, self._seen)
+            return progress_only(job_id, progress, self._jobs.seen)
         return with_progress(listed, progress)
 
     def set_token(self, token: str) -> None:
@@ -98,29 +71,5 @@ class AdminApiSource:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _read_list(self) -> list[dict[str, Any]]:
-        """Every page of the list, following ``nextCursor`` (jobdesk's paging; a seed
-        server that sends all at once sends none)."""
-        entries: list[dict[str, Any]] = []
-        params = dict(self._list_query)
-        for _ in range(MAX_PAGES):
-            response = await self._http.get(self._list_path, params=params)
-            seed_http.checked(response)
-            body = seed_http.json_object(response)
-            jobs = body.get("jobs")
-            if not isinstance(jobs, list):
-                raise ProtocolBroken(f"{self._list_url}: no list of jobs in the answer")
-            entries += [item for item in jobs if isinstance(item, dict)]
-            cursor = body.get("nextCursor")
-            if not cursor:
-                return entries
-            params["cursor"] = str(cursor)
-        raise ProtocolBroken(f"{self._list_url}: still paging after {MAX_PAGES} pages")
 
-    def _foreign_for(self, store: JobStore, server: str) -> ForeignJobs:
-        if self._foreign is None or self._foreign.store is not store:
-            self._foreign = ForeignJobs(store, server)
-        return self._foreign
-
-
-__all__ = ["CAPABILITIES", "AdminApiSource"]
+__all__ = ["CAPABILITIES", "LIST_URL", "PROGRESS_URL", "AdminApiSource"]
