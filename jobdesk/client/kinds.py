@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import Source
-from jobdesk.client.sources import admin_api, jobs_api
+from jobdesk.client.sources import admin_api, job_dashboard_ws, jobs_api
 from jobdesk.client.sources.jobdesk import JobdeskSource
 
 DEFAULT_KIND = "jobdesk"
@@ -87,6 +87,12 @@ def _jobs_api(context: SourceContext, options: Mapping[str, str]) -> Source:
     )
 
 
+def _job_dashboard_ws(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return job_dashboard_ws.JobDashboardSource(
+        context.url, context.token, context.settings, options, wall=context.wall
+    )
+
+
 ADMIN_API = Kind(
     "admin-api",
     "Admin job store (seed 001)",
@@ -123,9 +129,38 @@ JOBS_API = Kind(
     "the server forgot stays, marked expired.",
 )
 
+JOB_DASHBOARD_WS = Kind(
+    "job-dashboard-ws",
+    "JobDashboard WebSocket (seed 003)",
+    job_dashboard_ws.CAPABILITIES,
+    _job_dashboard_ws,
+    fields=(
+        Field(
+            "listUrl",
+            "List URL",
+            admin_api.LIST_URL,
+            "the jobs list read on every (re)connect and polled while the socket is down, "
+            "relative to the server URL",
+        ),
+        Field(
+            "progressScale",
+            "Pushed progress scale",
+            job_dashboard_ws.PROGRESS_SCALE,
+            "what a pushed job's progress reads when done: 100 (percent) or 1 (a fraction)",
+        ),
+    ),
+    notes="Live, no replay: every reconnect reloads the list; no actions, no health; a "
+    "removed job leaves at the next list read; its 15-minute tokens need renewing.",
+)
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
-    for kind in (Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk), ADMIN_API, JOBS_API)
+    for kind in (
+        Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk),
+        ADMIN_API,
+        JOBS_API,
+        JOB_DASHBOARD_WS,
+    )
 }
 
 

@@ -64,6 +64,30 @@ class AdminJobs:
         self.seen.keep(jobs)
         self.foreign(store, server).replace([summary_of(job) for job in jobs.values()], now)
 
+    def push(
+        self, store: JobStore, server: str, entry: dict[str, Any], now: float, *, dated: bool
+    ) -> None:
+        """One job as a push says it is now, laid over its last entry (a push may carry
+        only some fields). With ``dated`` (the push says when the job changed), one
+        older than the stored state is dropped: it was queued behind the list that
+        already has a newer one."""
+        job_id = str(entry.get("id", entry.get("jobId", "")))
+        merged = {**self.raw.get(job_id, {}), **entry}
+        job = admin_job(merged, self.seen)
+        if job is None:
+            return
+        foreign = self.foreign(store, server)
+        known = foreign.get(job.id)
+        if dated and known is not None and job.updated_at < known.updated_at:
+            return
+        self.raw[job.id] = merged
+        foreign.upsert([summary_of(job)], now)
+
+    def remove(self, store: JobStore, server: str, job_id: str) -> None:
+        self.raw.pop(job_id, None)
+        self.seen.keep(self.raw)
+        self.foreign(store, server).remove([job_id])
+
     def job(self, job_id: str) -> Job | None:
         """The job as last read, whole (its messages and sub-operations included)."""
         entry = self.raw.get(job_id)
