@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 from jobdesk.client.capabilities import Capabilities
 from jobdesk.client.engine import Engine
+from jobdesk.client.settings import EngineSettings
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import JobSummary
 from tests.client.engine_harness import FAST, Running
@@ -18,10 +19,14 @@ POLL_EVERY = 0.2
 
 @contextlib.asynccontextmanager
 async def running_kind(
-    url: str, token: str, kind: str, options: dict[str, str] | None = None
+    url: str,
+    token: str,
+    kind: str,
+    options: dict[str, str] | None = None,
+    settings: EngineSettings = FAST,
 ) -> AsyncIterator[Running]:
     store = JobStore()
-    engine = Engine("srv", url, token, store, settings=FAST, kind=kind, options=options)
+    engine = Engine("srv", url, token, store, settings=settings, kind=kind, options=options)
     if engine.capabilities.poll_every is not None:  # before the engine's task first runs
         engine.capabilities = Capabilities(engine.capabilities.can, poll_every=POLL_EVERY)
     running = Running(engine, store)
