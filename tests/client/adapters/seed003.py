@@ -15,8 +15,10 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
+from tests.client.adapters.fake_http import Answer
 from tests.client.adapters.seed001 import Seed001, _now
 
 _CLOSE = object()
@@ -50,6 +52,8 @@ class Seed003(Seed001):
         """Client messages by type (``auth``, ``subscribe_jobs``, ``ping``...)."""
         self.auth_failures = 0
         self.muted = False
+        self.after_list: Callable[[], None] | None = None
+        """Run once, right after a list's last page is answered (a change in the gap)."""
         self._clients: set[_Client] = set()
         self._subscribed: set[_Client] = set()
 
@@ -111,6 +115,14 @@ class Seed003(Seed001):
         frame = {"type": "job_update", "job": pushed(self.jobs[job_id]), "timestamp": _now()}
         for client in self._subscribed:
             client.put(frame)
+
+    def answer(self, method: str, path: str, query: dict[str, list[str]]) -> Answer:
+        status, body = super().answer(method, path, query)
+        body = json.loads(json.dumps(body))  # as it is now, not as the hook leaves it
+        if path == "/api/admin/jobs" and "nextCursor" not in body and self.after_list:
+            hook, self.after_list = self.after_list, None
+            hook()
+        return status, body
 
     # --- the socket -------------------------------------------------------------------
 

@@ -12,12 +12,17 @@ import pytest
 
 from jobdesk.client.capabilities import Can
 from jobdesk.client.kinds import SourceContext, kind_of, make_source
+from jobdesk.client.sources.admin_list import AdminJobs
+from jobdesk.client.sources.dashboard_mapping import pushed_entry
+from jobdesk.client.sources.job_dashboard_ws import progress_scale
+from jobdesk.client.sources.seed_http import seed_client
 from jobdesk.core.connection import Transport
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import JobStats
+from jobdesk.protocol.status import Status
 from tests.client.adapters.harness import agrees, running_kind
 from tests.client.adapters.seed001 import differences
-from tests.client.adapters.seed003 import Seed003
+from tests.client.adapters.seed003 import Seed003, pushed
 from tests.client.engine_harness import FAST, Running
 from tests.client.faultproxy import FaultProxy
 from tests.polling import eventually
@@ -91,6 +96,16 @@ async def test_snapshot_then_live_changes(fake: Seed003) -> None:
             ("question-processing", 75.0),
         ]
         assert [(m.level, m.text) for m in job.messages] == [("info", "Processing question 1")]
+
+
+async def test_a_change_right_after_the_list_is_read_is_not_lost(fake: Seed003) -> None:
+    """Subscribed before the list is read: a change after the read comes pushed."""
+    ids = busy(fake)
+    fake.after_list = lambda: fake.finish(ids[0])
+    async with running_kind(fake.url, TOKEN, KIND, settings=SETTINGS) as run:
+        await agrees(run, partial(differences, fake))
+        assert fake.after_list is None
+        assert run.store.server("srv").jobs[ids[0]].status is Status.COMPLETED
 
 
 async def test_the_socket_stays_up_while_pings_are_answered(fake: Seed003) -> None:
@@ -185,15 +200,71 @@ async def test_an_expired_token_mid_session_asks_once(fake: Seed003) -> None:
         assert fake.received["auth"] == 2
 
 
-async def test_a_partial_push_keeps_the_fields_it_leaves_out(fake: Seed003) -> None:
-    """A job_update with only some fields is laid over the job's last state."""
+@pytest.fixture
+async def listed(fake: Seed003) -> AsyncIterator[tuple[AdminJobs, JobStore]]:
+    """The fake's list read once into a store, as every (re)connect does."""
+    busy(fake)
+    async with seed_client(fake.url, TOKEN, 2.0) as http:
+        jobs, store = AdminJobs(http), JobStore()
+        await jobs.replace_from_list(store, "srv", 0.0)
+        yield jobs, store
+
+
+async def test_a_partial_push_keeps_what_it_leaves_out(
+    fake: Seed003, listed: tuple[AdminJobs, JobStore]
+) -> None:
+    jobs, store = listed
+    job_id = next(iter(fake.jobs))
+    message = {"type": "job_update", "job": {"id": job_id, "status": "completed"}}
+    entry, dated = pushed_entry({**message, "timestamp": "2026-12-02T06:00:00.000Z"}, 100, "")
+    jobs.push(store, "srv", entry, 1.0, dated=dated)
+    stored = store.server("srv").jobs[job_id]
+    assert (stored.status, stored.progress, stored.message) == (
+        Status.COMPLETED,
+        25.0,
+        "Processing question 1",
+    )
+    assert stored.updated_at == "2026-12-02T06:00:00.000Z"  # the frame's time, undated job
+
+
+async def test_a_push_older_than_the_list_is_dropped(
+    fake: Seed003, listed: tuple[AdminJobs, JobStore]
+) -> None:
+    """Pushes queued during the list read arrive after it; the list is newer."""
+    jobs, store = listed
+    job_id = next(iter(fake.jobs))
+    before = store.server("srv").jobs[job_id]
+    older = {**pushed(fake.jobs[job_id]), "progress": 5.0, "updatedAt": "2026-01-01T00:00:00Z"}
+    entry, dated = pushed_entry({"type": "job_update", "job": older}, 100, "")
+    assert dated
+    jobs.push(store, "srv", entry, 1.0, dated=dated)
+    assert store.server("srv").jobs[job_id] == before
+    newer = {**older, "updatedAt": "2027-01-01T00:00:00Z"}
+    jobs.push(store, "srv", pushed_entry({"job": newer}, 100, "")[0], 1.0, dated=True)
+    assert store.server("srv").jobs[job_id].progress == 5.0
+
+
+async def test_one_job_as_last_seen() -> None:
+    fake = Seed003(TOKEN)
+    await fake.start()
     ids = busy(fake)
     source = make_source(KIND, SourceContext(fake.url, TOKEN, SETTINGS))
     try:
-        store = JobStore()
-        await source.poll(store, "srv", 0.0)
+        assert await source.fetch_job(ids[0]) is None  # nothing read yet
+        await source.poll(JobStore(), "srv", 0.0)
         job = await source.fetch_job(ids[0])
-        assert job is not None and job.progress == 25.0
+        assert job is not None
+        assert job.progress == 25.0
+        assert [m.text for m in job.messages] == ["Processing question 1"]
         assert await source.fetch_job("job-none") is None
     finally:
         await source.aclose()
+        await fake.stop()
+
+
+def test_the_progress_scale_option_is_checked() -> None:
+    for bad in ("percent", "0", "-1"):
+        with pytest.raises(ValueError, match="progressScale"):
+            progress_scale(bad)
+    assert progress_scale("") == 100.0
+    assert progress_scale("1") == 1.0
