@@ -14,6 +14,7 @@ from jobdesk.protocol.status import parse_status
 from tests.cli.conftest import subprocess_env
 from tests.client.adapters.seed001 import Seed001
 from tests.client.adapters.seed002 import Seed002
+from tests.client.adapters.seed003 import Seed003
 
 Lines = dict[str, dict[str, Any]]
 """The last line printed for each job id."""
@@ -104,5 +105,32 @@ async def test_watch_follows_tracked_jobs_without_a_token() -> None:
             fake.expire(ids[1])  # the five-minute cleanup
             expired = ("completed", 100, "expired: Document processed successfully")
             await until(lambda: shown(lines.get(ids[1])) == expired)
+    finally:
+        await fake.stop()
+
+
+async def test_watch_follows_a_job_dashboard_socket() -> None:
+    fake = Seed003("admin-token")
+    await fake.start()
+    try:
+        first, second = fake.create(), fake.queue()
+        fake.progress(first, 0.5, step="data-loading")
+        args = ("--backend", "job-dashboard-ws", fake.url)
+        async with watch_json(*args, env={"JOBDESK_TOKEN": "admin-token"}) as lines:
+
+            def equal() -> bool:
+                return set(lines) == set(fake.jobs) and all(
+                    shown(lines.get(i))
+                    == (parse_status(j["status"]).value, j["progress"] * 100, j["message"])
+                    for i, j in fake.jobs.items()
+                )
+
+            await until(equal)
+            await until(lambda: fake.received["subscribe_jobs"] == 1)
+            fake.run(second)
+            fake.retry(first, "timeout")
+            fake.message(second, "info", "Sending")
+            await until(equal)
+            assert fake.connections == 1  # pushed, over the one socket
     finally:
         await fake.stop()
