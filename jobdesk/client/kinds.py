@@ -28,6 +28,8 @@ class Field:
     label: str
     default: str = ""
     help: str = ""
+    check: Callable[[str], object] | None = None
+    """Raises ValueError for a value the backend cannot use (said before it runs)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,11 @@ class Kind:
         if unknown:
             known = ", ".join(sorted(self._keys)) or "none"
             raise ValueError(f"{self.name} has no option {', '.join(unknown)} (options: {known})")
-        return {f.key: options.get(f.key, f.default) for f in self.fields}
+        checked = {f.key: options.get(f.key, f.default) for f in self.fields}
+        for f in self.fields:
+            if f.check is not None:
+                f.check(checked[f.key])
+        return checked
 
 
 def _jobdesk(context: SourceContext, options: Mapping[str, str]) -> Source:
@@ -147,6 +153,7 @@ JOB_DASHBOARD_WS = Kind(
             "Pushed progress scale",
             job_dashboard_ws.PROGRESS_SCALE,
             "what a pushed job's progress reads when done: 100 (percent) or 1 (a fraction)",
+            check=job_dashboard_ws.progress_scale,
         ),
     ),
     notes="Live, no replay: every reconnect reloads the list; no actions, no health; a "

@@ -263,8 +263,8 @@ async def test_one_job_as_last_seen() -> None:
 
 
 def test_the_progress_scale_option_is_checked() -> None:
-    for bad in ("percent", "0", "-1"):
+    for bad in ("percent", "0", "-1", "nan"):
         with pytest.raises(ValueError, match="progressScale"):
-            progress_scale(bad)
+            kind_of(KIND).check_options({"progressScale": bad})
     assert progress_scale("") == 100.0
     assert progress_scale("1") == 1.0
