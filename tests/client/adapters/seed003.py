@@ -102,6 +102,11 @@ class Seed003(Seed001):
         for client in self._subscribed:
             client.put(frame)
 
+    def ping_clients(self) -> None:
+        """The backend's heartbeat (every 30 s in the seed)."""
+        for client in self._clients:
+            client.put({"type": "ping"})
+
     def expire_token(self, new_token: str) -> None:
         """The token ran out: every signed-in socket gets ``auth_failed``, and only
         ``new_token`` is taken from now on (by the list too)."""

@@ -116,6 +116,8 @@ async def test_the_socket_stays_up_while_pings_are_answered(fake: Seed003) -> No
         await eventually(lambda: fake.received["ping"] >= 20, within=15.0)
         assert fake.connections == 1
         assert run.transport is Transport.LIVE
+        fake.ping_clients()  # the backend's own heartbeat is answered
+        await eventually(lambda: fake.received["pong"] == 1)
 
 
 async def test_silence_is_death_and_the_list_is_polled_meanwhile(fake: Seed003) -> None:
