@@ -88,3 +88,26 @@ def test_a_kind_shows_only_its_own_settings_and_saves_them(
     assert not token.isEnabled()
     expected = ServerProfile("a", "http://a:1", "", "listing", {"listUrl": "/jobs"})
     assert dialog.profiles() == [expected]
+
+
+def test_a_job_dashboard_profile_and_a_bad_progress_scale(qtbot: QtBot, tmp_path: Path) -> None:
+    """Seed 003's kind shows its two settings; a scale that is no number is refused."""
+    store = ProfileStore(tmp_path)
+    dialog = ProfilesDialog(store, [ServerProfile("d", "http://d:1", "jd_d")])
+    qtbot.addWidget(dialog)
+    kinds = dialog.table.cellWidget(0, 1)
+    assert isinstance(kinds, QComboBox)
+    kinds.setCurrentIndex(kinds.findData("job-dashboard-ws"))
+    listing = dialog.findChild(QLineEdit, "option-listUrl")
+    scale = dialog.findChild(QLineEdit, "option-progressScale")
+    assert isinstance(listing, QLineEdit)
+    assert isinstance(scale, QLineEdit)
+    assert listing.placeholderText() == "/api/admin/jobs?includePast=true"
+    assert scale.placeholderText() == "100"
+    scale.setText("percent")
+    with qtbot.assertNotEmitted(dialog.saved):
+        button = save_button(dialog).button(QDialogButtonBox.StandardButton.Save)
+        assert button is not None
+        button.click()
+    assert "progressScale must be a number" in dialog.error.text()
+    assert not store.path.exists()
