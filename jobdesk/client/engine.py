@@ -37,6 +37,7 @@ from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job, JobStats, Status
+from jobdesk.protocol.overview import QueueOverview
 
 log = logging.getLogger(__name__)
 _NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
@@ -137,6 +138,12 @@ class Engine:
         if self._rest is None:
             raise EngineStopped(f"{self.server} is not being watched")
         return await self._rest.job(job_id)
+
+    async def fetch_overview(self) -> QueueOverview:
+        """The server's workers and queues; raises as ``fetch_job`` does."""
+        if self._rest is None:
+            raise EngineStopped(f"{self.server} is not being watched")
+        return await self._rest.overview()
 
     async def run(self) -> None:
         """Run until cancelled."""

@@ -11,6 +11,7 @@ from jobdesk.client.errors import EngineStopped
 from jobdesk.client.settings import EngineSettings
 from jobdesk.core.store import JobKey, JobStore
 from jobdesk.protocol import Job
+from jobdesk.protocol.overview import QueueOverview
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ class Monitor:
         if engine is None:
             raise EngineStopped(f"{key[0]} is not being watched")
         return await engine.fetch_job(key[1])
+
+    async def fetch_overview(self, server: str) -> QueueOverview:
+        """One server's workers and queues; see ``Engine.fetch_overview``."""
+        engine = self.engines.get(server)
+        if engine is None:
+            raise EngineStopped(f"{server} is not being watched")
+        return await engine.fetch_overview()
 
     def cancel(self) -> None:
         """Cancel every engine without waiting: for when the loop is about to stop."""
