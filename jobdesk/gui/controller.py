@@ -32,6 +32,7 @@ from jobdesk.gui.new_job_flow import NewJobFlow
 from jobdesk.gui.notify import DesktopNotifier, NotificationCenter, choose_notifier
 from jobdesk.gui.notify_menu import NotificationsMenu
 from jobdesk.gui.tray import Tray
+from jobdesk.gui.workers_wiring import WorkersWiring
 from jobdesk.protocol import Status
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ class Controller:
         """The selected job fetched whole for the detail panel (the store keeps summaries)."""
         self._detail: Detail | None = None
         self._spawn(self.details.run())
+        self.workers = WorkersWiring(
+            self.window.views.workers, self.window.detail, self.store, self.monitor, self._spawn
+        )
         self.closed = asyncio.Event()
         w = self.window
         w.selection_changed.connect(self._selection_changed)
@@ -217,9 +221,11 @@ class Controller:
     def _show_selected(self) -> None:
         if not self._selected:
             self.window.detail.show_job(None)
+            self.workers.show_selected(None, None)
             return
         key = self._selected[0]
         job = self.store.get(key)
+        self.workers.show_selected(key, job)
         live = self._is_live(key[0])
         eta = "" if job is None or not live else self.eta.eta_text(key, job.progress)
         stale = "" if live else "(server not reachable: data may be old)"

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from jobdesk.gui.attempt_history import AttemptHistory
 from jobdesk.gui.models.ages import local_time_text
+from jobdesk.gui.sparkline import Sparkline
 from jobdesk.protocol import Job, JobSummary, Status
 
 LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}
@@ -65,6 +66,10 @@ class DetailPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setMinimumHeight(28)
         self.eta = QLabel()
+        self.sparkline = Sparkline()
+        self.queue_note = QLabel()  # "no worker serves TYPE" for a job that waits for nobody
+        self.queue_note.setWordWrap(True)
+        self.queue_note.hide()
         self.detail_note = QLabel()
         self.detail_note.setWordWrap(True)
         self.detail_note.setEnabled(False)  # greyed: a remark, not the job's data
@@ -97,7 +102,14 @@ class DetailPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.status)
         layout.addLayout(self.buttons)
-        for widget in (self.progress, self.eta, self.detail_note, subs_box):
+        for widget in (
+            self.progress,
+            self.sparkline,
+            self.eta,
+            self.queue_note,
+            self.detail_note,
+            subs_box,
+        ):
             layout.addWidget(widget)
         layout.addWidget(self.history_box)  # right under progress: why it is on try 2 of 3
         layout.addWidget(QLabel("Log (newest first)"))
@@ -178,6 +190,12 @@ class DetailPanel(QWidget):
         self._fill_history(detail)
         self._fill_payload(detail)
         self._fill_outcome(job, detail)
+
+    def show_progress_history(self, points: list[tuple[float, float]], queue_note: str) -> None:
+        """The selected job's progress over time, and whether any worker serves its type."""
+        self.sparkline.set_points(points)
+        self.queue_note.setText(queue_note)
+        self.queue_note.setVisible(bool(queue_note))
 
     def _fill_sub_operations(self, job: Job | None) -> None:
         """``job`` None: the job is selected but its whole form has not arrived yet."""

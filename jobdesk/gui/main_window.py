@@ -29,6 +29,7 @@ from jobdesk.core.store import JobKey
 from jobdesk.gui.detail_panel import DetailPanel
 from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, allows
 from jobdesk.gui.status_bar import JobStatusBar
+from jobdesk.gui.view_switch import ViewSwitch
 from jobdesk.protocol import JobSummary, Status
 
 STATUS_FILTERS = (
@@ -105,6 +106,8 @@ class MainWindow(QMainWindow):
         self.status = JobStatusBar()
         self.setStatusBar(self.status)
         self._make_actions()
+        self.views = ViewSwitch(self)
+        """Jobs (Ctrl+1) or workers and queues (Ctrl+2), in the View menu."""
         self._restore_layout()
 
     # --- actions -----------------------------------------------------------------------
