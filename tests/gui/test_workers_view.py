@@ -3,6 +3,8 @@ whole monitor against a real server (Ctrl+2 follows the overview, Ctrl+1 stops i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -58,8 +60,9 @@ def test_the_models_pass_the_model_tester(qtbot: QtBot, qtmodeltester: ModelTest
     workers, types = WorkersModel(), JobTypesModel()
     workers.set_rows(overview().workers)
     types.set_rows(overview().job_types)
-    qtmodeltester.check(workers)
-    qtmodeltester.check(types)
+    check: Callable[..., None] = qtmodeltester.check  # pytest-qt leaves it unannotated
+    check(workers)
+    check(types)
     assert workers.index(0, 3).data() == "job_1"
     assert workers.index(1, 3).data() == "idle"
     assert types.index(1, 4).data() == "NO LIVE WORKER"
@@ -133,5 +136,35 @@ def test_ctrl_2_shows_who_serves_what_and_the_panel_names_an_unserved_job(
             await until(lambda: note.text().startswith("No worker serves video_render"))
             assert note.isVisible()
             assert follower.wanted  # for the panel, while it shows the waiting job
+
+    run_on_qasync(qapp, scenario)
+
+
+def test_the_selected_running_jobs_progress_is_drawn_over_time(
+    qapp: QApplication, qtbot: QtBot, server: RunningServer
+) -> None:
+    async def scenario() -> None:
+        async with (
+            httpx.AsyncClient(base_url=server.url, headers=server.headers("worker")) as http,
+            monitor(qtbot, server, server.tokens["operator"]) as controller,
+        ):
+            window = controller.window
+            started = await http.post("/api/admin/jobs/start", json={"name": "render"})
+            key = ("local", started.json()["jobId"])
+            history = controller.workers.history
+
+            def last_seen() -> float | None:
+                points = history.points(key)
+                return points[-1][1] if points else None
+
+            for percent in (10.0, 40.0, 70.0):  # one at a time: each is its own point
+                body = {"progress": percent / 100}
+                await http.post(f"/api/admin/jobs/{key[1]}/progress", json=body)
+                await until(lambda p=percent: last_seen() == p)
+            await until(lambda: window.reveal(key))
+            spark = window.detail.sparkline
+            assert [p for _, p in spark.points][-3:] == [10.0, 40.0, 70.0]
+            assert not spark.isHidden()
+            assert window.detail.queue_note.text() == ""
 
     run_on_qasync(qapp, scenario)
