@@ -3,6 +3,7 @@
 # no demo worker claims, with the Workers and queues view opened (Ctrl+2).
 #   ../shared/tools/desktop-session --shot docs/figures/workers-view.png@170 -- docs/figures/workers-view.sh
 set -euo pipefail
+dunstctl set-paused true 2>/dev/null || true  # notifications would cover the window
 out=$(mktemp -d)
 uv run jobdesk demo --pace 0.4 --seed 13 >"$out/demo.log" 2>&1 &
 demo=$!
@@ -17,5 +18,6 @@ done
 until xdotool search --onlyvisible --name '^jobdesk' >/dev/null 2>&1; do sleep 0.5; done
 sleep 2
 window=$(xdotool search --onlyvisible --name '^jobdesk' | head -1)
+xdotool windowmove "$window" 0 0 windowsize "$window" 1440 870
 xdotool windowactivate --sync "$window" key ctrl+2 || xdotool key ctrl+2
 sleep 200
