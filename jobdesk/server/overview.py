@@ -4,7 +4,8 @@ Nothing here is stored in the database: it is learned from the claims the server
 answers and the changes it commits (a claimed job's attempt names its worker), so a
 restarted server knows its workers again after their next claim. Everything is bounded:
 sixty one-minute buckets, per worker the same, and a worker is forgotten an hour after
-it was last seen. Job types in a bucket's queue depth are cut to ``MAX_TYPES``.
+it was last seen. Job types (in a bucket's queue depth, in the list) are cut to
+``MAX_TYPES``, the workers listed to ``MAX_WORKERS``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ LIVE_AFTER_S: Final = 90.0
 """A worker neither waiting in a claim nor running a job is live this long after it was
 last seen: longer than the longest claim wait (60 s), so one between two claims stays live."""
 MAX_TYPES: Final = 50
+MAX_WORKERS: Final = 500
+"""Workers listed in one overview (live ones first): a frame stays a few hundred KB at most."""
 _DONE: Final = frozenset({"completed"})
 _FAILED: Final = frozenset({"failed", "timed_out", "lease_expired"})
 
@@ -152,7 +155,7 @@ class Overview:
         self, jobs: dict[str, JobRecord], waiting: dict[str, set[str]], now_s: float
     ) -> QueueOverview:
         self._forget(now_s)
-        workers = sorted(self._workers.values(), key=lambda w: w.name)
+        workers = sorted(self._workers.values(), key=lambda w: (not self._live(w, now_s), w.name))
         live = [w for w in workers if self._live(w, now_s)]
         served = {t for w in live for t in w.job_types}
         running: dict[str, int] = {}
@@ -162,7 +165,7 @@ class Overview:
         return QueueOverview(
             timestamp=format_timestamp(datetime.fromtimestamp(now_s, UTC)),
             live_after=LIVE_AFTER_S,
-            workers=[self._view(w, now_s) for w in workers],
+            workers=[self._view(w, now_s) for w in workers[:MAX_WORKERS]],
             job_types=[
                 JobTypeView(
                     job_type=t,

@@ -153,14 +153,13 @@ def test_the_selected_running_jobs_progress_is_drawn_over_time(
             key = ("local", started.json()["jobId"])
             history = controller.workers.history
 
-            def last_seen() -> float | None:
-                points = history.points(key)
-                return points[-1][1] if points else None
+            def seen(percent: float) -> Callable[[], bool]:
+                return lambda: [p for _, p in history.points(key)][-1:] == [percent]
 
             for percent in (10.0, 40.0, 70.0):  # one at a time: each is its own point
                 body = {"progress": percent / 100}
                 await http.post(f"/api/admin/jobs/{key[1]}/progress", json=body)
-                await until(lambda p=percent: last_seen() == p)
+                await until(seen(percent))
             await until(lambda: window.reveal(key))
             spark = window.detail.sparkline
             assert [p for _, p in spark.points][-3:] == [10.0, 40.0, 70.0]
