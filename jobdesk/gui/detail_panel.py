@@ -191,11 +191,14 @@ class DetailPanel(QWidget):
         self._fill_payload(detail)
         self._fill_outcome(job, detail)
 
-    def show_progress_history(self, points: list[tuple[float, float]], queue_note: str) -> None:
-        """The selected job's progress over time, and whether any worker serves its type."""
+    def show_progress_history(self, points: list[tuple[float, float]]) -> None:
+        """The selected job's progress over time (the sparkline; hidden under two points)."""
         self.sparkline.set_points(points)
-        self.queue_note.setText(queue_note)
-        self.queue_note.setVisible(bool(queue_note))
+
+    def show_queue_note(self, text: str) -> None:
+        """Why a waiting job may wait for nobody ("No worker serves TYPE"); '' hides it."""
+        self.queue_note.setText(text)
+        self.queue_note.setVisible(bool(text))
 
     def _fill_sub_operations(self, job: Job | None) -> None:
         """``job`` None: the job is selected but its whole form has not arrived yet."""

@@ -55,12 +55,13 @@ class WorkersWiring:
 
     def _show_panel(self) -> None:
         if self._selected is None:
-            self._panel.show_progress_history([], "")
+            self._panel.show_progress_history([])
+            self._panel.show_queue_note("")
             return
         key, job = self._selected
         overview = self.follower.overviews.value.get(key[0])
-        note = job_note(job, overview.overview if overview is not None else None)
-        self._panel.show_progress_history(self.history.points(key), note)
+        self._panel.show_progress_history(self.history.points(key))
+        self._panel.show_queue_note(job_note(job, overview.overview if overview else None))
 
     def _store_changed(self, changes: list[StoreChange]) -> None:
         self.history.changed(changes, time.time())
