@@ -485,9 +485,13 @@ def test_acknowledged_failures_are_restored_and_pruned_at_the_first_load() -> No
     store.apply(
         "srv",
         epoch="e",
-        jobs=[job("kept", 3, Status.FAILED), job("retried", 4, Status.RUNNING), job("old", 2, Status.FAILED)],
+        jobs=[
+            job("kept", 3, Status.FAILED),
+            job("retried", 4, Status.RUNNING),
+            job("old", 2, Status.FAILED),
+        ],
         replace=True,
-    )  # fmt: skip
+    )
     policy.connection_changed("srv", ConnectionState(Transport.LIVE))
     assert policy.unacknowledged() == (("srv", "kept"), ("other", "x"))
     assert not policy.is_unacknowledged(("srv", "old"))  # the first load is history
