@@ -71,7 +71,7 @@ class Preferences:
         _write(self.path, {"notifications": values})
 
     def load_unacknowledged(self) -> list[JobKey]:
-        """The failures the last run left unacknowledged, oldest first ([] when none or unreadable)."""
+        """The failures the last run left unacknowledged, oldest first ([]: none, unreadable)."""
         try:
             raw = json.loads(self.unacknowledged_path.read_text(encoding="utf-8"))
             keys = raw["unacknowledged"]

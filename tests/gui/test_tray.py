@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFontMetricsF, QIcon, QImage
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QFontMetricsF, QIcon, QImage
 from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
@@ -87,7 +87,9 @@ def test_the_badge_is_readable_on_every_state_and_never_clipped() -> None:
     for size in SIZES:
         for text in ("1", "7", "9+"):
             box, font = badge_rect(text, size)
-            assert 0 <= box.left() and box.right() <= size and 0 <= box.top(), (size, text)
+            assert box.left() >= 0, (size, text)
+            assert box.top() >= 0, (size, text)
+            assert box.right() <= size, (size, text)
             assert box.bottom() <= size, (size, text)
             metrics = QFontMetricsF(font)
             assert metrics.horizontalAdvance(text) <= box.width() - 2, (size, text)
