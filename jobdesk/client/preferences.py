@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -71,19 +72,36 @@ class Preferences:
         _write(self.path, {"notifications": values})
 
     def load_unacknowledged(self) -> list[JobKey]:
-        """The failures the last run left unacknowledged, oldest first ([]: none, unreadable)."""
+        """The failures earlier runs left unacknowledged, oldest first per server ([]: none,
+        or unreadable)."""
         try:
             raw = json.loads(self.unacknowledged_path.read_text(encoding="utf-8"))
-            keys = raw["unacknowledged"]
-            return [(str(server), str(job_id)) for server, job_id in keys]
+            servers = raw["unacknowledged"]
+            return [(str(server), str(i)) for server, ids in servers.items() for i in ids]
         except FileNotFoundError:
             return []
-        except (OSError, ValueError, TypeError, KeyError) as exc:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("ignoring unreadable %s: %s", self.unacknowledged_path, exc)
             return []
 
-    def save_unacknowledged(self, keys: tuple[JobKey, ...]) -> None:
-        _write(self.unacknowledged_path, {"unacknowledged": [list(k) for k in keys]})
+    def save_unacknowledged(self, keys: Iterable[JobKey], servers: Iterable[str]) -> None:
+        """Save ``keys`` as the whole set for ``servers`` (the ones this monitor watches or
+        watched), keeping what is saved for others: a demo, or a second monitor on other
+        servers, must not wipe the operator's own monitor's set."""
+        kept = {
+            server: ids
+            for server, ids in _by_server(self.load_unacknowledged()).items()
+            if server not in set(servers)
+        }
+        mine = _by_server(keys)
+        _write(self.unacknowledged_path, {"unacknowledged": {**kept, **mine}})
+
+
+def _by_server(keys: Iterable[JobKey]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for server, job_id in keys:
+        grouped.setdefault(server, []).append(job_id)
+    return grouped
 
 
 def _fits(value: object, default: object) -> bool:

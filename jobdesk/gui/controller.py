@@ -92,10 +92,11 @@ class Controller:
         self.window.hide_on_close = self.tray.available
         self.notifier = choose_notifier(self.tray.tray_icon, loop=asyncio.get_running_loop())
         self.preferences = Preferences()
-        policy = NotifyPolicy(self.preferences.load_notify())
-        policy.restore(self.preferences.load_unacknowledged())  # a restart keeps the badge
+        self._saved_unacknowledged = self.preferences.load_unacknowledged()
+        """Restored per server as each is watched: a restart keeps the badge."""
+        self._watched: set[str] = set()
         self.center = NotificationCenter(
-            policy,
+            NotifyPolicy(self.preferences.load_notify()),
             self.notifier,
             open_job=self._open_job,
             force_fail=lambda key: self._spawn(self._force_fail([key])),
@@ -115,7 +116,9 @@ class Controller:
 
     def _save_unacknowledged(self) -> None:
         try:
-            self.preferences.save_unacknowledged(self.center.policy.unacknowledged())
+            self.preferences.save_unacknowledged(
+                self.center.policy.unacknowledged(), servers=self._watched
+            )
         except OSError as exc:
             self.window.statusBar().showMessage(f"Cannot save the acknowledgements: {exc}", 10_000)
 
@@ -150,6 +153,10 @@ class Controller:
 
     def watch(self, profile: ServerProfile) -> None:
         self.profiles[profile.name] = profile
+        if profile.name not in self._watched:
+            self._watched.add(profile.name)
+            saved = [k for k in self._saved_unacknowledged if k[0] == profile.name]
+            self.center.restore(saved)
         engine = self.monitor.add(profile)
         self.center.watch(engine)
         status = self.window.status.server(profile.name)

@@ -55,8 +55,15 @@ def test_unacknowledged_failures_round_trip(
 ) -> None:
     prefs = Preferences(tmp_path)
     assert prefs.load_unacknowledged() == []
-    prefs.save_unacknowledged((("prod", "j1"), ("demo", "j2")))
-    assert Preferences(tmp_path).load_unacknowledged() == [("prod", "j1"), ("demo", "j2")]
+    prefs.save_unacknowledged([("prod", "j1"), ("prod", "j3")], servers=["prod"])
+    prefs.save_unacknowledged([("demo", "j2")], servers=["demo"])  # another monitor's
+    assert Preferences(tmp_path).load_unacknowledged() == [
+        ("prod", "j1"),
+        ("prod", "j3"),
+        ("demo", "j2"),
+    ]
+    prefs.save_unacknowledged([("prod", "j3")], servers=["prod", "gone"])
+    assert prefs.load_unacknowledged() == [("demo", "j2"), ("prod", "j3")]
     prefs.unacknowledged_path.write_text('{"unacknowledged": [["only one"]]}')
     assert prefs.load_unacknowledged() == []
     assert "ignoring" in caplog.text

@@ -119,6 +119,12 @@ class NotificationCenter(QObject):
     def acknowledge_all(self) -> None:
         self.acknowledge(self.policy.unacknowledged())
 
+    def restore(self, keys: list[JobKey]) -> None:
+        """Failures a previous run left unacknowledged (call before the server is watched)."""
+        if keys:
+            self.policy.restore(keys)
+            self._changed()
+
     def is_unacknowledged(self, key: JobKey) -> bool:
         """For the table: a failure the operator has not acknowledged yet (shown bold)."""
         return self.policy.is_unacknowledged(key)
