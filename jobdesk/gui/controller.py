@@ -105,6 +105,7 @@ class Controller:
         self.center.acknowledged_changed.connect(self._save_unacknowledged)
         self.center.status_changed.connect(self.tray.set_status)
         self.tray.pause_toggled.connect(self.center.set_paused)
+        self.tray.acknowledge_all_requested.connect(self.center.acknowledge_all)
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.hide_window_requested.connect(self.hide_window)
         self.tray.quit_requested.connect(self.quit)

@@ -91,6 +91,7 @@ class Tray(QObject):
     hide_window_requested = Signal()
     quit_requested = Signal()
     pause_toggled = Signal(bool)
+    acknowledge_all_requested = Signal()
 
     def __init__(
         self, parent: QObject | None = None, *, tray_icon: QSystemTrayIcon | None = None
@@ -107,10 +108,14 @@ class Tray(QObject):
         self.pause_action = QAction("Pause notifications", self.menu)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.pause_toggled)
+        self.acknowledge_all_action = QAction("Acknowledge all failures", self.menu)
+        self.acknowledge_all_action.triggered.connect(self.acknowledge_all_requested)
+        self.acknowledge_all_action.setEnabled(False)
         self.quit_action = QAction("Quit", self.menu)
         self.quit_action.triggered.connect(self.quit_requested)
         self.menu.addAction(self.window_action)
         self.menu.addAction(self.pause_action)
+        self.menu.addAction(self.acknowledge_all_action)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
         self.tray_icon.setContextMenu(self.menu)
@@ -142,6 +147,7 @@ class Tray(QObject):
         return self.pause_action.isChecked()
 
     def _show_status(self) -> None:
+        self.acknowledge_all_action.setEnabled(self.status.unacknowledged > 0)
         self.tray_icon.setIcon(draw_icon(self.status.state, self.status.unacknowledged))
         self.tray_icon.setToolTip(self.status.describe())
 

@@ -315,3 +315,11 @@ def test_a_closed_center_shows_nothing_more(qtbot: QtBot) -> None:
         store.apply("srv", epoch="e", jobs=[job("b", 2, Status.FAILED)])
     assert not center.scheduled
     assert shown.shown == []
+
+
+def test_a_tray_balloon_cannot_be_withdrawn(qtbot: QtBot) -> None:
+    icon = FakeTrayIcon(visible=True)
+    notifier = TrayNotifier(icon)
+    notifier.show(Notification("Failed: a", "boom", Urgency.CRITICAL, tag=1))
+    notifier.withdraw(1)  # nothing Qt can do: it times out by itself
+    assert len(icon.balloons) == 1

@@ -145,3 +145,19 @@ def test_pause_and_quit(qtbot: QtBot) -> None:
     assert resumed.args == [False]
     with qtbot.waitSignal(tray.quit_requested):
         tray.quit_action.trigger()
+
+
+def test_acknowledge_all_from_the_menu_while_there_are_failures(qtbot: QtBot) -> None:
+    tray = Tray(tray_icon=FakeTrayIcon())
+    assert not tray.acknowledge_all_action.isEnabled()
+    tray.set_status(TrayStatus(TrayState.FAILURES, 2))
+    assert tray.acknowledge_all_action.isEnabled()
+    with qtbot.waitSignal(tray.acknowledge_all_requested):
+        tray.acknowledge_all_action.trigger()
+
+
+def test_stalled_jobs_are_their_own_state(qtbot: QtBot) -> None:
+    tray = Tray(tray_icon=FakeTrayIcon())
+    tray.set_status(TrayStatus(TrayState.STALE, running=3, stale=2))
+    assert colour(tray.tray_icon.icon(), CENTRE) == STATE_COLOUR[TrayState.STALE]
+    assert tray.tray_icon.toolTip() == "jobdesk\n2 stalled\n3 running"
