@@ -222,12 +222,6 @@ class NotifyPolicy:
         self._restored.discard(key)
         self._drop_unacknowledged(key)
 
-    def acknowledge_all(self) -> None:
-        if self._unacknowledged:
-            self._unacknowledged.clear()
-            self._restored.clear()
-            self.acknowledged_version += 1
-
     # --- outputs -----------------------------------------------------------------------
 
     def tick(self) -> list[Notice]:

@@ -371,7 +371,7 @@ def test_pause_drops_what_is_pending_and_what_comes() -> None:
     assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-d")]
 
 
-def test_unacknowledged_failures_until_looked_at_or_retried() -> None:
+def test_unacknowledged_failures_until_acknowledged_or_retried() -> None:
     world = World()
     world.put(job("a", 2, Status.FAILED), job("b", 2, Status.CANCELLED), job("c", 2))
     assert world.policy.unacknowledged() == (("srv", "a"), ("srv", "b"))
@@ -386,7 +386,7 @@ def test_unacknowledged_failures_until_looked_at_or_retried() -> None:
     assert world.policy.unacknowledged() == (("srv", "b"), ("srv", "a"))
     world.store.apply("srv", epoch="e", removed=["b"])
     assert world.policy.unacknowledged() == (("srv", "a"),)
-    world.policy.acknowledge_all()
+    world.policy.acknowledge(("srv", "a"))
     assert world.policy.unacknowledged() == ()
 
 
