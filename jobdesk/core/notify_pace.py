@@ -75,10 +75,9 @@ class Pace:
         """When the summary may go out (a time, maybe past), or None: nothing is folded."""
         if not self._folded:
             return None
-        earliest = now if self._last_summary is None else self._last_summary
+        at = now
         if self._last_summary is not None:
-            earliest += self.settings.summary_interval
-        at = max(now, earliest)
+            at = max(now, self._last_summary + self.settings.summary_interval)
         return at + self._bucket.wait(at)
 
     def take_summary(self, now: float, *, show_server: bool) -> Notice | None:
