@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import desktop_notifier as dn
 
 from jobdesk.core.notice import Urgency
-from jobdesk.gui.notify.base import Notification, Notifier
+from jobdesk.gui.notify.base import Action, Notification, Notifier
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,9 @@ class DesktopNotifier:
         tasks.add(task)  # the loop holds tasks weakly
         task.add_done_callback(tasks.discard)
 
+    def _closed(self, tag: int) -> None:
+        self._sent.pop(tag, None)
+
     async def _clear(self, identifier: str) -> None:
         try:
             async with asyncio.timeout(self._timeout):
@@ -109,7 +112,7 @@ class DesktopNotifier:
 
     async def _send(self, notification: Notification) -> None:
         dispatched = asyncio.Event()
-        native = _native(notification, dispatched.set)
+        native = _native(notification, dispatched.set, lambda: self._closed(notification.tag))
         if notification.tag:
             self._sent[notification.tag] = native.identifier
         try:
@@ -126,14 +129,27 @@ class DesktopNotifier:
         self.fallback.show(notification)
 
 
-def _native(notification: Notification, on_dispatched: Callable[[], None]) -> dn.Notification:
+def _native(
+    notification: Notification, on_dispatched: Callable[[], None], on_closed: Callable[[], None]
+) -> dn.Notification:
+    """``on_closed``: the daemon closed it (dismissed, clicked or a button pressed), so
+    there is nothing left to withdraw."""
+
+    def closing(action: Action) -> Callable[[], None]:
+        def pressed() -> None:
+            on_closed()
+            action.invoke()
+
+        return pressed
+
     default = notification.default_action
     return dn.Notification(
         notification.title,
         notification.body,
         urgency=URGENCY[notification.urgency],
         icon=ICON[notification.urgency],
-        buttons=tuple(dn.Button(a.label, a.invoke) for a in notification.actions),
-        on_clicked=default.invoke if default is not None else None,
+        buttons=tuple(dn.Button(a.label, closing(a)) for a in notification.actions),
+        on_clicked=closing(default) if default is not None else on_closed,
+        on_dismissed=on_closed,
         on_dispatched=on_dispatched,
     )
