@@ -65,6 +65,7 @@ class Controller:
         self.closed = asyncio.Event()
         w = self.window
         w.selection_changed.connect(self._selection_changed)
+        w.acknowledge_requested.connect(lambda keys: self.center.acknowledge(keys))
         w.force_fail_requested.connect(lambda keys: self._spawn(self._force_fail(keys)))
         w.cancel_requested.connect(lambda keys: self._spawn(self._cancel(keys)))
         w.retry_requested.connect(lambda keys: self._spawn(self._retry(keys)))
@@ -95,6 +96,9 @@ class Controller:
         self.window.hide_on_close = self.tray.available
         self.notifier = choose_notifier(self.tray.tray_icon, loop=asyncio.get_running_loop())
         self.preferences = Preferences()
+        self._saved_unacknowledged = self.preferences.load_unacknowledged()
+        """Restored per server as each is watched: a restart keeps the badge."""
+        self._watched: set[str] = set()
         self.center = NotificationCenter(
             NotifyPolicy(self.preferences.load_notify()),
             self.notifier,
@@ -102,8 +106,10 @@ class Controller:
             force_fail=lambda key: self._spawn(self._force_fail([key])),
         )
         self.store.subscribe(self.center.on_changes)
+        self.center.acknowledged_changed.connect(self._save_unacknowledged)
         self.center.status_changed.connect(self.tray.set_status)
         self.tray.pause_toggled.connect(self.center.set_paused)
+        self.tray.acknowledge_all_requested.connect(self.center.acknowledge_all)
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.hide_window_requested.connect(self.hide_window)
         self.tray.quit_requested.connect(self.quit)
@@ -112,6 +118,14 @@ class Controller:
         menu.addAction(self.tray.pause_action)
         menu.changed.connect(self._notify_settings_changed)
         self.window.menuBar().addMenu(menu)
+
+    def _save_unacknowledged(self) -> None:
+        try:
+            self.preferences.save_unacknowledged(
+                self.center.policy.unacknowledged(), servers=self._watched
+            )
+        except OSError as exc:
+            self.window.statusBar().showMessage(f"Cannot save the acknowledgements: {exc}", 10_000)
 
     def _notify_settings_changed(self, settings: NotifySettings) -> None:
         self.center.policy.settings = settings
@@ -144,6 +158,10 @@ class Controller:
 
     def watch(self, profile: ServerProfile) -> None:
         self.profiles[profile.name] = profile
+        if profile.name not in self._watched:
+            self._watched.add(profile.name)
+            saved = [k for k in self._saved_unacknowledged if k[0] == profile.name]
+            self.center.restore(saved)
         engine = self.monitor.add(profile)
         self.center.watch(engine)
         status = self.window.status.server(profile.name)
@@ -153,14 +171,25 @@ class Controller:
         status.token_requested.connect(self._ask_token)
 
     async def replace(self, profiles: list[ServerProfile]) -> None:
-        """The servers dialog was saved: watch exactly these servers now."""
+        """The servers dialog was saved: watch exactly these servers now. A server whose
+        name and URL stay keeps its engine, its jobs and its unacknowledged failures (a
+        new token only goes to the engine): restarting it reloaded its jobs as a first
+        load, which is history, and the failure badge fell to 0."""
+        wanted = {p.name: p for p in profiles}
         for name in list(self.monitor.engines):
+            kept = wanted.get(name)
+            if kept is not None and kept.url == self.profiles[name].url:
+                if kept.token != self.profiles[name].token:
+                    self.monitor.engines[name].set_token(kept.token)
+                self.profiles[name] = kept
+                continue
             await self.monitor.remove(name)
             self.center.forget_server(name)
             self.window.status.remove_server(name)
-        self.profiles.clear()
+            del self.profiles[name]
         for profile in profiles:
-            self.watch(profile)
+            if profile.name not in self.monitor.engines:
+                self.watch(profile)
 
     def _is_live(self, server: str) -> bool:
         """Whether what the monitor shows of ``server`` is current (rows are greyed, ETAs
@@ -192,8 +221,6 @@ class Controller:
         self._selected = keys
         self._selected_set = set(keys)
         self.details.follow(keys[0] if keys else None)
-        for key in keys:
-            self.center.acknowledge(key)  # the operator has looked at it
         self._show_selected()
 
     def _store_changed(self, changes: list[StoreChange]) -> None:

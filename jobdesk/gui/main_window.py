@@ -62,7 +62,10 @@ class MainWindow(QMainWindow):
     refresh_requested = Signal()
     servers_requested = Signal()
     selection_changed = Signal(list)
-    """The selected jobs' keys, for the detail panel and acknowledgement."""
+    """The selected jobs' keys, for the detail panel."""
+    acknowledge_requested = Signal(list)
+    """The selected jobs' keys: the operator has dealt with these failures (selecting a
+    row is looking, not dealing with it, so it acknowledges nothing)."""
     quit_requested = Signal()
 
     def __init__(
@@ -134,6 +137,12 @@ class MainWindow(QMainWindow):
         self.retry_action = action("Retry selected", None, self._retry)
         self.retry_action.setToolTip("Queue the selected failed or cancelled jobs again")
         self.set_job_actions(cancel=False, retry=False)
+        self.acknowledge_action = action("Acknowledge", QKeySequence("A"), self._acknowledge)
+        self.acknowledge_action.setShortcuts([QKeySequence("A"), QKeySequence("Space")])
+        self.acknowledge_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.acknowledge_action.setToolTip("The selected failures are dealt with (A or Space)")
+        self.acknowledge_action.setEnabled(False)
+        self.table.addAction(self.acknowledge_action)  # the keys act in the table only
         self.copy_id_action = action(
             "Copy id", QKeySequence(QKeySequence.StandardKey.Copy), self.copy_ids
         )
@@ -163,6 +172,7 @@ class MainWindow(QMainWindow):
         jobs_menu.addAction(self.cancel_action)
         jobs_menu.addAction(self.retry_action)
         jobs_menu.addAction(self.force_fail_action)
+        jobs_menu.addAction(self.acknowledge_action)
         jobs_menu.addSeparator()
         jobs_menu.addAction(self.cleanup_action)
         toolbar = QToolBar("Jobs")
@@ -175,12 +185,14 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.cancel_action)
         toolbar.addAction(self.retry_action)
         toolbar.addAction(self.force_fail_action)
+        toolbar.addAction(self.acknowledge_action)
         self.addToolBar(toolbar)
-        self.detail.add_actions([self.cancel_action, self.retry_action])
+        self.detail.add_actions([self.cancel_action, self.retry_action, self.acknowledge_action])
 
     def _selection_changed(self) -> None:
         keys = self.selected_keys()
         self.refresh_job_actions()
+        self.acknowledge_action.setEnabled(bool(keys))
         self.selection_changed.emit(keys)
 
     def _focus_search(self) -> None:
@@ -204,6 +216,10 @@ class MainWindow(QMainWindow):
     def _cancel(self) -> None:
         if keys := self.selected_keys():
             self.cancel_requested.emit(keys)
+
+    def _acknowledge(self) -> None:
+        if keys := self.selected_keys():
+            self.acknowledge_requested.emit(keys)
 
     def _retry(self) -> None:
         if keys := self.selected_keys():

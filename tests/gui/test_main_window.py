@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import msgspec
 import pytest
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolButton
 from pytestqt.qtbot import QtBot
 
@@ -130,13 +131,35 @@ def test_the_detail_panel_buttons_are_the_same_actions(
     qtbot: QtBot, queue_window: MainWindow
 ) -> None:
     buttons = {b.text(): b for b in queue_window.detail.findChildren(QToolButton)}
-    assert set(buttons) == {"Cancel selected", "Retry selected"}
+    assert set(buttons) == {"Cancel selected", "Retry selected", "Acknowledge"}
     select(queue_window, "failed")
     assert buttons["Retry selected"].isEnabled()
     assert not buttons["Cancel selected"].isEnabled()
     with qtbot.waitSignal(queue_window.retry_requested) as asked:
         buttons["Retry selected"].click()
     assert asked.args == [[("srv", "failed")]]
+
+
+def test_acknowledge_is_a_key_on_the_table_and_a_button_not_a_selection(
+    qtbot: QtBot, queue_window: MainWindow
+) -> None:
+    assert not queue_window.acknowledge_action.isEnabled()  # nothing selected
+    with qtbot.assertNotEmitted(queue_window.acknowledge_requested):
+        select(queue_window, "failed")  # looking is not dealing with it
+    assert queue_window.acknowledge_action.isEnabled()
+    queue_window.show()
+    queue_window.activateWindow()
+    qtbot.waitActive(queue_window)
+    queue_window.table.setFocus()
+    qtbot.waitUntil(queue_window.table.hasFocus)
+    for key in (Qt.Key.Key_A, Qt.Key.Key_Space):
+        with qtbot.waitSignal(queue_window.acknowledge_requested) as asked:
+            QTest.keyClick(queue_window.table, key)
+        assert asked.args == [[("srv", "failed")]]
+    queue_window.search.setFocus()
+    with qtbot.assertNotEmitted(queue_window.acknowledge_requested):
+        QTest.keyClick(queue_window.search, Qt.Key.Key_A)  # typing a search is typing
+    assert queue_window.search.text() == "a"
 
 
 def test_a_selected_job_changing_status_changes_the_actions(
