@@ -7,12 +7,17 @@ import os
 import sys
 
 from jobdesk.cli import options
-from jobdesk.cli.errors import CliError
+from jobdesk.cli.backend_options import add_backend_options, backend_from
+from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Open the desktop monitor on the saved servers (File > Servers to change them; on first
 start it asks). Tokens are kept in the system keyring.
+
+With a URL it watches that one server instead (token from --token or ${options.TOKEN_ENV}),
+of any kind --backend names, beside a monitor already running:
+  jobdesk monitor http://127.0.0.1:8765
 """
 
 
@@ -24,6 +29,11 @@ def register(commands: Commands[Parser]) -> None:
         metavar="SECONDS",
         help="quit by itself after this long (for screenshots and tests)",
     )
+    parser.add_argument(
+        "url", metavar="URL", nargs="?", help="watch this server only, not the saved ones"
+    )
+    options.add_token_option(parser)
+    add_backend_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -44,6 +54,20 @@ def require_display() -> None:
 
 def run(args: argparse.Namespace) -> int:
     require_display()
+    kind, backend_options = backend_from(args)
     from jobdesk.gui.app import run_monitor
 
-    return run_monitor(duration=args.duration)
+    if args.url is None:
+        if args.option or kind != "jobdesk":
+            raise UsageError("--backend and --option need a URL")
+        return run_monitor(duration=args.duration)
+    from jobdesk.cli.watch import server_name
+    from jobdesk.client.monitor import ServerProfile
+
+    try:
+        name = server_name(args.url)
+    except ValueError as exc:
+        raise UsageError(f"argument URL: {exc}") from None
+    token = options.token(args.token)
+    profile = ServerProfile(name, args.url, token, kind, backend_options)
+    return run_monitor([profile], duration=args.duration)

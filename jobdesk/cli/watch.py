@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from jobdesk.cli import options
+from jobdesk.cli.backend_options import add_backend_options, backend_from
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 from jobdesk.cli.watch_filter import job_test, status_words
@@ -47,6 +48,7 @@ def register(commands: Commands[Parser]) -> None:
         help="show only jobs in these states: any seed's word for a status (queued, "
         "running, failed, pending, error, ...) or stale; repeat or separate with commas",
     )
+    add_backend_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -57,7 +59,16 @@ def run(args: argparse.Namespace) -> int:
         server = server_name(url)
     except ValueError as exc:
         raise UsageError(f"argument URL: {exc}") from None
-    return watch(url, token, server=server, json_lines=args.json, statuses=args.status)
+    kind, backend_options = backend_from(args)
+    return watch(
+        url,
+        token,
+        server=server,
+        json_lines=args.json,
+        statuses=args.status,
+        kind=kind,
+        options=backend_options,
+    )
 
 
 def server_name(url: str) -> str:
@@ -83,6 +94,8 @@ def watch(
     json_lines: bool,
     duration: float | None = None,
     statuses: list[str] | None = None,
+    kind: str = "jobdesk",
+    options: dict[str, str] | None = None,
 ) -> int:
     """Run the view until Ctrl+C (exit 0, quietly) or for ``duration`` seconds."""
     import asyncio
@@ -97,6 +110,8 @@ def watch(
                 json_lines=json_lines,
                 duration=duration,
                 statuses=statuses,
+                kind=kind,
+                options=options,
             )
         )
     return 0
@@ -110,6 +125,8 @@ async def follow(
     json_lines: bool,
     duration: float | None,
     statuses: list[str] | None = None,
+    kind: str = "jobdesk",
+    options: dict[str, str] | None = None,
 ) -> None:
     """Keep ``server``'s jobs current with the engine and show them with the chosen view.
 
@@ -126,7 +143,7 @@ async def follow(
     from jobdesk.core.store import JobStore
 
     store = JobStore()
-    engine = Engine(server, url, token, store)
+    engine = Engine(server, url, token, store, kind=kind, options=options)
     shown = job_test(statuses)
     states = StateReporter()
     ended: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()

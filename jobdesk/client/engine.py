@@ -5,6 +5,11 @@ reconnect backoff (reset only by a connection that proved stable); a fatal stop 
 refused credentials until they change; and, after being away, a summary of what
 changed meanwhile. No Qt here: the GUI and ``jobdesk watch`` both sit on it.
 
+The engine is the same for every backend: what differs (the jobdesk server's
+stream with replay, a seed backend's socket or its REST listing) is a ``Source``
+(``jobdesk.client.sources``), chosen by the profile's kind, and the engine follows its
+capabilities: no push, it polls; no listing, it never polls.
+
 The state it publishes is what the operator can trust, not only what the engine is
 doing: a server that has said nothing for ``unreachable_after`` seconds is shown
 OFFLINE ("not answering", with the age of its data) whatever the transport is doing.
@@ -19,18 +24,16 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import httpx
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from jobdesk.client.endpoints import endpoints
+from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.errors import AuthRejected, EngineStopped, ProtocolBroken
-from jobdesk.client.poller import poll_once
-from jobdesk.client.rest import RestApi
+from jobdesk.client.kinds import DEFAULT_KIND, SourceContext, kind_of, make_source
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.stream import StreamSession
-from jobdesk.client.sync import StreamSync
+from jobdesk.client.source import SessionHooks, Source
 from jobdesk.core.away import AwaySummary, statuses, summarize
 from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
 from jobdesk.core.connection import ConnectionState, Transport
@@ -71,12 +74,17 @@ class Engine:
         rng: random.Random | None = None,
         wall: Callable[[], float] = time.time,
         batch: bool = True,
+        kind: str = DEFAULT_KIND,
+        options: Mapping[str, str] | None = None,
     ) -> None:
         self.server = server
         self._batch = batch
         """Ask the server for ``job_updates`` (many changes per frame); False only to
         compare with one frame per change (the benchmarks)."""
-        self._endpoints = endpoints(url)
+        self._url = url
+        self._kind = kind
+        self.capabilities: Capabilities = kind_of(kind).capabilities
+        self._options = kind_of(kind).check_options(options or {})
         self._token = token
         self.store = store
         self.settings = settings or EngineSettings()
@@ -104,7 +112,7 @@ class Engine:
         self._poll_ok = False
         self._polled = False
         """The current poller has polled at least once."""
-        self._rest: RestApi | None = None
+        self._source: Source | None = None
         self._doing: tuple[Transport, str] = (Transport.CONNECTING, "")
         """What the engine is doing and why (the published state may say more)."""
         self._heard_at: float | None = None
@@ -119,8 +127,8 @@ class Engine:
     def set_token(self, token: str) -> None:
         """New credentials: after auth_failed this is the only thing that retries."""
         self._token = token
-        if self._rest is not None:
-            self._rest.set_token(token)
+        if self._source is not None:
+            self._source.set_token(token)
         self._auth_failed = False
         self._policy.backoff.reset()
         self._wake.set()
@@ -135,9 +143,9 @@ class Engine:
         summaries leave out; None when the server has no such job. Raises
         ``AuthRejected``, ``httpx.HTTPError`` when the server cannot be reached or fails,
         and ``EngineStopped`` when the engine is not running."""
-        if self._rest is None:
+        if self._source is None:
             raise EngineStopped(f"{self.server} is not being watched")
-        return await self._rest.job(job_id)
+        return await self._source.fetch_job(job_id)
 
     async def fetch_overview(self) -> QueueOverview:
         """The server's workers and queues; raises as ``fetch_job`` does."""
@@ -147,46 +155,39 @@ class Engine:
 
     async def run(self) -> None:
         """Run until cancelled."""
-        self._rest = RestApi(
-            self._endpoints.base_url,
-            self._token,
-            timeout=self.settings.http_timeout,
-            page_size=self.settings.page_size,
-        )
+        context = SourceContext(self._url, self._token, self.settings, self._wall, self._batch)
+        self._source = make_source(self._kind, context, self._options)
         self._watching_since = self._wall()
         watch = asyncio.create_task(self._watch_silence(), name=f"silence {self.server}")
         try:
             while True:
                 if self._auth_failed:
                     await self._wait_for_wake(None)
-                    continue
-                await self._attempt()
+                elif Can.PUSH in self.capabilities:
+                    await self._attempt()
+                else:
+                    await self._poll_only()
         finally:
             watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
             await self._stop_poller()
-            rest, self._rest = self._rest, None
-            await rest.aclose()
+            source, self._source = self._source, None
+            await source.aclose()
 
     # --- the socket --------------------------------------------------------------------
 
     async def _attempt(self) -> None:
-        assert self._rest is not None
+        assert self._source is not None
         self._next_retry_at = None  # trying now: there is no planned retry to count down to
         self._publish(Transport.POLLING if self._poll_ok else Transport.CONNECTING)
-        sync = StreamSync(self.store, self.server, self._wall, batch=self._batch)
-        session = StreamSession(
-            ws_url=self._endpoints.ws_url,
-            token=self._token,
-            sync=sync,
-            rest=self._rest,
-            settings=self.settings,
+        hooks = SessionHooks(
             on_authenticated=self._stop_poller,
             on_synced=self._live,
             on_stats=self.stats.set,
             on_heard=self._heard,
         )
+        session = self._source.push_session(self.store, self.server, hooks)
         self.handshakes += 1
         verdict, detail = Verdict.RETRY, ""
         try:
@@ -232,10 +233,21 @@ class Engine:
         await self._stop_poller()
         self._publish(Transport.AUTH_FAILED, detail or "the server refused the token")
 
-    # --- the polling fallback ----------------------------------------------------------
+    # --- polling: the fallback, or all a backend offers -------------------------------
+
+    async def _poll_only(self) -> None:
+        """A backend without push: poll from the start, until told otherwise (a refused
+        token ends the poller and the run loop waits for a new one)."""
+        if self._poller is None:
+            self._down_since = self._wall()
+            self._failures = self.settings.poll_after_failures
+            self._start_poller(self._down_since)
+        await self._wait_for_wake(None)
 
     def _start_poller(self, now: float) -> None:
         """Poll once the socket failed twice in a row, or has been down long enough."""
+        if Can.LIST not in self.capabilities:
+            return  # push only: nothing to fall back on
         if self._poller is not None:
             if self._failures >= self.settings.poll_after_failures and not self._polled:
                 self._poll_now.set()  # the second failure in a row: poll now, not later
@@ -248,7 +260,7 @@ class Engine:
         self._poller = asyncio.create_task(self._poll_forever(first), name=f"poll {self.server}")
 
     async def _poll_forever(self, first_delay: float) -> None:
-        assert self._rest is not None
+        assert self._source is not None
         delay = first_delay
         while True:
             self._poll_now.clear()
@@ -256,7 +268,7 @@ class Engine:
                 await asyncio.wait_for(self._poll_now.wait(), delay)
             self._polled = True
             try:
-                await poll_once(self._rest, self.store, self.server, self._wall())
+                await self._source.poll(self.store, self.server, self._wall())
             except AuthRejected as exc:
                 self._poller = None
                 await self._fail_auth(str(exc))
@@ -269,8 +281,15 @@ class Engine:
                 self._heard()
                 self._publish(Transport.POLLING)
                 self._report_away()
-            s = self.settings
-            delay = self._rng.uniform(s.poll_interval_min, s.poll_interval_max)
+            delay = self._poll_interval()
+
+    def _poll_interval(self) -> float:
+        """The backend's own interval when it says one (seed 002: every 2 s), else a
+        jittered few seconds, so many monitors do not poll in step."""
+        if (every := self.capabilities.poll_every) is not None:
+            return every
+        s = self.settings
+        return self._rng.uniform(s.poll_interval_min, s.poll_interval_max)
 
     async def _stop_poller(self) -> None:
         """The socket is back (or we stop): the stream takes over from the poller's seq."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jobdesk.client.engine import Engine
 from jobdesk.client.errors import EngineStopped
+from jobdesk.client.kinds import DEFAULT_KIND
 from jobdesk.client.settings import EngineSettings
 from jobdesk.core.store import JobKey, JobStore
 from jobdesk.protocol import Job
@@ -20,6 +21,10 @@ class ServerProfile:
     """Unique per monitor: the first half of every job's key in the store."""
     url: str
     token: str
+    kind: str = DEFAULT_KIND
+    """Which backend this is (``jobdesk.client.kinds``): jobdesk, or a seed's."""
+    options: dict[str, str] = field(default_factory=dict, hash=False)
+    """The kind's options (``--option KEY=VALUE``), checked against its fields."""
 
 
 class Monitor:
@@ -36,7 +41,13 @@ class Monitor:
         if profile.name in self.engines:
             raise ValueError(f"a server named {profile.name!r} is already watched")
         engine = Engine(
-            profile.name, profile.url, profile.token, self.store, settings=self._settings
+            profile.name,
+            profile.url,
+            profile.token,
+            self.store,
+            settings=self._settings,
+            kind=profile.kind,
+            options=profile.options,
         )
         self.engines[profile.name] = engine
         self._tasks[profile.name] = asyncio.create_task(engine.run(), name=f"engine {profile.name}")

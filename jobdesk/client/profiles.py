@@ -1,4 +1,5 @@
-"""Saved server profiles: names and URLs in the config folder, tokens in the keyring.
+"""Saved server profiles: names, URLs, backend kinds and their options in the config
+folder; tokens in the keyring.
 
 Tokens never go into the config file. Where no keyring works (a headless box, a desktop
 without a secret service), the store says so and keeps tokens in memory for the session;
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
 from jobdesk.client.endpoints import endpoints
+from jobdesk.client.kinds import DEFAULT_KIND, kind_of
 from jobdesk.client.monitor import ServerProfile
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ def config_dir() -> Path:
 class SavedServer:
     name: str
     url: str
+    kind: str = DEFAULT_KIND
+    options: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 class ProfileStore:
@@ -40,7 +44,10 @@ class ProfileStore:
 
     def load(self) -> list[ServerProfile]:
         """Every saved server with its token ("" when none is known)."""
-        return [ServerProfile(s.name, s.url, self.token(s.name)) for s in self.servers()]
+        return [
+            ServerProfile(s.name, s.url, self.token(s.name), s.kind, s.options)
+            for s in self.servers()
+        ]
 
     def servers(self) -> list[SavedServer]:
         try:
@@ -49,7 +56,7 @@ class ProfileStore:
             return []
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot read {self.path}: {exc}") from exc
-        return [SavedServer(str(item["name"]), str(item["url"])) for item in raw.get("servers", [])]
+        return [_saved(item) for item in raw.get("servers", [])]
 
     def save(self, profiles: list[ServerProfile]) -> None:
         """Write names and URLs; tokens go to the keyring (or memory). Checks every URL."""
@@ -60,8 +67,9 @@ class ProfileStore:
             raise ValueError("server names must be unique")
         for profile in profiles:
             endpoints(profile.url)  # ValueError naming the bad URL
+            kind_of(profile.kind).check_options(profile.options)  # ValueError naming it
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = {"servers": [{"name": p.name.strip(), "url": p.url.strip()} for p in profiles]}
+        body = {"servers": [_entry(p) for p in profiles]}
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(body, indent=2), encoding="utf-8")
         temporary.replace(self.path)  # never a half-written file
@@ -100,3 +108,25 @@ class ProfileStore:
     def _keyring_failed(self, exc: Exception) -> None:
         log.warning("no working keyring (%s): tokens are kept for this session only", exc)
         self.keyring_works = False
+
+
+def _saved(item: dict[str, object]) -> SavedServer:
+    """A servers.json entry; one written before kinds existed is a jobdesk server."""
+    options = item.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError(f"options of {item.get('name')!r} must be an object")
+    return SavedServer(
+        str(item["name"]),
+        str(item["url"]),
+        str(item.get("kind") or DEFAULT_KIND),
+        {str(k): str(v) for k, v in options.items()},
+    )
+
+
+def _entry(profile: ServerProfile) -> dict[str, object]:
+    entry: dict[str, object] = {"name": profile.name.strip(), "url": profile.url.strip()}
+    if profile.kind != DEFAULT_KIND:
+        entry["kind"] = profile.kind
+    if profile.options:
+        entry["options"] = dict(profile.options)
+    return entry

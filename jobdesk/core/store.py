@@ -45,6 +45,9 @@ class ServerJobs:
     seq: int = 0
     confirmed_at: float | None = None
     """When the server last told us this state is current (``time.time()``)."""
+    job_confirmed: dict[str, float] = field(default_factory=dict)
+    """Per job, for backends polled one job at a time (seed 002): when each was last
+    confirmed; a job not in here was confirmed with the whole server."""
 
 
 Listener = Callable[[list[StoreChange]], None]
@@ -76,7 +79,9 @@ class JobStore:
     def confirmed_at(self, key: JobKey) -> float | None:
         """When this job's state was last confirmed by its server."""
         view = self._servers.get(key[0])
-        return None if view is None or key[1] not in view.jobs else view.confirmed_at
+        if view is None or key[1] not in view.jobs:
+            return None
+        return view.job_confirmed.get(key[1], view.confirmed_at)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` with each batch of changes; returns the unsubscribe function."""
@@ -127,6 +132,7 @@ class JobStore:
             ]
             view.jobs = fresh
             view.epoch = epoch
+            view.job_confirmed = {}
         else:
             for job in jobs:
                 known = view.jobs.get(job.id)
@@ -136,6 +142,7 @@ class JobStore:
                     changes.append(StoreChange(server, job.id, job, known))
             for job_id in removed:
                 gone = view.jobs.pop(job_id, None)
+                view.job_confirmed.pop(job_id, None)
                 if gone is not None:
                     changes.append(StoreChange(server, job_id, None, gone))
         if seq is not None:
@@ -152,6 +159,12 @@ class JobStore:
         view.confirmed_at = now
         if seq is not None:
             view.seq = seq
+
+    def confirm_jobs(self, server: str, job_ids: Iterable[str], now: float) -> None:
+        """These jobs, polled one by one, are current as of ``now``."""
+        confirmed = self.server(server).job_confirmed
+        for job_id in job_ids:
+            confirmed[job_id] = now
 
     def forget(self, server: str) -> None:
         """Drop a server (its profile was removed), telling listeners its jobs are gone."""

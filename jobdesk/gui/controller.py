@@ -165,6 +165,7 @@ class Controller:
         engine = self.monitor.add(profile)
         self.center.watch(engine)
         status = self.window.status.server(profile.name)
+        status.set_capabilities(engine.capabilities)
         engine.state.subscribe(status.set_state)
         engine.state.subscribe(lambda _: self.model.refresh_staleness())
         engine.state.subscribe(lambda _: self._show_selected())  # the ETA, the note

@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
+from jobdesk.client.capabilities import JOBDESK, Can, Capabilities
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.eta import format_duration
 
@@ -26,10 +27,16 @@ TRANSPORT_COLOUR = {
 }
 
 
-def transport_text(state: ConnectionState, now: float) -> str:
+def transport_text(state: ConnectionState, now: float, capabilities: Capabilities = JOBDESK) -> str:
     """``unreachable · data 25 s old · retry in 7 s``: how old what is shown may be, and
-    the countdown, are what an operator watches."""
+    the countdown, are what an operator watches. A backend's own delivery words replace
+    "live push" ("live, no replay") and "polling fallback" ("polled", when polling is
+    all it offers)."""
     text = TRANSPORT_TEXT[state.transport]
+    if state.transport is Transport.LIVE:
+        text = capabilities.delivery
+    elif state.transport is Transport.POLLING and Can.PUSH not in capabilities:
+        text = "polled"
     age = state.data_age(now)
     if age is not None:
         text += f" · data {format_duration(age)} old"
@@ -47,6 +54,7 @@ class ServerStatus(QWidget):
         super().__init__(parent)
         self.server = server
         self.state = ConnectionState(Transport.CONNECTING)
+        self.capabilities = JOBDESK
         self.label = QLabel()
         self.button = QPushButton("Enter token…")
         self.button.clicked.connect(lambda: self.token_requested.emit(self.server))
@@ -61,11 +69,15 @@ class ServerStatus(QWidget):
         self.button.setVisible(state.transport is Transport.AUTH_FAILED)
         self.refresh(time.time())
 
+    def set_capabilities(self, capabilities: Capabilities) -> None:
+        self.capabilities = capabilities
+        self.refresh(time.time())
+
     def refresh(self, now: float) -> None:
         colour = TRANSPORT_COLOUR[self.state.transport]
         self.label.setText(
             f'<span style="color:{colour}">●</span> <b>{self.server}</b>: '
-            f"{transport_text(self.state, now)}"
+            f"{transport_text(self.state, now, self.capabilities)}"
         )
         self.label.setToolTip(self.state.detail or TRANSPORT_TEXT[self.state.transport])
 

@@ -44,6 +44,23 @@ def test_a_url_with_an_impossible_port_is_a_usage_error(
     assert "argument URL" in result.error_line
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--option", "listUrl"), "expected KEY=VALUE, got 'listUrl'"),
+        (("--option", "listUrl=/x"), "jobdesk has no option listUrl"),
+        (("--backend", "gearman"), "invalid choice: 'gearman'"),
+    ],
+)
+def test_a_bad_backend_or_option_is_a_usage_error(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...], message: str
+) -> None:
+    monkeypatch.setenv("JOBDESK_TOKEN", "jd_x")
+    result = cli("watch", "http://127.0.0.1:8765", *argv)
+    assert result.code == 2
+    assert message in result.err
+
+
 def test_an_unreachable_server_is_reported_and_retried_until_the_end(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

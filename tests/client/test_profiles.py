@@ -99,3 +99,27 @@ def test_a_corrupt_file_is_reported_not_lost(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read"):
         store.servers()
     assert store.path.read_text() == "{not json"
+
+
+def test_a_backend_kind_and_its_options_are_saved(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Old files (no kind) read as jobdesk servers; the default kind is not written."""
+    store = ProfileStore(tmp_path)
+    store.path.write_text(json.dumps({"servers": [{"name": "old", "url": "http://a:1"}]}))
+    (old,) = store.load()
+    assert (old.kind, old.options) == ("jobdesk", {})
+    store.save([old])
+    saved = json.loads(store.path.read_text())
+    assert saved == {"servers": [{"name": "old", "url": "http://a:1"}]}
+
+
+def test_unknown_backends_and_options_are_refused(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    store = ProfileStore(tmp_path)
+    with pytest.raises(ValueError, match="unknown backend 'gearman'"):
+        store.save([ServerProfile("g", "http://a:1", "", kind="gearman")])
+    with pytest.raises(ValueError, match="jobdesk has no option listUrl"):
+        store.save([ServerProfile("j", "http://a:1", "", options={"listUrl": "/x"})])
+    assert not store.path.exists()

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
-from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+import pytest
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from jobdesk.client.capabilities import Can, Capabilities
+from jobdesk.client.kinds import DEFAULT_KIND, KINDS, Field, Kind
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.client.profiles import ProfileStore
 from jobdesk.gui.profiles_dialog import ProfilesDialog
@@ -28,7 +31,7 @@ def test_first_start_offers_a_local_server_and_saves(qtbot: QtBot, tmp_path: Pat
         dialog = ProfilesDialog(store, [])
         qtbot.addWidget(dialog)
         assert dialog.profiles() == [ServerProfile("local", "http://127.0.0.1:8765", "")]
-        token = dialog.table.cellWidget(0, 2)
+        token = dialog.table.cellWidget(0, 3)
         assert isinstance(token, QLineEdit)
         assert token.echoMode() is QLineEdit.EchoMode.Password
         token.setText("jd_x")
@@ -53,3 +56,35 @@ def test_a_bad_url_is_shown_and_nothing_saved(qtbot: QtBot, tmp_path: Path) -> N
         button.click()
     assert "is not an http(s) or ws(s) URL" in dialog.error.text()
     assert not store.path.exists()
+
+
+def test_a_kind_shows_only_its_own_settings_and_saves_them(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kind's fields appear under the table for the selected row; defaults are
+    placeholders, only what the operator typed is saved; another kind starts empty."""
+    listing = Kind(
+        "listing",
+        "A listing backend",
+        Capabilities(Can.LIST),
+        KINDS[DEFAULT_KIND].make,
+        (Field("listUrl", "List URL", "/api/list"),),
+        needs_token=False,
+    )
+    monkeypatch.setitem(KINDS, "listing", listing)
+    store = ProfileStore(tmp_path)
+    dialog = ProfilesDialog(store, [ServerProfile("a", "http://a:1", "jd_a")])
+    qtbot.addWidget(dialog)
+    assert dialog.findChild(QLineEdit, "option-listUrl") is None  # jobdesk has none
+    kinds = dialog.table.cellWidget(0, 1)
+    assert isinstance(kinds, QComboBox)
+    kinds.setCurrentIndex(kinds.findData("listing"))
+    edit = dialog.findChild(QLineEdit, "option-listUrl")
+    assert isinstance(edit, QLineEdit)
+    assert edit.placeholderText() == "/api/list"
+    edit.setText("/jobs")
+    token = dialog.table.cellWidget(0, 3)
+    assert isinstance(token, QLineEdit)
+    assert not token.isEnabled()
+    expected = ServerProfile("a", "http://a:1", "", "listing", {"listUrl": "/jobs"})
+    assert dialog.profiles() == [expected]

@@ -7,8 +7,18 @@ import time
 
 from pytestqt.qtbot import QtBot
 
+from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.gui.status_bar import JobStatusBar, transport_text
+
+
+def test_a_backend_says_how_its_data_arrives() -> None:
+    no_replay = Capabilities(Can.PUSH | Can.LIST)
+    polled = Capabilities(Can.LIST)
+    live, polling = ConnectionState(Transport.LIVE), ConnectionState(Transport.POLLING)
+    assert transport_text(live, 0.0, no_replay) == "live, no replay"
+    assert transport_text(polling, 0.0, no_replay) == "polling fallback"
+    assert transport_text(polling, 0.0, polled) == "polled"
 
 
 def test_transport_text_counts_down() -> None:

@@ -1,0 +1,57 @@
+"""One backend, as the engine sees it: a push session, a poll, one job, closing.
+
+The engine owns everything that is the same for every backend (the reconnect backoff,
+the polling fallback, the silence watch, the published state, the away summary); a
+``Source`` owns only what its protocol says. A push session raises when its connection
+ends, like ``StreamSession``; the engine decides what happens next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from jobdesk.client.capabilities import Capabilities
+from jobdesk.core.store import JobStore
+from jobdesk.protocol import Job, JobStats
+
+
+@dataclass(frozen=True)
+class SessionHooks:
+    """What a push session tells the engine."""
+
+    on_authenticated: Callable[[], Awaitable[None]]
+    """The backend accepted the credentials (the engine stops polling)."""
+    on_synced: Callable[[], None]
+    """The store is current: subscribed, and the (re)connect fetch is applied."""
+    on_stats: Callable[[JobStats], None]
+    on_heard: Callable[[], None]
+    """The backend said anything at all: the engine's measure of silence."""
+
+
+class PushSession(Protocol):
+    authenticated_at: float | None
+    """Loop time the backend accepted the credentials; None if it never did."""
+    was_synced: bool
+
+    async def run(self) -> None:
+        """Until the connection ends: returns or raises (``AuthRejected`` for refused
+        credentials, ``SessionRefused`` or a network error otherwise)."""
+
+
+class Source(Protocol):
+    capabilities: Capabilities
+
+    def push_session(self, store: JobStore, server: str, hooks: SessionHooks) -> PushSession:
+        """A new push session (only called when the capabilities include PUSH)."""
+
+    async def poll(self, store: JobStore, server: str, now: float) -> None:
+        """One poll into the store (only called when the capabilities include LIST)."""
+
+    async def fetch_job(self, job_id: str) -> Job | None:
+        """One job whole (log, sub-steps...) or None when the backend has no such job."""
+
+    def set_token(self, token: str) -> None: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,1 @@
+"""The backends the monitor can watch, one module each (see ``jobdesk.client.kinds``)."""

@@ -1,0 +1,73 @@
+"""The native backend: a jobdesk server's WebSocket stream with replay, and its REST API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from jobdesk.client.capabilities import JOBDESK, Capabilities
+from jobdesk.client.endpoints import endpoints
+from jobdesk.client.poller import poll_once
+from jobdesk.client.rest import RestApi
+from jobdesk.client.settings import EngineSettings
+from jobdesk.client.source import SessionHooks
+from jobdesk.client.stream import StreamSession
+from jobdesk.client.sync import StreamSync
+from jobdesk.core.store import JobStore
+from jobdesk.protocol import Job
+
+
+class JobdeskSource:
+    capabilities: Capabilities = JOBDESK
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        settings: EngineSettings,
+        *,
+        wall: Callable[[], float] = time.time,
+        batch: bool = True,
+    ) -> None:
+        self._endpoints = endpoints(url)
+        self._token = token
+        self._settings = settings
+        self._wall = wall
+        self._batch = batch
+        """Ask the server for ``job_updates`` (many changes per frame); False only to
+        compare with one frame per change (the benchmarks)."""
+        self.rest = RestApi(
+            self._endpoints.base_url,
+            token,
+            timeout=settings.http_timeout,
+            page_size=settings.page_size,
+        )
+
+    def push_session(self, store: JobStore, server: str, hooks: SessionHooks) -> StreamSession:
+        return StreamSession(
+            ws_url=self._endpoints.ws_url,
+            token=self._token,
+            sync=StreamSync(store, server, self._wall, batch=self._batch),
+            rest=self.rest,
+            settings=self._settings,
+            on_authenticated=hooks.on_authenticated,
+            on_synced=hooks.on_synced,
+            on_stats=hooks.on_stats,
+            on_heard=hooks.on_heard,
+        )
+
+    async def poll(self, store: JobStore, server: str, now: float) -> None:
+        await poll_once(self.rest, store, server, now)
+
+    async def fetch_job(self, job_id: str) -> Job | None:
+        return await self.rest.job(job_id)
+
+    def set_token(self, token: str) -> None:
+        self._token = token
+        self.rest.set_token(token)
+
+    async def aclose(self) -> None:
+        await self.rest.aclose()
+
+
+__all__ = ["JobdeskSource"]
