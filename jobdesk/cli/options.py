@@ -138,9 +138,11 @@ def server_url(given: str | None) -> str:
     return url.rstrip("/")
 
 
-def token(given: str | None) -> str:
+def token(given: str | None, *, required: bool = True) -> str:
+    """The token given or in the environment; "" allowed only when not ``required`` (a
+    backend without credentials, such as seed 002's Jobs API)."""
     found = given or os.environ.get(TOKEN_ENV, "").strip()
-    if not found:
+    if not found and required:
         raise UsageError(
             f"no token: set {TOKEN_ENV} (recommended) or pass --token; "
             "create one with 'jobdesk token create'"

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from jobdesk.cli import options
-from jobdesk.cli.backend_options import add_backend_options, backend_from
+from jobdesk.cli.backend_options import add_backend_options, backend_from, needs_token
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 from jobdesk.cli.watch_filter import job_test, status_words
@@ -23,7 +23,8 @@ the current jobs first, then every change). Connection changes, what changed whi
 the connection was down, and errors go to stderr. It reconnects by itself (polling the
 server meanwhile, when it can); a refused token ends it with exit 1; Ctrl+C stops it.
 
-The token comes from --token or ${options.TOKEN_ENV}; any role may watch (viewer is enough):
+The token comes from --token or ${options.TOKEN_ENV} (a backend without credentials, such as
+--backend jobs-api, needs none); any role may watch (viewer is enough):
   JOBDESK_TOKEN=$(jobdesk token create --role viewer --name wall-screen) jobdesk watch
   jobdesk watch http://127.0.0.1:8765 --json | jq -c 'select(.status == "failed")'
 """
@@ -54,12 +55,12 @@ def register(commands: Commands[Parser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     url = args.url or options.server_url(None)
-    token = options.token(args.token)
+    kind, backend_options = backend_from(args)
+    token = options.token(args.token, required=needs_token(kind))
     try:
         server = server_name(url)
     except ValueError as exc:
         raise UsageError(f"argument URL: {exc}") from None
-    kind, backend_options = backend_from(args)
     return watch(
         url,
         token,

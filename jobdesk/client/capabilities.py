@@ -55,7 +55,8 @@ class Capabilities:
     can: Can
     poll_every: float | None = None
     """Seconds between polls when the backend is polled (no push, or push is down);
-    None: the engine's own interval."""
+    None: the engine's own interval. A backend without LIST is polled only when it
+    names one (it polls what it tracks, one job at a time)."""
 
     def __contains__(self, wanted: Can) -> bool:
         return (self.can & wanted) == wanted

@@ -8,7 +8,8 @@ changed meanwhile. No Qt here: the GUI and ``jobdesk watch`` both sit on it.
 The engine is the same for every backend: what differs (the jobdesk server's
 stream with replay, a seed backend's socket or its REST listing) is a ``Source``
 (``jobdesk.client.sources``), chosen by the profile's kind, and the engine follows its
-capabilities: no push, it polls; no listing, it never polls.
+capabilities: no push, it polls; no listing, it never polls, unless the backend names
+its own polling interval (seed 002 has no list but polls each tracked job).
 
 The state it publishes is what the operator can trust, not only what the engine is
 doing: a server that has said nothing for ``unreachable_after`` seconds is shown
@@ -246,7 +247,7 @@ class Engine:
 
     def _start_poller(self, now: float) -> None:
         """Poll once the socket failed twice in a row, or has been down long enough."""
-        if Can.LIST not in self.capabilities:
+        if Can.LIST not in self.capabilities and self.capabilities.poll_every is None:
             return  # push only: nothing to fall back on
         if self._poller is not None:
             if self._failures >= self.settings.poll_after_failures and not self._polled:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import Source
+from jobdesk.client.sources import admin_api, jobs_api
 from jobdesk.client.sources.jobdesk import JobdeskSource
 
 DEFAULT_KIND = "jobdesk"
@@ -74,8 +75,57 @@ def _jobdesk(context: SourceContext, options: Mapping[str, str]) -> Source:
     )
 
 
+def _admin_api(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return admin_api.AdminApiSource(
+        context.url, context.token, context.settings, options, wall=context.wall
+    )
+
+
+def _jobs_api(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return jobs_api.JobsApiSource(
+        context.url, context.token, context.settings, options, wall=context.wall
+    )
+
+
+ADMIN_API = Kind(
+    "admin-api",
+    "Admin job store (seed 001)",
+    admin_api.CAPABILITIES,
+    _admin_api,
+    fields=(
+        Field(
+            "listUrl",
+            "List URL",
+            admin_api.LIST_URL,
+            "the jobs list, active and past, relative to the server URL",
+        ),
+        Field(
+            "progressUrl",
+            "Progress URL",
+            admin_api.PROGRESS_URL,
+            "one job's progress and sub-operations; {id} is the job's id",
+        ),
+    ),
+    notes="Polled (no push): a change shows within a poll; no cancel, retry or submit, "
+    "no queue counts.",
+)
+JOBS_API = Kind(
+    "jobs-api",
+    "Jobs API (seed 002)",
+    jobs_api.CAPABILITIES,
+    _jobs_api,
+    fields=(
+        Field("jobs", "Jobs to track", "", "job ids, separated by commas (the API cannot list)"),
+        Field("jobUrl", "Job URL", jobs_api.JOB_URL, "one job's status; {id} is the job's id"),
+    ),
+    needs_token=False,
+    notes="No list: only the jobs you track, polled every 2 s; no log, no actions; a job "
+    "the server forgot stays, marked expired.",
+)
+
 KINDS: dict[str, Kind] = {
-    kind.name: kind for kind in (Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk),)
+    kind.name: kind
+    for kind in (Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk), ADMIN_API, JOBS_API)
 }
 
 

@@ -47,7 +47,8 @@ class Source(Protocol):
         """A new push session (only called when the capabilities include PUSH)."""
 
     async def poll(self, store: JobStore, server: str, now: float) -> None:
-        """One poll into the store (only called when the capabilities include LIST)."""
+        """One poll into the store (only called when the capabilities include LIST or
+        name a ``poll_every``: a backend without a list polls the jobs it tracks)."""
 
     async def fetch_job(self, job_id: str) -> Job | None:
         """One job whole (log, sub-steps...) or None when the backend has no such job."""
