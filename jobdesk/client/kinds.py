@@ -15,6 +15,13 @@ from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import Source
 from jobdesk.client.sources.jobdesk import JobdeskSource
+from jobdesk.client.sources.socketio import (
+    CAPABILITIES as SOCKETIO,
+)
+from jobdesk.client.sources.socketio import (
+    SocketIoOptions,
+    SocketIoSource,
+)
 
 DEFAULT_KIND = "jobdesk"
 
@@ -74,8 +81,43 @@ def _jobdesk(context: SourceContext, options: Mapping[str, str]) -> Source:
     )
 
 
+def _socketio(context: SourceContext, options: Mapping[str, str]) -> Source:
+    chosen = SocketIoOptions.from_options(options)
+    return SocketIoSource(context.url, context.token, context.settings, chosen, wall=context.wall)
+
+
+_SOCKETIO_FIELDS = (
+    Field("userId", "User id", "", "subscribe to this user's jobs ({userKey: ...})"),
+    Field("jobIds", "Job ids", "", "comma-separated: subscribe to and track these jobs"),
+    Field("path", "Socket.IO path", "socket.io"),
+    Field("namespace", "Namespace", "/"),
+    Field("subscribeEvent", "Subscribe event", "subscribe"),
+    Field("userKey", "User key", "userId", "the key of subscribe's user id"),
+    Field("jobKey", "Job key", "jobId", "the key of subscribe's and every event's job id"),
+    Field("progressEvent", "Progress event", "job:progress"),
+    Field("completedEvent", "Completed event", "job:completed"),
+    Field("errorEvent", "Error event", "job:error"),
+    Field("jobUrl", "Job URL", "/api/jobs/{id}", "one job, polled while the socket is down"),
+    Field("authKey", "Auth key", "token", "the key of the token in Socket.IO's auth payload"),
+)
+
 KINDS: dict[str, Kind] = {
-    kind.name: kind for kind in (Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk),)
+    kind.name: kind
+    for kind in (
+        Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk),
+        Kind(
+            "socketio",
+            "Socket.IO job events (seed 004)",
+            SOCKETIO,
+            _socketio,
+            _SOCKETIO_FIELDS,
+            needs_token=False,
+            notes=(
+                "no list and no replay: only jobs of the subscribed user or ids are seen, "
+                "from their next event; no actions, no queue counts, no health"
+            ),
+        ),
+    )
 }
 
 

@@ -3,7 +3,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import engineio
-
 from socketio import exceptions as exceptions
 
 class AsyncClient:
