@@ -259,6 +259,8 @@ class SocketIoSession:
         namespace = options.namespace
 
         def refused(*data: Any) -> None:
+            if client.eio.state != "connected":
+                return  # the transport failed (python-socketio says so here too): no refusal
             first = data[0] if data else None
             message = first.get("message") if isinstance(first, dict) else first
             self._refused = str(message or "the server refused the connection")
