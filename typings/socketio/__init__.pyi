@@ -57,8 +57,8 @@ class AsyncServer:
         self,
         event: str,
         data: Any = ...,
-        to: str | None = ...,
-        room: str | None = ...,
+        to: str | list[str] | None = ...,
+        room: str | list[str] | None = ...,
         namespace: str | None = ...,
     ) -> None: ...
     async def enter_room(self, sid: str, room: str, namespace: str | None = ...) -> None: ...

@@ -25,6 +25,7 @@ import socketio
 import uvicorn
 
 from jobdesk.protocol.timestamps import format_timestamp
+from tests.polling import eventually
 
 HOST: Final = "127.0.0.1"
 T = TypeVar("T")
@@ -120,8 +121,8 @@ class FakeSocketIoServer:
         )
         self._server = uvicorn.Server(config)
         serving = asyncio.create_task(self._server.serve(sockets=[self._sock]))
-        while not self._server.started and not serving.done():
-            await asyncio.sleep(0.01)
+        server = self._server
+        await eventually(lambda: server.started or serving.done(), 20)
         started.set()
         await serving
 
