@@ -15,13 +15,8 @@ from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import Source
 from jobdesk.client.sources.jobdesk import JobdeskSource
-from jobdesk.client.sources.socketio import (
-    CAPABILITIES as SOCKETIO,
-)
-from jobdesk.client.sources.socketio import (
-    SocketIoOptions,
-    SocketIoSource,
-)
+from jobdesk.client.sources.socketio_options import CAPABILITIES as SOCKETIO
+from jobdesk.client.sources.socketio_options import SocketIoOptions
 
 DEFAULT_KIND = "jobdesk"
 
@@ -82,6 +77,8 @@ def _jobdesk(context: SourceContext, options: Mapping[str, str]) -> Source:
 
 
 def _socketio(context: SourceContext, options: Mapping[str, str]) -> Source:
+    from jobdesk.client.sources.socketio import SocketIoSource  # aiohttp: only when used
+
     chosen = SocketIoOptions.from_options(options)
     return SocketIoSource(context.url, context.token, context.settings, chosen, wall=context.wall)
 

@@ -24,9 +24,10 @@ def fake() -> Iterator[FakeSocketIoServer]:
 
 def test_watch_json_follows_a_socketio_service(fake: FakeSocketIoServer) -> None:
     fake.call_sync(fake.progress("named", 30, "before the watch", user_id="u2"))
+    argv = ["watch", "--backend", "socketio", fake.url, "--json"]
+    options = ["--option", "userId=u1", "--option", "jobIds=named"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "jobdesk", "watch", "--backend", "socketio", fake.url, "--json"]
-        + ["--option", "userId=u1", "--option", "jobIds=named"],
+        [sys.executable, "-m", "jobdesk", *argv, *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -16,7 +16,7 @@ import pytest
 from jobdesk.client.capabilities import Capabilities
 from jobdesk.client.engine import Engine
 from jobdesk.client.kinds import kind_of
-from jobdesk.client.sources.socketio import CAPABILITIES, SocketIoOptions
+from jobdesk.client.sources.socketio_options import CAPABILITIES, SocketIoOptions
 from jobdesk.core.connection import Transport
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Status
