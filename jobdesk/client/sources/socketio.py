@@ -39,6 +39,8 @@ from jobdesk.protocol import Job, Status
 
 FETCHES_AT_ONCE: Final = 8
 """Tracked jobs fetched concurrently on a (re)connect or a poll."""
+CLOSE_TIMEOUT: Final = 1.0
+"""Seconds a closing connection may take to say goodbye (a hung server never answers)."""
 
 
 class _HeardEngineIO(engineio.AsyncClient):
@@ -204,8 +206,9 @@ class SocketIoSession:
             await self._until_ended(client)
             raise ConnectionResetError("connection lost")
         finally:
-            with contextlib.suppress(Exception):
-                await client.disconnect()
+            with contextlib.suppress(Exception):  # a dead or half-open connection: let go
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await client.disconnect()
             await http.close()
 
     def _listen(self, client: _Client) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from jobdesk.client.capabilities import Capabilities
 from jobdesk.client.engine import Engine
 from jobdesk.client.kinds import kind_of
+from jobdesk.client.settings import EngineSettings
 from jobdesk.client.sources.socketio_options import CAPABILITIES, SocketIoOptions
 from jobdesk.core.connection import Transport
 from jobdesk.core.store import JobStore
@@ -45,9 +47,10 @@ async def running(
     token: str = TOKEN,
     options: Mapping[str, str] = OPTIONS,
     capabilities: Capabilities = CAPABILITIES,
+    settings: EngineSettings = FAST,
 ) -> AsyncIterator[Running]:
     store = JobStore()
-    engine = Engine("srv", url, token, store, settings=FAST, kind="socketio", options=options)
+    engine = Engine("srv", url, token, store, settings=settings, kind="socketio", options=options)
     engine.capabilities = capabilities
     run = Running(engine, store)
     engine.state.subscribe(run.states.append)
@@ -198,3 +201,20 @@ async def test_while_the_socket_is_down_the_tracked_jobs_are_polled(
         await run.until(Transport.LIVE)
         await fake.call(fake.progress("a-5", 20, "live again"))
         await assert_equal(run, fake)
+
+
+async def test_a_hung_server_is_noticed_by_its_missing_pings(fake: FakeSocketIoServer) -> None:
+    """Socket.IO's keep-alive is the server's ping: a connection whose pings stop is
+    dropped after pingInterval + pingTimeout, and the engine says "not answering"."""
+    settings = dataclasses.replace(FAST, unreachable_after=1.5)
+    with FaultProxy(("127.0.0.1", fake.port)) as proxy:
+        async with running(proxy.url, settings=settings) as run:
+            await run.until(Transport.LIVE)
+            await some_changes(fake, "a")
+            await assert_equal(run, fake)
+            proxy.black_hole(True)
+            await run.until(Transport.OFFLINE)
+            await fake.call(fake.progress("a-3", 95, "while it hung"))
+            proxy.black_hole(False)
+            await run.until(Transport.LIVE, within=20)
+            await assert_equal(run, fake)
