@@ -7,6 +7,7 @@ class AsyncClient:
     state: str
     ping_interval: float
     ping_timeout: float
+    ws: aiohttp.ClientWebSocketResponse | None
     def __init__(
         self,
         logger: bool = ...,

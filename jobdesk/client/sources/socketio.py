@@ -43,6 +43,23 @@ CLOSE_TIMEOUT: Final = 1.0
 """Seconds a closing connection may take to say goodbye (a hung server never answers)."""
 
 
+def _transport_failure(exc: BaseException) -> Exception:
+    """What really failed under python-socketio's "Connection error" (it keeps the cause
+    only as the context of its own exception), in the engine's terms."""
+    link: BaseException | None = exc
+    while link is not None:
+        if isinstance(link, TimeoutError):
+            return TimeoutError("timed out")
+        if isinstance(link, aiohttp.WSServerHandshakeError):
+            if link.status == 401:  # a gateway in front refused the credentials
+                return AuthRejected("HTTP 401 to the Socket.IO handshake")
+            return ProtocolBroken(f"HTTP {link.status}")
+        if isinstance(link, aiohttp.ClientConnectorError):
+            return link.os_error
+        link = link.__cause__ or link.__context__
+    return ConnectionError(str(exc))
+
+
 class _HeardEngineIO(engineio.AsyncClient):
     """Engine.IO's client, noting when the server last said anything (its pings too)."""
 
@@ -187,8 +204,16 @@ class SocketIoSession:
 
     async def run(self) -> None:
         source, options = self.source, self.source.options
-        http = aiohttp.ClientSession()
-        client = _Client(reconnection=False, handle_sigint=False, http_session=http)
+        opening = source.settings.open_timeout
+        http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=opening, sock_read=opening)
+        )
+        client = _Client(
+            reconnection=False,
+            handle_sigint=False,
+            http_session=http,
+            request_timeout=CLOSE_TIMEOUT,  # how long a closing WebSocket waits for its peer
+        )
         self._listen(client)
         try:
             await self._connect(client)
@@ -207,8 +232,10 @@ class SocketIoSession:
             raise ConnectionResetError("connection lost")
         finally:
             with contextlib.suppress(Exception):  # a dead or half-open connection: let go
-                async with asyncio.timeout(CLOSE_TIMEOUT):
+                async with asyncio.timeout(2 * CLOSE_TIMEOUT):
                     await client.disconnect()
+                    if (ws := client.eio.ws) is not None and not ws.closed:
+                        await ws.close()  # python-engineio leaves it open when pings stop
             await http.close()
 
     def _listen(self, client: _Client) -> None:
@@ -251,7 +278,7 @@ class SocketIoSession:
         source, options = self.source, self.source.options
         timeout = source.settings.open_timeout
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(2 * timeout):  # aiohttp's own timeouts come first
                 await client.connect(
                     source.url,
                     headers=source.headers,
@@ -264,7 +291,7 @@ class SocketIoSession:
         except socketio.exceptions.ConnectionError as exc:
             if self._refused is not None:
                 raise AuthRejected(self._refused) from exc
-            raise ConnectionRefusedError(str(exc)) from exc
+            raise _transport_failure(exc) from exc
 
     async def _until_ended(self, client: _Client) -> None:
         """Wait for the disconnect, telling the engine the server is heard while its

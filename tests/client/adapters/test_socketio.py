@@ -189,12 +189,14 @@ async def test_while_the_socket_is_down_the_tracked_jobs_are_polled(
     async with running(fake.url, capabilities=quick) as run:
         await run.until(Transport.LIVE)
         await some_changes(fake, "a")
+        await fake.call(fake.progress("a-6", 10, "will vanish"))
         await assert_equal(run, fake)
         await fake.call(fake.set_sockets_down(True))
         await run.until(Transport.POLLING)
         await fake.call(fake.progress("a-3", 75, "polled"))
         await assert_equal(run, fake)
         await fake.call(fake.complete("a-3", {"documentId": "doc_3"}))
+        del fake.jobs["a-6"]  # answers 404 now: removed
         await assert_equal(run, fake)
         assert run.transport is Transport.POLLING
         await fake.call(fake.set_sockets_down(False))
