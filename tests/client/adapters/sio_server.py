@@ -28,6 +28,19 @@ from jobdesk.protocol.timestamps import format_timestamp
 from tests.polling import eventually
 
 HOST: Final = "127.0.0.1"
+SEED_NAMES: Final = {
+    "path": "socket.io",
+    "namespace": "/",
+    "subscribeEvent": "subscribe",
+    "userKey": "userId",
+    "jobKey": "jobId",
+    "progressEvent": "job:progress",
+    "completedEvent": "job:completed",
+    "errorEvent": "job:error",
+    "jobUrl": "/api/jobs/{id}",
+    "authKey": "token",
+}
+"""The seed's names, keyed like the ``socketio`` kind's options; a test may rename any."""
 T = TypeVar("T")
 
 
@@ -44,9 +57,9 @@ class FakeJob:
     result: Any = None
     timestamp: str = ""
 
-    def body(self) -> dict[str, Any]:
+    def body(self, job_key: str) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "jobId": self.id,
+            job_key: self.id,
             "status": self.status,
             "message": self.message,
             "progress": self.progress,
@@ -60,8 +73,14 @@ class FakeJob:
 
 
 class FakeSocketIoServer:
-    def __init__(self, token: str = "good-token", ping_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        token: str = "good-token",
+        ping_interval: float = 1.0,
+        names: dict[str, str] | None = None,
+    ) -> None:
         self.token = token
+        self.names = {**SEED_NAMES, **(names or {})}
         self.ping_interval = ping_interval
         self.jobs: dict[str, FakeJob] = {}
         self.subscriptions: list[dict[str, Any]] = []
@@ -115,7 +134,9 @@ class FakeSocketIoServer:
     async def _serve(self, started: threading.Event) -> None:
         self._loop = asyncio.get_running_loop()
         self._sio = self._socketio()
-        app = socketio.ASGIApp(self._sio, other_asgi_app=self._rest)
+        app = socketio.ASGIApp(
+            self._sio, other_asgi_app=self._rest, socketio_path=self.names["path"]
+        )
         config = uvicorn.Config(
             self._gate(app), log_level="warning", lifespan="off", timeout_graceful_shutdown=1
         )
@@ -147,32 +168,36 @@ class FakeSocketIoServer:
         """JobProgressData (a new job starts so)."""
         job = self.jobs.setdefault(job_id, FakeJob(job_id, user_id))
         job.status, job.progress, job.message, job.error = "processing", progress, message, None
-        await self._send("job:progress", job, {"progress": progress, "message": message})
+        await self._send(
+            self.names["progressEvent"], job, {"progress": progress, "message": message}
+        )
 
     async def complete(self, job_id: str, result: Any) -> None:
         """JobCompletedData."""
         job = self.jobs[job_id]
         job.status, job.progress, job.result = "completed", 100.0, result
-        await self._send("job:completed", job, {"result": result})
+        await self._send(self.names["completedEvent"], job, {"result": result})
 
     async def fail(self, job_id: str, error: str) -> None:
         """JobErrorData."""
         job = self.jobs[job_id]
         job.status, job.error = "error", error
-        await self._send("job:error", job, {"error": error})
+        await self._send(self.names["errorEvent"], job, {"error": error})
 
     async def set_sockets_down(self, down: bool) -> None:
         """The Socket.IO side fails (connected clients are dropped), REST keeps answering."""
         self.sockets_down = down
         if down and self._sio is not None:
             for sid in list(self._sids):
-                await self._sio.disconnect(sid)
+                await self._sio.disconnect(sid, namespace=self.names["namespace"])
 
     async def _send(self, event: str, job: FakeJob, fields: dict[str, Any]) -> None:
         job.timestamp = self._stamp()
-        data = {"jobId": job.id, "status": job.status, **fields, "timestamp": job.timestamp}
+        key = self.names["jobKey"]
+        data = {key: job.id, "status": job.status, **fields, "timestamp": job.timestamp}
         if self._sio is not None:  # stopped: the change happens, nobody hears of it
-            await self._sio.emit(event, data, to=[f"user:{job.user_id}", f"job:{job.id}"])
+            rooms = [f"user:{job.user_id}", f"job:{job.id}"]
+            await self._sio.emit(event, data, to=rooms, namespace=self.names["namespace"])
 
     def _stamp(self) -> str:
         """Strictly increasing (a real clock may repeat a millisecond)."""
@@ -187,7 +212,7 @@ class FakeSocketIoServer:
         )
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-            if not isinstance(auth, dict) or auth.get("token") != self.token:
+            if not isinstance(auth, dict) or auth.get(self.names["authKey"]) != self.token:
                 raise socketio.exceptions.ConnectionRefusedError("invalid token")
             self._sids.add(sid)
 
@@ -196,19 +221,25 @@ class FakeSocketIoServer:
 
         async def subscribe(sid: str, data: Any) -> None:
             self.subscriptions.append(data)
-            if isinstance(data, dict) and "userId" in data:
-                await sio.enter_room(sid, f"user:{data['userId']}")
-            if isinstance(data, dict) and "jobId" in data:
-                await sio.enter_room(sid, f"job:{data['jobId']}")
+            user_key, job_key, namespace = (
+                self.names["userKey"],
+                self.names["jobKey"],
+                self.names["namespace"],
+            )
+            if isinstance(data, dict) and user_key in data:
+                await sio.enter_room(sid, f"user:{data[user_key]}", namespace=namespace)
+            if isinstance(data, dict) and job_key in data:
+                await sio.enter_room(sid, f"job:{data[job_key]}", namespace=namespace)
 
-        sio.on("connect", connect)
-        sio.on("disconnect", disconnect)
-        sio.on("subscribe", subscribe)
+        namespace = self.names["namespace"]
+        sio.on("connect", connect, namespace=namespace)
+        sio.on("disconnect", disconnect, namespace=namespace)
+        sio.on(self.names["subscribeEvent"], subscribe, namespace=namespace)
         return sio
 
     def _gate(self, app: socketio.ASGIApp) -> Any:
         async def gate(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if self.sockets_down and scope["path"].startswith("/socket.io"):
+            if self.sockets_down and scope["path"].startswith(f"/{self.names['path']}"):
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1013})
                     return
@@ -219,19 +250,21 @@ class FakeSocketIoServer:
         return gate
 
     async def _rest(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        parts = scope["path"].strip("/").split("/")
-        if scope["type"] != "http" or len(parts) != 3 or parts[:2] != ["api", "jobs"]:
+        prefix, _, suffix = self.names["jobUrl"].partition("{id}")
+        path: str = scope["path"]
+        job_id = path[len(prefix) : len(path) - len(suffix)]
+        if scope["type"] != "http" or not path.startswith(prefix) or not path.endswith(suffix):
             await _answer(send, 404, {"error": "no such route"})
             return
         headers = dict(scope["headers"])
         if headers.get(b"authorization") != f"Bearer {self.token}".encode():
             await _answer(send, 401, {"error": "unauthorized"})
             return
-        job = self.jobs.get(parts[2])
-        if job is None:
+        job = self.jobs.get(job_id)
+        if job is None or not job_id or "/" in job_id:
             await _answer(send, 404, {"error": "no such job"})
             return
-        await _answer(send, 200, job.body())
+        await _answer(send, 200, job.body(self.names["jobKey"]))
 
 
 def _bind(port: int) -> socket.socket:

@@ -220,3 +220,31 @@ async def test_a_hung_server_is_noticed_by_its_missing_pings(fake: FakeSocketIoS
             proxy.black_hole(False)
             await run.until(Transport.LIVE, within=20)
             await assert_equal(run, fake)
+
+
+async def test_every_name_is_an_option() -> None:
+    """A service that calls everything differently is followed once the options say so."""
+    names = {
+        "path": "rt",
+        "namespace": "/jobs",
+        "subscribeEvent": "watch",
+        "userKey": "owner",
+        "jobKey": "id",
+        "progressEvent": "progress",
+        "completedEvent": "done",
+        "errorEvent": "broke",
+        "jobUrl": "/v2/job/{id}/state",
+        "authKey": "apiKey",
+    }
+    renamed = FakeSocketIoServer(TOKEN, names=names)
+    await asyncio.to_thread(renamed.start)
+    try:
+        await renamed.call(renamed.progress("named", 30, "half way there", user_id="u2"))
+        async with running(renamed.url, options={**OPTIONS, **names}) as run:
+            await run.until(Transport.LIVE)
+            await assert_equal(run, renamed)
+            assert renamed.subscriptions == [{"owner": "u1"}, {"id": "named"}]
+            await some_changes(renamed, "a")
+            await assert_equal(run, renamed)
+    finally:
+        await asyncio.to_thread(renamed.close)
