@@ -41,3 +41,9 @@ def backend_from(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     except ValueError as exc:
         raise UsageError(f"argument --option: {exc}") from None
     return args.backend, given
+
+
+def needs_token(kind: str) -> bool:
+    from jobdesk.client.kinds import kind_of
+
+    return kind_of(kind).needs_token

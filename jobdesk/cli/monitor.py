@@ -7,7 +7,7 @@ import os
 import sys
 
 from jobdesk.cli import options
-from jobdesk.cli.backend_options import add_backend_options, backend_from
+from jobdesk.cli.backend_options import add_backend_options, backend_from, needs_token
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 
@@ -68,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
         name = server_name(args.url)
     except ValueError as exc:
         raise UsageError(f"argument URL: {exc}") from None
-    token = options.token(args.token)
+    token = options.token(args.token, required=needs_token(kind))
     profile = ServerProfile(name, args.url, token, kind, backend_options)
     return run_monitor([profile], duration=args.duration)

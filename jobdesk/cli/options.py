@@ -138,9 +138,11 @@ def server_url(given: str | None) -> str:
     return url.rstrip("/")
 
 
-def token(given: str | None) -> str:
+def token(given: str | None, *, required: bool = True) -> str:
+    """--token, else $JOBDESK_TOKEN; "" only when not ``required`` (a backend that
+    takes none, such as a Socket.IO service without auth)."""
     found = given or os.environ.get(TOKEN_ENV, "").strip()
-    if not found:
+    if not found and required:
         raise UsageError(
             f"no token: set {TOKEN_ENV} (recommended) or pass --token; "
             "create one with 'jobdesk token create'"

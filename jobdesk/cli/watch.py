@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from jobdesk.cli import options
-from jobdesk.cli.backend_options import add_backend_options, backend_from
+from jobdesk.cli.backend_options import add_backend_options, backend_from, needs_token
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 from jobdesk.cli.watch_filter import job_test, status_words
@@ -54,12 +54,12 @@ def register(commands: Commands[Parser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     url = args.url or options.server_url(None)
-    token = options.token(args.token)
+    kind, backend_options = backend_from(args)
+    token = options.token(args.token, required=needs_token(kind))
     try:
         server = server_name(url)
     except ValueError as exc:
         raise UsageError(f"argument URL: {exc}") from None
-    kind, backend_options = backend_from(args)
     return watch(
         url,
         token,

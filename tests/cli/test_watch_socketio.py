@@ -14,9 +14,10 @@ from tests.cli.test_processes import Lines
 from tests.client.adapters.sio_server import FakeSocketIoServer
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSocketIoServer]:
-    server = FakeSocketIoServer("sio-token")
+@pytest.fixture(params=["sio-token", None], ids=["token", "no auth"])
+def fake(request: pytest.FixtureRequest) -> Iterator[FakeSocketIoServer]:
+    """The service with a token, and without auth (the kind needs no token)."""
+    server = FakeSocketIoServer(request.param)
     server.start()
     yield server
     server.close()
@@ -31,7 +32,7 @@ def test_watch_json_follows_a_socketio_service(fake: FakeSocketIoServer) -> None
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=subprocess_env(JOBDESK_TOKEN="sio-token"),
+        env=subprocess_env(**({"JOBDESK_TOKEN": fake.token} if fake.token else {})),
     )
     try:
         lines = Lines(process)
