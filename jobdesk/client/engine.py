@@ -34,7 +34,7 @@ from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.errors import AuthRejected, EngineStopped, ProtocolBroken
 from jobdesk.client.kinds import DEFAULT_KIND, SourceContext, kind_of, make_source
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import SessionHooks, Source
+from jobdesk.client.source import OverviewSource, SessionHooks, Source
 from jobdesk.core.away import AwaySummary, statuses, summarize
 from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
 from jobdesk.core.connection import ConnectionState, Transport
@@ -150,9 +150,10 @@ class Engine:
 
     async def fetch_overview(self) -> QueueOverview:
         """The server's workers and queues; raises as ``fetch_job`` does."""
-        if self._rest is None:
-            raise EngineStopped(f"{self.server} is not being watched")
-        return await self._rest.overview()
+        source = self._source
+        if not isinstance(source, OverviewSource) or Can.WORKERS not in self.capabilities:
+            raise EngineStopped(f"{self.server} is not being watched for its workers")
+        return await source.fetch_overview()
 
     async def run(self) -> None:
         """Run until cancelled."""

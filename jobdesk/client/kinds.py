@@ -16,6 +16,8 @@ from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import Source
 from jobdesk.client.sources import admin_api, jobs_api
 from jobdesk.client.sources.jobdesk import JobdeskSource
+from jobdesk.client.sources.socketio_options import CAPABILITIES as SOCKETIO
+from jobdesk.client.sources.socketio_options import SocketIoOptions
 
 DEFAULT_KIND = "jobdesk"
 
@@ -123,9 +125,48 @@ JOBS_API = Kind(
     "the server forgot stays, marked expired.",
 )
 
+
+def _socketio(context: SourceContext, options: Mapping[str, str]) -> Source:
+    from jobdesk.client.sources.socketio import SocketIoSource  # aiohttp: only when used
+
+    chosen = SocketIoOptions.from_options(options)
+    return SocketIoSource(context.url, context.token, context.settings, chosen, wall=context.wall)
+
+
+_SOCKETIO_FIELDS = (
+    Field("userId", "User id", "", "subscribe to this user's jobs ({userKey: ...})"),
+    Field("jobIds", "Job ids", "", "comma-separated: subscribe to and track these jobs"),
+    Field("path", "Socket.IO path", "socket.io"),
+    Field("namespace", "Namespace", "/"),
+    Field("subscribeEvent", "Subscribe event", "subscribe"),
+    Field("userKey", "User key", "userId", "the key of subscribe's user id"),
+    Field("jobKey", "Job key", "jobId", "the key of subscribe's and every event's job id"),
+    Field("progressEvent", "Progress event", "job:progress"),
+    Field("completedEvent", "Completed event", "job:completed"),
+    Field("errorEvent", "Error event", "job:error"),
+    Field("jobUrl", "Job URL", "/api/jobs/{id}", "one job, polled while the socket is down"),
+    Field("authKey", "Auth key", "token", "the key of the token in Socket.IO's auth payload"),
+)
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
-    for kind in (Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk), ADMIN_API, JOBS_API)
+    for kind in (
+        Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk),
+        ADMIN_API,
+        JOBS_API,
+        Kind(
+            "socketio",
+            "Socket.IO job events (seed 004)",
+            SOCKETIO,
+            _socketio,
+            _SOCKETIO_FIELDS,
+            needs_token=False,
+            notes=(
+                "no list and no replay: only jobs of the subscribed user or ids are seen, "
+                "from their next event; no actions, no queue counts, no health"
+            ),
+        ),
+    )
 }
 
 

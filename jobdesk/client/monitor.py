@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+from jobdesk.client.capabilities import Can
 from jobdesk.client.engine import Engine
 from jobdesk.client.errors import EngineStopped
 from jobdesk.client.kinds import DEFAULT_KIND
@@ -69,6 +70,10 @@ class Monitor:
         if engine is None:
             raise EngineStopped(f"{key[0]} is not being watched")
         return await engine.fetch_job(key[1])
+
+    def servers_with_workers(self) -> list[str]:
+        """The watched servers that can tell of their workers and queues."""
+        return [name for name, e in self.engines.items() if Can.WORKERS in e.capabilities]
 
     async def fetch_overview(self, server: str) -> QueueOverview:
         """One server's workers and queues; see ``Engine.fetch_overview``."""

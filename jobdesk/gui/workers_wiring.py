@@ -38,7 +38,7 @@ class WorkersWiring:
         self._view = view
         self._panel = panel
         self.follower = OverviewFollower(
-            lambda: monitor.engines, monitor.fetch_overview, interval=interval
+            monitor.servers_with_workers, monitor.fetch_overview, interval=interval
         )
         self.history = ProgressHistory()
         self._selected: tuple[JobKey, JobSummary | None] | None = None

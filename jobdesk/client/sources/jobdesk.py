@@ -15,6 +15,7 @@ from jobdesk.client.stream import StreamSession
 from jobdesk.client.sync import StreamSync
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job
+from jobdesk.protocol.overview import QueueOverview
 
 
 class JobdeskSource:
@@ -61,6 +62,9 @@ class JobdeskSource:
 
     async def fetch_job(self, job_id: str) -> Job | None:
         return await self.rest.job(job_id)
+
+    async def fetch_overview(self) -> QueueOverview:
+        return await self.rest.overview()
 
     def set_token(self, token: str) -> None:
         self._token = token
