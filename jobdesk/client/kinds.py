@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import Source
+from jobdesk.client.sources import appsync_mapping
+from jobdesk.client.sources.appsync import CAPABILITIES as APPSYNC
+from jobdesk.client.sources.appsync import AppSyncSource
 from jobdesk.client.sources.jobdesk import JobdeskSource
 
 DEFAULT_KIND = "jobdesk"
@@ -74,8 +77,38 @@ def _jobdesk(context: SourceContext, options: Mapping[str, str]) -> Source:
     )
 
 
+def _appsync(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return AppSyncSource(context.url, context.token, context.settings, options, wall=context.wall)
+
+
+_APPSYNC = Kind(
+    "appsync",
+    "AWS AppSync (seed 000)",
+    APPSYNC,
+    _appsync,
+    (
+        Field(
+            "auth", "Auth", "apiKey", "apiKey: the token is an API key; cognito: a Cognito id token"
+        ),
+        Field("realtimeUrl", "Realtime URL", "", "empty: derived from the GraphQL URL"),
+        Field("jobs", "Job ids", "", "comma-separated ids to follow besides the listed ones"),
+        Field("listQuery", "List query", appsync_mapping.LIST_QUERY, "empty: no list"),
+        Field("jobQuery", "Job query", appsync_mapping.JOB_QUERY, "one job by $id"),
+        Field("jobSubscription", "Job subscription", appsync_mapping.JOB_SUBSCRIPTION, "by $id"),
+        Field(
+            "newJobsSubscription",
+            "New-jobs subscription",
+            "",
+            "empty: new jobs appear at the next list; e.g. "
+            + appsync_mapping.NEW_JOBS_SUBSCRIPTION,
+        ),
+        Field("submitMutation", "Submit mutation", appsync_mapping.SUBMIT_MUTATION, "$input"),
+    ),
+    notes="Live, no replay; no progress, logs, cancel or retry; lists only with a list query.",
+)
+
 KINDS: dict[str, Kind] = {
-    kind.name: kind for kind in (Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk),)
+    kind.name: kind for kind in (Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk), _APPSYNC)
 }
 
 
