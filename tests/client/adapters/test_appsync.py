@@ -1,0 +1,260 @@
+"""The appsync adapter against the real AppSync simulator: after a snapshot, live
+changes, a dropped connection, a restart and a bad API key, the store equals the
+simulator's jobs, job by job."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobdesk.client.engine import Engine
+from jobdesk.client.kinds import kind_of
+from jobdesk.client.sources import appsync_mapping as mapping
+from jobdesk.client.sources.appsync import AppSyncSource
+from jobdesk.client.sources.appsync_graphql import endpoints
+from jobdesk.client.sources.appsync_submit import JobSubmissionError, SubmissionCode
+from jobdesk.core.connection import Transport
+from jobdesk.core.store import JobStore
+from jobdesk.protocol import Priority
+from jobdesk.protocol.status import parse_status
+from jobdesk.protocol.timestamps import parse_timestamp
+from tests.client.adapters.appsync_sim import API_KEY, Simulator, installed
+from tests.client.engine_harness import FAST, Running
+from tests.polling import eventually, eventually_async
+
+SERVER = "appsync"
+
+
+@pytest.fixture(scope="session")
+def modules() -> Path:
+    return installed()
+
+
+@pytest.fixture
+def simulator(modules: Path, tmp_path: Path) -> Iterator[Simulator]:
+    sim = Simulator(modules, tmp_path / "jobs.json")
+    yield sim
+    sim.stop()
+
+
+@contextlib.asynccontextmanager
+async def watching(
+    sim: Simulator, token: str = API_KEY, **options: str
+) -> AsyncIterator[Running]:
+    store = JobStore()
+    engine = Engine(SERVER, sim.url, token, store, settings=FAST, kind="appsync", options=options)
+    running = Running(engine, store)
+    engine.state.subscribe(running.states.append)
+    task = asyncio.create_task(engine.run())
+    try:
+        yield running
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def canonical(job: dict[str, Any]) -> tuple[Any, ...]:
+    """What the store must show of one simulator job, read without the adapter's mapping."""
+    return (
+        job["id"],
+        job["request"],
+        parse_status(job["status"]),
+        Priority(job["priority"]),
+        parse_timestamp(job["createdAt"]),
+        parse_timestamp(job["updatedAt"]),
+    )
+
+
+async def assert_equal(
+    running: Running, sim: Simulator, within: float = 15.0, only: set[str] | None = None
+) -> None:
+    """The store equals the simulator's truth (or its jobs ``only``), job by job."""
+
+    async def same() -> bool:
+        jobs = await sim.jobs()
+        truth = {i: canonical(job) for i, job in jobs.items() if only is None or i in only}
+        shown = {
+            i: (
+                job.id,
+                job.name,
+                job.status,
+                job.priority,
+                parse_timestamp(job.created_at),
+                parse_timestamp(job.updated_at),
+            )
+            for i, job in running.store.server(SERVER).jobs.items()
+        }
+        return truth == shown
+
+    await eventually_async(same, within)
+
+
+async def test_snapshot_then_live_changes(simulator: Simulator) -> None:
+    first = await simulator.submit("resize images", "HIGH")
+    second = await simulator.submit("send mail", "LOW")
+    await simulator.update(first, "PROCESSING")
+    async with watching(simulator, newJobsSubscription=mapping.NEW_JOBS_SUBSCRIPTION) as run:
+        await run.until(Transport.LIVE)
+        await assert_equal(run, simulator)
+        await simulator.update(first, "COMPLETED", "42 images")
+        await simulator.update(second, "FAILED", "smtp down")
+        third = await simulator.submit("new while live")
+        await assert_equal(run, simulator)
+        await simulator.update(third, "IN_PROGRESS")
+        await assert_equal(run, simulator)
+        jobs = run.store.server(SERVER).jobs
+        assert jobs[first].progress == 100.0 and jobs[first].message == "42 images"
+        assert jobs[second].error == "smtp down"
+        # no replay: the updates came live, not from another list
+        assert run.engine.handshakes == 1
+
+
+async def test_the_store_follows_through_a_dropped_connection(simulator: Simulator) -> None:
+    job = await simulator.submit("long one")
+    async with watching(simulator) as run:
+        await run.until(Transport.LIVE)
+        await assert_equal(run, simulator)
+        simulator.drop()
+        await simulator.update(job, "PROCESSING")  # while the adapter is reconnecting
+        added = await simulator.submit("born in the gap")
+        await eventually(lambda: run.engine.handshakes >= 2)
+        await run.until(Transport.LIVE)
+        await assert_equal(run, simulator)
+        await simulator.update(added, "COMPLETE", "done")
+        await assert_equal(run, simulator)
+
+
+async def test_the_store_follows_a_restarted_simulator(simulator: Simulator) -> None:
+    kept = await simulator.submit("survives the restart")
+    changed = await simulator.submit("changes while down")
+    async with watching(simulator) as run:
+        await run.until(Transport.LIVE)
+        await assert_equal(run, simulator)
+        await asyncio.to_thread(simulator.stop)
+        await eventually(lambda: run.transport is not Transport.LIVE)
+        jobs = json.loads(simulator.state.read_text())
+        for job in jobs:
+            if job["id"] == changed:
+                job.update(status="ERROR", result="lost", updatedAt="2026-01-01T00:00:00.000Z")
+        jobs = [job for job in jobs if job["id"] != kept] + [
+            {
+                "id": "restored-1",
+                "status": "PENDING",
+                "request": "restored",
+                "priority": "LOW",
+                "result": None,
+                "createdAt": "2026-01-01T00:00:00.000Z",
+                "updatedAt": "2026-01-01T00:00:00.000Z",
+            }
+        ]
+        simulator.state.write_text(json.dumps(jobs))
+        await asyncio.to_thread(simulator.start)
+        await run.until(Transport.LIVE, within=30)
+        await assert_equal(run, simulator)
+        assert kept not in run.store.server(SERVER).jobs
+        await simulator.update("restored-1", "PROCESSING")
+        await assert_equal(run, simulator)
+
+
+async def test_a_bad_api_key_stops_until_a_new_one(simulator: Simulator) -> None:
+    await simulator.submit("secret")
+    async with watching(simulator, token="da2-wrong") as run:
+        await run.until(Transport.AUTH_FAILED)
+        assert run.store.server(SERVER).jobs == {}
+        handshakes = run.engine.handshakes
+        await asyncio.sleep(0)  # the engine waits for a token; it does not retry
+        assert run.engine.handshakes == handshakes
+        run.engine.set_token(API_KEY)
+        await run.until(Transport.LIVE)
+        await assert_equal(run, simulator)
+
+
+async def test_a_cognito_id_token_authorizes_as_a_bearer(simulator: Simulator) -> None:
+    """The id token travels bare in ``Authorization`` (handshake, starts and HTTP)."""
+    job = await simulator.submit("as a user")
+    async with watching(simulator, token=cognito_token(), auth="cognito") as run:
+        await run.until(Transport.LIVE)
+        await assert_equal(run, simulator)
+        await simulator.update(job, "COMPLETED")
+        await assert_equal(run, simulator)
+
+
+async def test_without_a_list_only_the_named_and_submitted_jobs_are_followed(
+    simulator: Simulator,
+) -> None:
+    named = await simulator.submit("named")
+    await simulator.submit("not named")
+    async with watching(simulator, listQuery="", jobs=named) as run:
+        await run.until(Transport.LIVE)
+        source = run.engine._source
+        assert isinstance(source, AppSyncSource)
+        mine = await source.submit("from jobdesk", Priority.HIGH)
+        await eventually(lambda: set(run.store.server(SERVER).jobs) == {named, mine.id})
+        await simulator.update(mine.id, "PROCESSING")
+        await simulator.update(named, "COMPLETED")
+        await assert_equal(run, simulator, only={named, mine.id})
+
+
+async def test_submission_errors_carry_the_seed_codes(simulator: Simulator) -> None:
+    context = kind_of("appsync").check_options({})
+    source = AppSyncSource(simulator.url, API_KEY, FAST, context)
+    try:
+        job = await source.submit("fine", "LOW")
+        assert (job.status, job.priority, job.name) == (parse_status("PENDING"), "LOW", "fine")
+        for request, priority, code in [
+            ("", "HIGH", SubmissionCode.INVALID_INPUT),
+            ("x", "URGENT", SubmissionCode.INVALID_INPUT),
+            ("   ", "HIGH", SubmissionCode.INVALID_INPUT),
+        ]:
+            with pytest.raises(JobSubmissionError) as caught:
+                await source.submit(request, priority)
+            assert caught.value.code is code
+        source.set_token("da2-wrong")
+        with pytest.raises(JobSubmissionError) as caught:
+            await source.submit("x")
+        assert caught.value.code is SubmissionCode.AUTH_REQUIRED
+        source.set_token("")
+        with pytest.raises(JobSubmissionError) as caught:
+            await source.submit("x")
+        assert caught.value.code is SubmissionCode.AUTH_REQUIRED
+    finally:
+        await source.aclose()
+    down = AppSyncSource(simulator.url, API_KEY, FAST, context)
+    await asyncio.to_thread(simulator.stop)
+    try:
+        with pytest.raises(JobSubmissionError) as caught:
+            await down.submit("x")
+        assert caught.value.code is SubmissionCode.SUBMISSION_FAILED
+    finally:
+        await down.aclose()
+
+
+def test_the_realtime_url_is_derived_from_the_graphql_url() -> None:
+    aws = endpoints("https://abc.appsync-api.eu-west-1.amazonaws.com/graphql")
+    assert aws.realtime_url == "wss://abc.appsync-realtime-api.eu-west-1.amazonaws.com/graphql"
+    assert aws.host == "abc.appsync-api.eu-west-1.amazonaws.com"
+    local = endpoints("http://127.0.0.1:20002")
+    assert (local.graphql_url, local.realtime_url) == (
+        "http://127.0.0.1:20002/graphql",
+        "ws://127.0.0.1:20002/graphql/realtime",
+    )
+    assert endpoints("http://h/graphql", "ws://other/rt").realtime_url == "ws://other/rt"
+
+
+def cognito_token() -> str:
+    """An id token as the simulator checks it: a JWT from a cognito-idp issuer (it
+    verifies no signature)."""
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    claims = {"iss": "https://cognito-idp.eu-west-1.amazonaws.com/pool", "sub": "u1"}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.sig"
