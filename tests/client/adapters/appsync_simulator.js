@@ -14,7 +14,7 @@ const [port, stateFile, apiKey] = process.argv.slice(2);
 
 const schema = `
 enum Priority { HIGH MEDIUM LOW }
-type Job {
+type Job @aws_api_key @aws_cognito_user_pools {
   id: ID!
   status: String!
   request: String
@@ -24,15 +24,15 @@ type Job {
   updatedAt: String!
 }
 input SubmitJobInput { request: String! priority: Priority }
-type Query {
+type Query @aws_api_key @aws_cognito_user_pools {
   getJob(id: ID!): Job
   listJobs: [Job!]!
 }
-type Mutation {
+type Mutation @aws_api_key @aws_cognito_user_pools {
   submitJob(input: SubmitJobInput!): Job
   updateJob(id: ID!, status: String!, result: String): Job
 }
-type Subscription {
+type Subscription @aws_api_key @aws_cognito_user_pools {
   onJobUpdate(id: ID!): Job @aws_subscribe(mutations: ["submitJob", "updateJob"])
   onJobSubmitted: Job @aws_subscribe(mutations: ["submitJob"])
 }

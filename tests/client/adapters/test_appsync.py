@@ -45,9 +45,7 @@ def simulator(modules: Path, tmp_path: Path) -> Iterator[Simulator]:
 
 
 @contextlib.asynccontextmanager
-async def watching(
-    sim: Simulator, token: str = API_KEY, **options: str
-) -> AsyncIterator[Running]:
+async def watching(sim: Simulator, token: str = API_KEY, **options: str) -> AsyncIterator[Running]:
     store = JobStore()
     engine = Engine(SERVER, sim.url, token, store, settings=FAST, kind="appsync", options=options)
     running = Running(engine, store)
