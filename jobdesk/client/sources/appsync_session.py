@@ -153,11 +153,7 @@ class AppSyncSession:
             raise ProtocolBroken(f"connection_error: {json.dumps(errors)}")
         if frame.get("type") != "connection_ack":
             raise ProtocolBroken(f"expected connection_ack, got {frame.get('type')!r}")
-        payload = frame.get("payload") or {}
-        # AppSync says connectionTimeoutMs; the simulator says connectionTimeout (also ms)
-        timeout = payload.get("connectionTimeoutMs", payload.get("connectionTimeout"))
-        if isinstance(timeout, int | float) and timeout > 0:
-            self._keepalive = timeout / 1000.0
+        self._keepalive = connection_timeout(frame.get("payload"))
 
     async def _probe(self, ws: ClientConnection) -> None:
         """A WebSocket ping whenever nothing was heard for a while: AppSync's ``ka``
@@ -312,6 +308,18 @@ class AppSyncSession:
         sub = self._subscriptions.pop(sub_id, None)
         if sub is not None and sub.job_id is not None:
             self._by_job.pop(sub.job_id, None)
+
+
+def connection_timeout(ack_payload: Any) -> float:
+    """Seconds without any frame (``ka`` included) after which the connection is dead:
+    AppSync's ack says ``connectionTimeoutMs``, the simulator's ``connectionTimeout``
+    (milliseconds too); neither: AppSync's documented five minutes."""
+    payload = ack_payload if isinstance(ack_payload, dict) else {}
+    for key in ("connectionTimeoutMs", "connectionTimeout"):
+        value = payload.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return value / 1000.0
+    return DEFAULT_CONNECTION_TIMEOUT
 
 
 async def read_jobs(

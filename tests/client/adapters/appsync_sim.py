@@ -66,8 +66,21 @@ def free_port() -> int:
 class Simulator:
     """One simulator process (restartable on the same port, with the same jobs)."""
 
-    def __init__(self, modules: Path, state: Path, api_key: str = API_KEY) -> None:
+    def __init__(
+        self,
+        modules: Path,
+        state: Path,
+        api_key: str = API_KEY,
+        *,
+        keepalive_ms: int | None = None,
+        timeout_ms: int | None = None,
+    ) -> None:
         self.modules = modules
+        self._timings = {
+            name: str(value)
+            for name, value in (("APPSYNC_KA_MS", keepalive_ms), ("APPSYNC_TIMEOUT_MS", timeout_ms))
+            if value is not None
+        }
         self.state = state
         self.api_key = api_key
         self.port = free_port()
@@ -85,7 +98,7 @@ class Simulator:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "NODE_PATH": str(self.modules)},
+            env={**os.environ, **self._timings, "NODE_PATH": str(self.modules)},
         )
         self._process = process
         assert process.stderr is not None
@@ -99,15 +112,25 @@ class Simulator:
             self._stderr.append(line)
 
     def _line(self) -> str:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         return self._process.stdout.readline().strip()
 
     def drop(self) -> None:
         """Cut every realtime connection without a close frame (a reset mid-stream)."""
-        assert self._process is not None and self._process.stdin is not None
-        self._process.stdin.write("drop\n")
+        self._command("drop", "dropped")
+
+    def mute(self, muted: bool = True) -> None:
+        """Stop (or resume) the keep-alives: the connection stays open but says nothing."""
+        word = "mute" if muted else "unmute"
+        self._command(word, f"{word}d")
+
+    def _command(self, command: str, answer: str) -> None:
+        assert self._process is not None
+        assert self._process.stdin is not None
+        self._process.stdin.write(f"{command}\n")
         self._process.stdin.flush()
-        assert self._line() == "dropped"
+        assert self._line() == answer
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -4,7 +4,10 @@
 // with whatever the test wrote there while it was down.
 //
 // usage: node appsync_simulator.js PORT STATE_FILE API_KEY
+// env: APPSYNC_KA_MS, APPSYNC_TIMEOUT_MS: the keep-alive interval and the connection
+//   timeout the ack announces (the simulator's own: 4 and 5 minutes).
 // stdin: "drop" terminates every realtime WebSocket (a reset mid-stream); answers "dropped".
+//   "mute" / "unmute": stop / resume sending keep-alives (a hung backend); answers the same.
 // stdout: "ready" once listening.
 const fs = require('fs');
 const readline = require('readline');
@@ -120,11 +123,24 @@ async function main() {
     })),
   });
   await simulator.start();
-  const sockets = simulator._server._realTimeSubscriptionServer.realtimeServer.webSocketServer;
+  const realtime = simulator._server._realTimeSubscriptionServer.realtimeServer;
+  if (process.env.APPSYNC_KA_MS) realtime.options.keepAlive = Number(process.env.APPSYNC_KA_MS);
+  if (process.env.APPSYNC_TIMEOUT_MS) {
+    realtime.options.connectionTimeoutDuration = Number(process.env.APPSYNC_TIMEOUT_MS);
+  }
+  let muted = false;
+  const send = realtime.sendMessage;
+  realtime.sendMessage = (context, id, type, data) => {
+    if (!(muted && type === 'ka')) send(context, id, type, data);
+  };
   readline.createInterface({ input: process.stdin }).on('line', (line) => {
-    if (line.trim() === 'drop') {
-      for (const client of sockets.clients) client.terminate();
+    const command = line.trim();
+    if (command === 'drop') {
+      for (const client of realtime.webSocketServer.clients) client.terminate();
       process.stdout.write('dropped\n');
+    } else if (command === 'mute' || command === 'unmute') {
+      muted = command === 'mute';
+      process.stdout.write(`${command}d\n`);
     }
   });
   process.stdin.on('end', () => process.exit(0));

@@ -18,8 +18,9 @@ from jobdesk.client.engine import Engine
 from jobdesk.client.kinds import kind_of
 from jobdesk.client.sources import appsync_mapping as mapping
 from jobdesk.client.sources.appsync import AppSyncSource
-from jobdesk.client.sources.appsync_graphql import endpoints
-from jobdesk.client.sources.appsync_submit import JobSubmissionError, SubmissionCode
+from jobdesk.client.sources.appsync_graphql import GraphQLClient, endpoints
+from jobdesk.client.sources.appsync_session import connection_timeout
+from jobdesk.client.sources.appsync_submit import JobSubmissionError, SubmissionCode, submit_job
 from jobdesk.core.connection import Transport
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Priority
@@ -30,6 +31,7 @@ from tests.client.engine_harness import FAST, Running
 from tests.polling import eventually, eventually_async
 
 SERVER = "appsync"
+pytestmark = pytest.mark.timeout(300)  # the first test may wait for npm to install the simulator
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +111,8 @@ async def test_snapshot_then_live_changes(simulator: Simulator) -> None:
         await simulator.update(third, "IN_PROGRESS")
         await assert_equal(run, simulator)
         jobs = run.store.server(SERVER).jobs
-        assert jobs[first].progress == 100.0 and jobs[first].message == "42 images"
+        assert jobs[first].progress == 100.0
+        assert jobs[first].message == "42 images"
         assert jobs[second].error == "smtp down"
         # no replay: the updates came live, not from another list
         assert run.engine.handshakes == 1
@@ -167,9 +170,6 @@ async def test_a_bad_api_key_stops_until_a_new_one(simulator: Simulator) -> None
     async with watching(simulator, token="da2-wrong") as run:
         await run.until(Transport.AUTH_FAILED)
         assert run.store.server(SERVER).jobs == {}
-        handshakes = run.engine.handshakes
-        await asyncio.sleep(0)  # the engine waits for a token; it does not retry
-        assert run.engine.handshakes == handshakes
         run.engine.set_token(API_KEY)
         await run.until(Transport.LIVE)
         await assert_equal(run, simulator)
@@ -225,14 +225,73 @@ async def test_submission_errors_carry_the_seed_codes(simulator: Simulator) -> N
         assert caught.value.code is SubmissionCode.AUTH_REQUIRED
     finally:
         await source.aclose()
-    down = AppSyncSource(simulator.url, API_KEY, FAST, context)
+    down = GraphQLClient(simulator.url, "apiKey", API_KEY, timeout=1.0)
     await asyncio.to_thread(simulator.stop)
+    delays: list[float] = []
+
+    async def pause(delay: float) -> None:
+        delays.append(delay)
+
     try:
         with pytest.raises(JobSubmissionError) as caught:
-            await down.submit("x")
+            await submit_job(down, token=API_KEY, request="x", sleep=pause)
         assert caught.value.code is SubmissionCode.SUBMISSION_FAILED
+        assert delays == [1.0, 2.0, 4.0]  # the seed's retries: 3, from 1 s, doubling
     finally:
         await down.aclose()
+
+
+async def test_one_job_is_fetched_whole(simulator: Simulator) -> None:
+    job_id = await simulator.submit("report")
+    await simulator.update(job_id, "COMPLETE", "report.pdf")
+    source = AppSyncSource(simulator.url, API_KEY, FAST, kind_of("appsync").check_options({}))
+    try:
+        job = await source.fetch_job(job_id)
+        assert job is not None
+        assert (job.id, job.name, job.status, job.result) == (
+            job_id,
+            "report",
+            parse_status("COMPLETE"),
+            "report.pdf",
+        )
+        assert await source.fetch_job("no-such-job") is None
+    finally:
+        await source.aclose()
+
+
+async def test_silence_past_the_connection_timeout_reconnects(
+    modules: Path, tmp_path: Path
+) -> None:
+    """Keep-alives watched: a connection whose ``ka`` stop is dropped after the ack's
+    ``connectionTimeout`` and made again, and nothing is lost meanwhile."""
+    sim = Simulator(modules, tmp_path / "jobs.json", keepalive_ms=200, timeout_ms=1500)
+    try:
+        job = await sim.submit("quiet")
+        async with watching(sim) as run:
+            await run.until(Transport.LIVE)
+            sim.mute()
+            await sim.update(job, "PROCESSING")
+            await eventually(lambda: run.engine.handshakes >= 2, within=20)
+            sim.mute(False)
+            await run.until(Transport.LIVE)
+            await sim.update(job, "COMPLETED")
+            await assert_equal(run, sim)
+    finally:
+        sim.stop()
+
+
+@pytest.mark.parametrize(
+    ("payload", "seconds"),
+    [
+        ({"connectionTimeoutMs": 300000}, 300.0),
+        ({"connectionTimeout": 1500}, 1.5),
+        ({}, 300.0),
+        (None, 300.0),
+        ({"connectionTimeoutMs": "soon"}, 300.0),
+    ],
+)
+def test_the_ack_names_its_timeout_either_way(payload: object, seconds: float) -> None:
+    assert connection_timeout(payload) == seconds
 
 
 def test_the_realtime_url_is_derived_from_the_graphql_url() -> None:
