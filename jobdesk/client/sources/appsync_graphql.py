@@ -25,8 +25,9 @@ COGNITO = "cognito"
 AUTH_MODES = (API_KEY, COGNITO)
 
 
-class GraphQLFailed(Exception):
-    """The backend answered the operation with GraphQL errors (not an auth refusal)."""
+class GraphQLFailed(ProtocolBroken):
+    """The backend answered the operation with GraphQL errors (not an auth refusal): for
+    the engine a broken session (reconnect later), for a submission maybe bad input."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors

@@ -189,7 +189,9 @@ class AppSyncSession:
     async def _sync(self, ws: ClientConnection) -> None:
         if self._documents.new_jobs_subscription:
             await self._start(ws, None)
-        for job_id in sorted(self._followed):
+        shown = self._jobs.store.server(self._jobs.server).jobs
+        live = {job_id for job_id, job in shown.items() if not _over(job)}
+        for job_id in sorted(live | self._followed):
             known = self._jobs.get(job_id)
             if known is None or not _over(known):
                 await self._start(ws, job_id)
@@ -202,7 +204,6 @@ class AppSyncSession:
             await self._until_acked(ws)
             # what changed before those subscriptions stood
             jobs = await read_jobs(self._graphql, self._documents, self._followed, self._jobs)
-        self._followed.update(job.id for job in jobs)
         self._jobs.replace(jobs, self._wall())
         for job in jobs:
             if _over(job):
@@ -282,7 +283,8 @@ class AppSyncSession:
             return  # followed already: its own subscription carries it
         if _older(job, self._jobs.get(job.id)):
             return
-        self._followed.add(job.id)
+        if not self._documents.list_query:
+            self._followed.add(job.id)  # nothing else would find it again after a reconnect
         self._jobs.upsert([job], self._wall())
         if _over(job):
             await self._stop(ws, job.id)
