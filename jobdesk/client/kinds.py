@@ -92,14 +92,14 @@ _APPSYNC = Kind(
         ),
         Field("realtimeUrl", "Realtime URL", "", "empty: derived from the GraphQL URL"),
         Field("jobs", "Job ids", "", "comma-separated ids to follow besides the listed ones"),
-        Field("listQuery", "List query", appsync_mapping.LIST_QUERY, "empty: no list"),
+        Field("listQuery", "List query", appsync_mapping.LIST_QUERY, "none: no list"),
         Field("jobQuery", "Job query", appsync_mapping.JOB_QUERY, "one job by $id"),
         Field("jobSubscription", "Job subscription", appsync_mapping.JOB_SUBSCRIPTION, "by $id"),
         Field(
             "newJobsSubscription",
             "New-jobs subscription",
             "",
-            "empty: new jobs appear at the next list; e.g. "
+            "none or empty: new jobs appear at the next list; e.g. "
             + appsync_mapping.NEW_JOBS_SUBSCRIPTION,
         ),
         Field("submitMutation", "Submit mutation", appsync_mapping.SUBMIT_MUTATION, "$input"),

@@ -29,6 +29,7 @@ from jobdesk.client.sources.appsync_submit import submit_job
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job, JobSummary, Priority
 
+OFF = "none"
 CAPABILITIES = Capabilities(Can.PUSH | Can.LIST | Can.SUBMIT)
 """No replay, no progress, no log, no cancel/retry: seed 000 offers none of them."""
 
@@ -53,8 +54,8 @@ class AppSyncSource:
         self._wall = wall
         self.documents = Documents(
             job_subscription=options.get("jobSubscription") or mapping.JOB_SUBSCRIPTION,
-            new_jobs_subscription=options.get("newJobsSubscription", ""),
-            list_query=options.get("listQuery", ""),
+            new_jobs_subscription=_optional(options.get("newJobsSubscription", "")),
+            list_query=_optional(options.get("listQuery", "")),
             job_query=options.get("jobQuery") or mapping.JOB_QUERY,
         )
         self._submit_document = options.get("submitMutation") or mapping.SUBMIT_MUTATION
@@ -116,6 +117,12 @@ class AppSyncSource:
 
     async def aclose(self) -> None:
         await self.graphql.aclose()
+
+
+def _optional(document: str) -> str:
+    """An optional document: ``none`` turns it off (an empty field in the Servers dialog
+    means the default, so "off" needs a word of its own)."""
+    return "" if document.strip().lower() == OFF else document
 
 
 __all__ = ["CAPABILITIES", "AppSyncSource"]

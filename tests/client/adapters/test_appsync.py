@@ -190,7 +190,7 @@ async def test_without_a_list_only_the_named_and_submitted_jobs_are_followed(
 ) -> None:
     named = await simulator.submit("named")
     await simulator.submit("not named")
-    async with watching(simulator, listQuery="", jobs=named) as run:
+    async with watching(simulator, listQuery="none", jobs=named) as run:
         await run.until(Transport.LIVE)
         source = run.engine._source
         assert isinstance(source, AppSyncSource)
