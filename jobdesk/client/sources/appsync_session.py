@@ -137,8 +137,8 @@ class AppSyncSession:
     # --- the connection ----------------------------------------------------------------
 
     async def _handshake(self, ws: ClientConnection) -> None:
-        await self._send(ws, {"type": "connection_init"})
         try:
+            await self._send(ws, {"type": "connection_init"})
             frame = await self._receive(ws, self._settings.open_timeout)
         except ConnectionClosed as exc:
             code = exc.rcvd.code if exc.rcvd is not None else None
