@@ -175,6 +175,20 @@ async def test_a_bad_api_key_stops_until_a_new_one(simulator: Simulator) -> None
         await assert_equal(run, simulator)
 
 
+async def test_a_refused_subscription_falls_back_to_polling(simulator: Simulator) -> None:
+    """A subscription the backend answers with ``error`` ends the session; the engine
+    backs off and polls the list meanwhile, so the store still follows."""
+    job = await simulator.submit("polled")
+    broken = "subscription OnJobUpdate($id: ID!) { noSuchField(id: $id) { id } }"
+    async with watching(simulator, jobSubscription=broken) as run:
+        await run.until(Transport.POLLING)
+        await assert_equal(run, simulator)
+        await simulator.update(job, "PROCESSING")
+        await assert_equal(run, simulator)
+        assert not run.seen(Transport.LIVE)
+        assert any("failed" in state.detail for state in run.states)
+
+
 async def test_a_cognito_id_token_authorizes_as_a_bearer(simulator: Simulator) -> None:
     """The id token travels bare in ``Authorization`` (handshake, starts and HTTP)."""
     job = await simulator.submit("as a user")
