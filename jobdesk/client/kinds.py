@@ -102,6 +102,12 @@ _APPSYNC = Kind(
             "none or empty: new jobs appear at the next list; e.g. "
             + appsync_mapping.NEW_JOBS_SUBSCRIPTION,
         ),
+        Field(
+            "relistEvery",
+            "List every (s)",
+            "30",
+            "while live, read the list again this often for new and gone jobs; 0: never",
+        ),
         Field("submitMutation", "Submit mutation", appsync_mapping.SUBMIT_MUTATION, "$input"),
     ),
     notes="Live, no replay; no progress, logs, cancel or retry; lists only with a list query.",

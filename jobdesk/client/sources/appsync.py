@@ -57,6 +57,7 @@ class AppSyncSource:
             new_jobs_subscription=_optional(options.get("newJobsSubscription", "")),
             list_query=_optional(options.get("listQuery", "")),
             job_query=options.get("jobQuery") or mapping.JOB_QUERY,
+            relist_every=_seconds(options.get("relistEvery") or "0"),
         )
         self._submit_document = options.get("submitMutation") or mapping.SUBMIT_MUTATION
         self.followed: set[str] = {i.strip() for i in options.get("jobs", "").split(",")} - {""}
@@ -117,6 +118,16 @@ class AppSyncSource:
 
     async def aclose(self) -> None:
         await self.graphql.aclose()
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise ValueError(f"relistEvery must be seconds (0: never), not {text!r}")
+    return value
 
 
 def _optional(document: str) -> str:

@@ -58,6 +58,8 @@ class Documents:
     list_query: str
     """Empty: no list; only the jobs named, submitted, or announced are followed."""
     job_query: str
+    relist_every: float = 0.0
+    """Seconds between lists while live (new jobs, gone jobs); 0: only on connect."""
 
 
 @dataclass
@@ -120,8 +122,7 @@ class AppSyncSession:
                 self.was_synced = True
                 self._ws = ws
                 self._hooks.on_synced()
-                while True:
-                    await self._handle(ws, await self._receive(ws, self._keepalive))
+                await self._follow(ws)
             finally:
                 self._ws = None
                 prober.cancel()
@@ -133,6 +134,41 @@ class AppSyncSession:
         if self._ws is not None:
             with contextlib.suppress(ConnectionClosed):
                 await self._start(self._ws, job_id, refetch=True)
+
+    async def _follow(self, ws: ClientConnection) -> None:
+        """Frames until the connection ends: dead after ``connectionTimeout`` without
+        any, and the list read again every ``relist_every`` seconds (if there is one)."""
+        loop = asyncio.get_running_loop()
+        relist = self._documents.relist_every if self._documents.list_query else 0.0
+        last = loop.time()
+        next_list = last + relist if relist > 0 else float("inf")
+        while True:
+            now = loop.time()
+            if now >= next_list:
+                await self._relist(ws)
+                next_list = loop.time() + relist
+                continue
+            try:
+                frame = await self._receive(ws, min(last + self._keepalive, next_list) - now)
+            except TimeoutError:
+                if loop.time() - last >= self._keepalive:
+                    raise
+                continue  # time to list again, not silence
+            last = loop.time()
+            await self._handle(ws, frame)
+
+    async def _relist(self, ws: ClientConnection) -> None:
+        """Jobs created or gone since the last list, without a new-jobs subscription.
+
+        Read between frames, never beside them: a push that arrives while the list is
+        on its way waits, and is applied after the list (or ignored, being older)."""
+        jobs = await read_jobs(self._graphql, self._documents, self._followed, self._jobs)
+        self._jobs.replace(jobs, self._wall())
+        for job in jobs:
+            if _over(job):
+                await self._stop(ws, job.id)
+            elif job.id not in self._by_job:
+                await self._start(ws, job.id, refetch=True)
 
     # --- the connection ----------------------------------------------------------------
 

@@ -118,6 +118,22 @@ async def test_snapshot_then_live_changes(simulator: Simulator) -> None:
         assert run.engine.handshakes == 1
 
 
+async def test_without_a_new_jobs_subscription_the_list_is_read_again(
+    simulator: Simulator,
+) -> None:
+    """The defaults: per-job subscriptions only, so a job created while live is found by
+    the next list (``relistEvery``), then followed by its own subscription."""
+    async with watching(simulator, relistEvery="0.3") as run:
+        await run.until(Transport.LIVE)
+        job = await simulator.submit("created while live")
+        await eventually(lambda: job in run.store.server(SERVER).jobs)
+        await simulator.update(job, "PROCESSING")
+        await assert_equal(run, simulator)
+        await simulator.update(job, "COMPLETED", "ok")
+        await assert_equal(run, simulator)
+        assert run.engine.handshakes == 1
+
+
 async def test_the_store_follows_through_a_dropped_connection(simulator: Simulator) -> None:
     job = await simulator.submit("long one")
     async with watching(simulator) as run:
