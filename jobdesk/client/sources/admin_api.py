@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl, quote
 from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.errors import ProtocolBroken
 from jobdesk.client.foreign import ForeignJobs
+from jobdesk.client.kind import Field, Kind, SourceContext
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import PushSession, SessionHooks
+from jobdesk.client.source import PushSession, SessionHooks, Source
 from jobdesk.client.sources import seed_http
 from jobdesk.client.sources.admin_mapping import admin_job, progress_only, with_progress
 from jobdesk.client.sources.seed_mapping import FirstSeen, summary_of
@@ -124,3 +125,31 @@ class AdminApiSource:
 
 
 __all__ = ["CAPABILITIES", "AdminApiSource"]
+
+
+def _admin_api(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return AdminApiSource(context.url, context.token, context.settings, options, wall=context.wall)
+
+
+KIND = Kind(
+    "admin-api",
+    "Admin job store (seed 001)",
+    CAPABILITIES,
+    _admin_api,
+    fields=(
+        Field(
+            "listUrl",
+            "List URL",
+            LIST_URL,
+            "the jobs list, active and past, relative to the server URL",
+        ),
+        Field(
+            "progressUrl",
+            "Progress URL",
+            PROGRESS_URL,
+            "one job's progress and sub-operations; {id} is the job's id",
+        ),
+    ),
+    notes="Polled (no push): a change shows within a poll; no cancel, retry or submit, "
+    "no queue counts.",
+)

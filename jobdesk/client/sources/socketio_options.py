@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from jobdesk.client.capabilities import Can, Capabilities
+from jobdesk.client.kind import Field, Kind, SourceContext
+from jobdesk.client.source import Source
 
 CAPABILITIES: Final = Capabilities(Can.PUSH | Can.LIST | Can.PROGRESS | Can.LOGS, poll_every=3.0)
 """LIST here is the seed's polling fallback (the tracked jobs, one by one): there is no
@@ -54,3 +56,40 @@ class SocketIoOptions:
         """What ``subscribe`` is sent with: the user's jobs, and each named job."""
         found = [{self.user_key: self.user_id}] if self.user_id else []
         return found + [{self.job_key: job_id} for job_id in self.job_ids]
+
+
+def _socketio(context: SourceContext, options: Mapping[str, str]) -> Source:
+    from jobdesk.client.sources.socketio import SocketIoSource  # aiohttp: only when used
+
+    chosen = SocketIoOptions.from_options(options)
+    return SocketIoSource(context.url, context.token, context.settings, chosen, wall=context.wall)
+
+
+_SOCKETIO_FIELDS = (
+    Field("userId", "User id", "", "subscribe to this user's jobs ({userKey: ...})"),
+    Field("jobIds", "Job ids", "", "comma-separated: subscribe to and track these jobs"),
+    Field("path", "Socket.IO path", "socket.io"),
+    Field("namespace", "Namespace", "/"),
+    Field("subscribeEvent", "Subscribe event", "subscribe"),
+    Field("userKey", "User key", "userId", "the key of subscribe's user id"),
+    Field("jobKey", "Job key", "jobId", "the key of subscribe's and every event's job id"),
+    Field("progressEvent", "Progress event", "job:progress"),
+    Field("completedEvent", "Completed event", "job:completed"),
+    Field("errorEvent", "Error event", "job:error"),
+    Field("jobUrl", "Job URL", "/api/jobs/{id}", "one job, polled while the socket is down"),
+    Field("authKey", "Auth key", "token", "the key of the token in Socket.IO's auth payload"),
+)
+
+
+KIND = Kind(
+    "socketio",
+    "Socket.IO job events (seed 004)",
+    CAPABILITIES,
+    _socketio,
+    _SOCKETIO_FIELDS,
+    needs_token=False,
+    notes=(
+        "no list and no replay: only jobs of the subscribed user or ids are seen, "
+        "from their next event; no actions, no queue counts, no health"
+    ),
+)
