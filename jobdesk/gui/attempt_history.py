@@ -14,7 +14,7 @@ from typing import Final
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from jobdesk.gui.models.ages import epoch_of, local_time_text
+from jobdesk.gui.formatting import epoch_of, local_time_text
 from jobdesk.protocol import Attempt, Job
 
 COLUMNS: Final = ("#", "Worker", "Started", "Ended", "Outcome", "Error")

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from jobdesk.gui.attempt_history import AttemptHistory
-from jobdesk.gui.models.ages import local_time_text
+from jobdesk.gui.formatting import local_time_text
 from jobdesk.protocol import Job, JobSummary, Status
 
 LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}

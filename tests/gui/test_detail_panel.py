@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from jobdesk.gui.attempt_history import short_time
 from jobdesk.gui.detail_panel import DetailPanel
-from jobdesk.gui.models.ages import local_time_text
+from jobdesk.gui.formatting import local_time_text
 from jobdesk.protocol import Attempt, Job, JobSummary, LogEntry, Status, SubOperation
 
 NOW = "2026-11-22T10:00:00.000Z"
