@@ -25,7 +25,14 @@ from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.autostart import Autostart, supported
 from jobdesk.gui.autostart_action import AutostartToggle
 from jobdesk.gui.eta_tracker import EtaTracker
-from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, by_server, eligible, outcome_text
+from jobdesk.gui.job_actions import (
+    CANCELLABLE,
+    FORCE_FAILABLE,
+    RETRYABLE,
+    by_server,
+    eligible,
+    outcome_text,
+)
 from jobdesk.gui.main_window import MainWindow
 from jobdesk.gui.models import Column, JobTableModel, ProgressDelegate
 from jobdesk.gui.new_job_flow import NewJobFlow
@@ -243,19 +250,9 @@ class Controller:
     # --- operator actions --------------------------------------------------------------
 
     async def _force_fail(self, keys: list[JobKey]) -> None:
-        by_server: dict[str, list[str]] = {}
-        for server, job_id in keys:
-            by_server.setdefault(server, []).append(job_id)
-        refused = []
-        for server, ids in by_server.items():
-            profile = self.profiles[server]
-            outcomes = await OperatorActions(profile.url, profile.token).force_fail(ids)
-            refused += [f"{o.job_id}: {o.detail}" for o in outcomes if not o.ok]
-        done = len(keys) - len(refused)
-        message = f"Force-failed {done} job(s)"
-        if refused:
-            message += f"; refused: {'; '.join(refused)}"
-        self.window.statusBar().showMessage(message, 10_000)
+        await self._act(
+            keys, FORCE_FAILABLE, "Force-failed", lambda actions, ids: actions.force_fail(ids)
+        )
 
     async def _cancel(self, keys: list[JobKey]) -> None:
         await self._act(keys, CANCELLABLE, "Cancelled", lambda actions, ids: actions.cancel(ids))

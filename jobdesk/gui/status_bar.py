@@ -77,6 +77,12 @@ class JobStatusBar(QStatusBar):
         super().__init__(parent)
         self.counts = QLabel()
         self.addWidget(self.counts)
+        self.order = QLabel("order paused")
+        self.order.setToolTip(
+            "Rows keep their places while the pointer is over the table or a menu is open"
+        )
+        self.order.hide()
+        self.addWidget(self.order)
         self.servers: dict[str, ServerStatus] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -98,6 +104,10 @@ class JobStatusBar(QStatusBar):
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self.counts.setText("   ".join(f"{n} {state}" for state, n in counts.items() if n))
+
+    def set_order_held(self, held: bool) -> None:
+        """Say "order paused" while the table's order is held (``gui/order_hold.py``)."""
+        self.order.setVisible(held)
 
     def _refresh(self) -> None:
         now = time.time()

@@ -7,8 +7,8 @@ import pytest
 from jobdesk.core.store import StoreChange
 from jobdesk.gui.formatting import age_text, ago_text, epoch_of
 from jobdesk.gui.models.filtering import StatusFilter, search_terms, searchable_text
-from jobdesk.gui.models.states import State, state_of
 from jobdesk.gui.models.pending import BULK, PendingChanges, SliceBudget
+from jobdesk.gui.models.states import State, state_of
 from jobdesk.protocol import Status
 from tests.gui.job_model_helpers import NOW, NOW_EPOCH, job
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -33,6 +33,12 @@ def models(qtbot: QtBot) -> Iterator[list[JobTableModel]]:
         model.detach()
 
 
+def check(tester: ModelTester, model: JobTableModel) -> None:
+    """Qt's model tester watching ``model`` from now on (pytest-qt leaves it unannotated)."""
+    run: Callable[..., None] = tester.check
+    run(model)
+
+
 def cell(model: JobTableModel, job_id: str, column: Column, role: int = DISPLAY) -> object:
     row = model.row_of_key((SERVER, job_id))
     assert row is not None
@@ -49,7 +55,8 @@ def test_a_stale_job_reads_stale_in_amber_and_is_counted_and_filtered_apart(
     assert cell(model, "hung", Column.STATUS) == "stale"
     assert cell(model, "ok", Column.STATUS) == "running"
     brush = cell(model, "hung", Column.STATUS, Qt.ItemDataRole.ForegroundRole)
-    assert isinstance(brush, QBrush) and brush.color().red() > brush.color().blue()
+    assert isinstance(brush, QBrush)
+    assert brush.color().red() > brush.color().blue()
     assert cell(model, "ok", Column.STATUS, Qt.ItemDataRole.ForegroundRole) is None
     stale_icon = state_icon(State.STALE).pixmap(16).toImage()
     running_icon = state_icon(State.RUNNING).pixmap(16).toImage()
@@ -70,7 +77,7 @@ def test_a_stale_job_reads_stale_in_amber_and_is_counted_and_filtered_apart(
 
 
 def test_triage_order_puts_what_needs_the_operator_first(
-    qtbot: QtBot, models: list[JobTableModel]
+    qtmodeltester: ModelTester, models: list[JobTableModel]
 ) -> None:
     acknowledged = {(SERVER, "old-failure")}
 
@@ -91,7 +98,7 @@ def test_triage_order_puts_what_needs_the_operator_first(
     )
     model = JobTableModel(store, age_refresh_ms=0, unacknowledged=unacknowledged)
     models.append(model)
-    ModelTester(None).check(model)
+    check(qtmodeltester, model)
     model.flush()
     assert model.sort_column() == TRIAGE
     assert shown_ids(model) == [
@@ -105,7 +112,8 @@ def test_triage_order_puts_what_needs_the_operator_first(
         "done",
     ]
     bold = cell(model, "new-failure", Column.NAME, Qt.ItemDataRole.FontRole)
-    assert isinstance(bold, QFont) and bold.bold()
+    assert isinstance(bold, QFont)
+    assert bold.bold()
     assert cell(model, "old-failure", Column.NAME, Qt.ItemDataRole.FontRole) is None
 
     acknowledged.add((SERVER, "new-failure"))
@@ -120,12 +128,12 @@ def test_triage_order_puts_what_needs_the_operator_first(
 
 
 def test_a_held_order_stays_still_while_rows_update_in_place_then_catches_up(
-    qtbot: QtBot, models: list[JobTableModel]
+    qtbot: QtBot, qtmodeltester: ModelTester, models: list[JobTableModel]
 ) -> None:
     store = store_with([job(f"j{n}", progress=10 * n) for n in range(5)])
     model = JobTableModel(store, age_refresh_ms=0, batch_ms=1)
     models.append(model)
-    ModelTester(None).check(model)
+    check(qtmodeltester, model)
     model.flush()
     model.sort(Column.PROGRESS, Qt.SortOrder.AscendingOrder)
     assert shown_ids(model) == ["j0", "j1", "j2", "j3", "j4"]
@@ -147,12 +155,12 @@ def test_a_held_order_stays_still_while_rows_update_in_place_then_catches_up(
 
 
 def test_rows_leave_a_held_order_when_the_filter_drops_them(
-    qtbot: QtBot, models: list[JobTableModel]
+    qtmodeltester: ModelTester, models: list[JobTableModel]
 ) -> None:
     store = store_with([job(f"j{n}", progress=10 * n) for n in range(3)])
     model = JobTableModel(store, age_refresh_ms=0)
     models.append(model)
-    ModelTester(None).check(model)
+    check(qtmodeltester, model)
     model.flush()
     model.set_status_filter(StatusFilter.ACTIVE)
     model.sort(Column.PROGRESS, Qt.SortOrder.AscendingOrder)

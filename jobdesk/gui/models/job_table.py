@@ -367,9 +367,7 @@ class JobTableModel(QAbstractTableModel):
             self._announce_counts()
 
     def _accepts(self, key: JobKey, job: JobSummary) -> bool:
-        return state_of(job) in self._filter.states and (
-            not self._terms or self._matches(key, job)
-        )
+        return state_of(job) in self._filter.states and (not self._terms or self._matches(key, job))
 
     def _matches(self, key: JobKey, job: JobSummary) -> bool:
         """Whether ``job`` holds every search term (its searchable text is cached)."""
