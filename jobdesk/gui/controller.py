@@ -150,6 +150,7 @@ class Controller:
         engine = self.monitor.add(profile)
         self.center.watch(engine)
         status = self.window.status.server(profile.name)
+        status.set_token_missing(not profile.token)
         engine.state.subscribe(status.set_state)
         engine.state.subscribe(lambda _: self.model.refresh_staleness())
         engine.state.subscribe(lambda _: self._show_selected())  # the ETA, the note
@@ -184,6 +185,7 @@ class Controller:
         if not token or server not in self.monitor.engines:
             return
         self.monitor.engines[server].set_token(token)
+        self.window.status.server(server).set_token_missing(False)
         old = self.profiles[server]
         self.profiles[server] = ServerProfile(old.name, old.url, token)
         if self.profiles_store is not None:

@@ -47,6 +47,9 @@ class ServerStatus(QWidget):
         super().__init__(parent)
         self.server = server
         self.state = ConnectionState(Transport.CONNECTING)
+        self.token_missing = False
+        """No token was saved for this server (none given, or no keyring kept it): a
+        refusal then means "enter one", not "yours is wrong"."""
         self.label = QLabel()
         self.button = QPushButton("Enter token…")
         self.button.clicked.connect(lambda: self.token_requested.emit(self.server))
@@ -61,12 +64,17 @@ class ServerStatus(QWidget):
         self.button.setVisible(state.transport is Transport.AUTH_FAILED)
         self.refresh(time.time())
 
+    def set_token_missing(self, missing: bool) -> None:
+        self.token_missing = missing
+        self.refresh(time.time())
+
     def refresh(self, now: float) -> None:
         colour = TRANSPORT_COLOUR[self.state.transport]
-        self.label.setText(
-            f'<span style="color:{colour}">●</span> <b>{self.server}</b>: '
-            f"{transport_text(self.state, now)}"
-        )
+        if self.state.transport is Transport.AUTH_FAILED and self.token_missing:
+            text = f"no saved token for {self.server}"
+        else:
+            text = transport_text(self.state, now)
+        self.label.setText(f'<span style="color:{colour}">●</span> <b>{self.server}</b>: {text}')
         self.label.setToolTip(self.state.detail or TRANSPORT_TEXT[self.state.transport])
 
 
