@@ -132,6 +132,9 @@ def test_the_status_shows_attempts_when_a_job_may_retry(qtbot: QtBot) -> None:
             job("once", status=Status.RUNNING, attempts=1),
             job("again", status=Status.RETRYING, attempts=2, max_attempts=3),
             job("fresh", status=Status.QUEUED, max_attempts=3),
+            job("first", status=Status.RUNNING, attempts=1, max_attempts=3),
+            job("second", status=Status.RUNNING, attempts=2, max_attempts=3),
+            job("done", status=Status.COMPLETED, attempts=1, max_attempts=3),
         ]
     )
     model = JobTableModel(store, age_refresh_ms=0)
@@ -146,6 +149,11 @@ def test_the_status_shows_attempts_when_a_job_may_retry(qtbot: QtBot) -> None:
         "running",
         "retrying 2/3",
         "queued",  # no attempt made yet: nothing to count
+    )
+    assert (status("first"), status("second"), status("done")) == (
+        "running",  # a first try says nothing
+        "running 2/3",
+        "completed",  # not "completed 1/3" on every finished row
     )
     model.detach()
 

@@ -110,12 +110,13 @@ def test_the_searchable_text_holds_every_field_searched_and_nothing_more() -> No
             owner="alice",
             status=Status.FAILED,
             error="SMTP 550: mailbox unavailable",
+            last_problem="Retrying after a greylisting delay",
             metadata={"Queue": "GPU", "tags": ["a", {"deep": 7}], "empty": None},
         ),
         "demo-server",
     )
     words = ("render", "id-1", "half way", "queue", "gpu", "tags", "deep", "7", "empty")
-    columns = ("alice", "failed", "smtp 550", "medium", "demo-server", "generic")
+    columns = ("alice", "failed", "smtp 550", "medium", "demo-server", "generic", "greylisting")
     for word in words + columns:  # every visible column's text is searched, and the error
         assert word in text
     assert "none" not in text  # a null value is no word

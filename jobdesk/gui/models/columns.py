@@ -84,11 +84,14 @@ def _first_line(text: str) -> str:
 
 
 def status_text(job: JobSummary) -> str:
-    """``retrying 2/3``: the attempts where they mean something (an active job allowed
-    more than one), so a job on its last try stands out; otherwise the state alone (a
-    finished job's attempt count is in the detail panel, not noise on every row)."""
+    """``retrying 2/3``: the attempts where they say something (an active job on its
+    second try or later, or waiting to retry), so a job on its last try stands out;
+    otherwise the state alone ("running 1/3" on every first attempt, "completed 1/3" on
+    every finished job, were noise: the detail panel has the count)."""
     state = state_of(job)
-    if job.max_attempts > 1 and job.status.is_active and job.attempts > 0:
+    if job.max_attempts > 1 and job.status.is_active and job.attempts > 1:
+        return f"{state.value} {job.attempts}/{job.max_attempts}"
+    if job.status is Status.RETRYING:
         return f"{state.value} {job.attempts}/{job.max_attempts}"
     return state.value
 

@@ -1,8 +1,8 @@
 """Which jobs the table shows: a status filter and a free-text search.
 
 The search matches what the columns show (name, type, state, message, owner, priority,
-server), the id, the error in full and the metadata (keys and values, nested ones
-included), case-insensitively; whitespace separates terms that must all match. Each
+server), the id, the error in full, the log's newest warning or error and the metadata
+(keys and values, nested ones included), case-insensitively; whitespace separates terms that must all match. Each
 job's searchable text is built once into one case-folded string, so a search over
 100,000 jobs is 100,000 substring tests in C.
 """
@@ -58,7 +58,8 @@ def _words(value: Any) -> Iterator[str]:
 
 def searchable_text(job: JobSummary, server: str) -> str:
     """Everything a search looks at, joined and case-folded: what every column shows
-    (the Updated age excepted), the id, the error in full and the metadata."""
+    (the Updated age excepted), the id, the error in full, the newest warning or error
+    the log told (``last_problem``: the summary keeps no log) and the metadata."""
     return FIELD_SEPARATOR.join(
         (
             job.name,
@@ -67,6 +68,7 @@ def searchable_text(job: JobSummary, server: str) -> str:
             state_of(job).value,
             job.message,
             job.error or "",
+            job.last_problem or "",
             job.owner,
             job.priority.value,
             server,

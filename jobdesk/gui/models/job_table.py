@@ -408,6 +408,7 @@ class JobTableModel(QAbstractTableModel):
                 before.name != job.name
                 or before.message != job.message
                 or before.error != job.error
+                or before.last_problem != job.last_problem
                 or before.status is not job.status
                 or before.stale is not job.stale
                 or before.owner != job.owner
