@@ -118,7 +118,7 @@ class DetailPanel(QWidget):
         layout.addWidget(times_box)
         layout.addWidget(self.payload_label)
         layout.addWidget(self.payload)
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
@@ -173,7 +173,7 @@ class DetailPanel(QWidget):
         if self._shown == shown:
             return  # nothing changed but the ETA: keep the reader's scroll and selection
         if self._shown is None or self._shown[0] != job.id:
-            self.scroll.verticalScrollBar().setValue(0)  # another job: read it from the top
+            self.scroll_area.verticalScrollBar().setValue(0)  # another job: read it from the top
         self._shown = shown
         self.title.setText(f"{job.name}  ·  {job.id}")
         state = state_of(job)

@@ -203,7 +203,9 @@ def test_the_error_sits_under_the_status_line(qtbot: QtBot) -> None:
     panel = DetailPanel()
     qtbot.addWidget(panel)
     panel.show_job(pipeline_job(status=Status.FAILED, error="SMTP 550: mailbox unavailable"))
-    layout = panel.status.parentWidget().layout()
+    body = panel.status.parentWidget()
+    assert body is not None
+    layout = body.layout()
     assert layout is not None
     where = {layout.indexOf(widget): widget for widget in (panel.outcome, panel.log, panel.status)}
     assert [where[i] for i in sorted(where)] == [panel.status, panel.outcome, panel.log]
@@ -230,7 +232,7 @@ def test_another_job_is_read_from_the_top_and_times_are_local(qtbot: QtBot) -> N
     panel.resize(400, 300)
     panel.show()
     panel.show_job(pipeline_job(metadata={f"k{n}": n for n in range(60)}))
-    bar = panel.scroll.verticalScrollBar()
+    bar = panel.scroll_area.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0)
     bar.setValue(bar.maximum())
     panel.show_job(pipeline_job(id="job_2", version=2))

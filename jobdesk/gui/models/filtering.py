@@ -2,9 +2,9 @@
 
 The search matches what the columns show (name, type, state, message, owner, priority,
 server), the id, the error in full, the log's newest warning or error and the metadata
-(keys and values, nested ones included), case-insensitively; whitespace separates terms that must all match. Each
-job's searchable text is built once into one case-folded string, so a search over
-100,000 jobs is 100,000 substring tests in C.
+(keys and values, nested ones included), case-insensitively; whitespace separates terms
+that must all match. Each job's searchable text is built once into one case-folded
+string, so a search over 100,000 jobs is 100,000 substring tests in C.
 """
 
 from __future__ import annotations
