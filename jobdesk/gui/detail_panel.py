@@ -44,6 +44,8 @@ from jobdesk.gui.formatting import (
 from jobdesk.gui.models.states import State, state_of
 from jobdesk.protocol import Job, JobSummary, Status
 
+OUTCOME_LINES = 6
+"""The Error / Result box grows with its text up to this many lines, then scrolls."""
 LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}
 """None: the palette's text colour, so the log reads well in light and dark themes."""
 
@@ -99,7 +101,6 @@ class DetailPanel(QWidget):
         self.outcome_label = QLabel()
         self.outcome = QPlainTextEdit()
         self.outcome.setReadOnly(True)
-        self.outcome.setMaximumHeight(110)
 
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -272,13 +273,24 @@ class DetailPanel(QWidget):
         if job.status in (Status.FAILED, Status.CANCELLED) and job.error:
             self.outcome_label.setText("Error")
             self.outcome.setPlainText(job.error)
+            self._fit_outcome(job.error)
         elif detail is not None and detail.result is not None:
             self.outcome_label.setText("Result")
-            self.outcome.setPlainText(json.dumps(detail.result, indent=2, ensure_ascii=False))
+            result = json.dumps(detail.result, indent=2, ensure_ascii=False)
+            self.outcome.setPlainText(result)
+            self._fit_outcome(result)
         else:
             self.outcome_label.setText("")
             self.outcome.clear()
         self.outcome.setVisible(bool(self.outcome_label.text()))
+
+    def _fit_outcome(self, text: str) -> None:
+        """As tall as the text, up to ``OUTCOME_LINES`` lines: a one-line error near the
+        top must not push the progress and the log down by a box of blank lines."""
+        lines = min(OUTCOME_LINES, text.count("\n") + 1)
+        margins = 2 * self.outcome.frameWidth() + 2 * int(self.outcome.document().documentMargin())
+        height = lines * self.outcome.fontMetrics().lineSpacing() + margins + 2
+        self.outcome.setFixedHeight(height)
 
 
 def attempts_text(job: JobSummary) -> str:

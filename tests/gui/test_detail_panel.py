@@ -245,3 +245,15 @@ def test_another_job_is_read_from_the_top_and_times_are_local(qtbot: QtBot) -> N
     widget = created.widget()
     assert widget is not None
     assert NOW in widget.toolTip()  # the ISO UTC moment is in the tooltip
+
+
+def test_a_one_line_error_takes_a_line_and_a_long_one_scrolls(qtbot: QtBot) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.show_job(pipeline_job(status=Status.FAILED, error="SMTP 550"))
+    short = panel.outcome.height()
+    long_error = "\n".join(f"line {n}" for n in range(40))
+    panel.show_job(pipeline_job(status=Status.FAILED, version=2, error=long_error))
+    tall = panel.outcome.height()
+    assert short < tall
+    assert tall < 20 * panel.outcome.fontMetrics().lineSpacing()  # capped: it scrolls
