@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMenu, QWidget
 
 
@@ -38,6 +38,12 @@ class OrderHold(QObject):
         self._inside: set[QWidget] = set()
         self._menus = 0
         self._held = False
+        self._settle = QTimer(self)
+        """Leaving one area for another (header to rows) sends Leave before Enter: the
+        release waits a turn of the event loop, so the order does not jump in between."""
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(0)
+        self._settle.timeout.connect(self._update)
         for area in areas:
             area.installEventFilter(self)
 
@@ -54,7 +60,7 @@ class OrderHold(QObject):
                 self._update()
             elif kind == QEvent.Type.Leave:
                 self._inside.discard(watched)
-                self._update()
+                self._settle.start()
         return False
 
     def _menu_opened(self) -> None:

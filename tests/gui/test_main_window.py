@@ -220,6 +220,15 @@ def test_the_order_holds_while_the_pointer_is_over_the_table_or_a_menu_is_open(
     menu.aboutToHide.emit()
     assert not model.is_held()
     assert not window.status.order.isVisibleTo(window.status)
+    header = window.table.horizontalHeader()
+    QApplication.sendEvent(header, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert model.is_held()
+    QApplication.sendEvent(header, QEvent(QEvent.Type.Leave))  # from the header to the rows
+    QApplication.sendEvent(viewport, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert model.is_held()
+    with qtbot.waitSignal(model.order_held, timeout=2000) as released:
+        QApplication.sendEvent(viewport, QEvent(QEvent.Type.Leave))
+    assert released.args == [False]
 
 
 def test_no_matches_line_detail_panel_and_triage_action(qtbot: QtBot, window: MainWindow) -> None:
