@@ -108,7 +108,8 @@ SortFunction = Callable[[JobSummary, JobKey], SortValue]
 
 
 def triage_value(unacknowledged: Callable[[JobKey], bool]) -> SortFunction:
-    """The triage order's sort value: the group's digit, then the mirrored timestamp."""
+    """The triage order's sort value: the group's digit, then the mirrored timestamp.
+    (Not in ``SORT_VALUES``: each model makes its own, with its acknowledgement.)"""
     groups = _TRIAGE_GROUP
     failed = Status.FAILED
 
@@ -123,7 +124,6 @@ def triage_value(unacknowledged: Callable[[JobKey], bool]) -> SortFunction:
 
 
 SORT_VALUES: Final[dict[int, SortFunction]] = {
-    TRIAGE: triage_value(lambda key: False),
     Column.NAME: lambda job, key: _folded(job.name),
     Column.TYPE: lambda job, key: _folded(job.job_type),
     Column.STATUS: lambda job, key: STATE_RANK[state_of(job)],
