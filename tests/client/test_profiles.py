@@ -99,3 +99,14 @@ def test_a_corrupt_file_is_reported_not_lost(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot read"):
         store.servers()
     assert store.path.read_text() == "{not json"
+
+
+def test_the_keyring_probe_tells_a_first_start_whether_tokens_can_be_kept(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    assert ProfileStore(tmp_path).probe_keyring()
+    assert memory_keyring.secrets == {}  # asked, nothing written
+    keyring.set_keyring(BrokenKeyring())
+    store = ProfileStore(tmp_path)
+    assert not store.probe_keyring()
+    assert not store.keyring_works  # the servers dialog warns from the start

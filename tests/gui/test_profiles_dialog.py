@@ -53,3 +53,19 @@ def test_a_bad_url_is_shown_and_nothing_saved(qtbot: QtBot, tmp_path: Path) -> N
         button.click()
     assert "is not an http(s) or ws(s) URL" in dialog.error.text()
     assert not store.path.exists()
+
+
+def test_without_a_keyring_the_dialog_warns_before_a_token_is_typed(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        store = ProfileStore(tmp_path)
+        store.probe_keyring()  # the monitor asks off the GUI thread on a first start
+        dialog = ProfilesDialog(store, [])
+        qtbot.addWidget(dialog)
+        assert dialog.keyring_note.isVisibleTo(dialog)
+        assert "this session only" in dialog.keyring_note.text()
+    finally:
+        keyring.set_keyring(previous)
