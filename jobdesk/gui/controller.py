@@ -25,7 +25,14 @@ from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.autostart import Autostart, supported
 from jobdesk.gui.autostart_action import AutostartToggle
 from jobdesk.gui.eta_tracker import EtaTracker
-from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, by_server, eligible, outcome_text
+from jobdesk.gui.job_actions import (
+    CANCELLABLE,
+    FORCE_FAILABLE,
+    RETRYABLE,
+    by_server,
+    eligible,
+    outcome_text,
+)
 from jobdesk.gui.main_window import MainWindow
 from jobdesk.gui.models import Column, JobTableModel, ProgressDelegate
 from jobdesk.gui.new_job_flow import NewJobFlow
@@ -44,7 +51,9 @@ class Controller:
         self.monitor = Monitor(self.store)
         self.profiles_store = profiles
         self.profiles: dict[str, ServerProfile] = {}
-        self.model = JobTableModel(self.store, is_live=self._is_live)
+        self.model = JobTableModel(
+            self.store, is_live=self._is_live, unacknowledged=self._is_unacknowledged
+        )
         self.window = MainWindow(self.model, self.model)
         self.eta = EtaTracker()
         self.store.subscribe(self.eta.changed)
@@ -107,6 +116,7 @@ class Controller:
         )
         self.store.subscribe(self.center.on_changes)
         self.center.acknowledged_changed.connect(self._save_unacknowledged)
+        self.center.acknowledged_changed.connect(self.model.refresh_acknowledged)
         self.center.status_changed.connect(self.tray.set_status)
         self.tray.pause_toggled.connect(self.center.set_paused)
         self.tray.acknowledge_all_requested.connect(self.center.acknowledge_all)
@@ -118,6 +128,12 @@ class Controller:
         menu.addAction(self.tray.pause_action)
         menu.changed.connect(self._notify_settings_changed)
         self.window.menuBar().addMenu(menu)
+
+    def _is_unacknowledged(self, key: JobKey) -> bool:
+        """For the table (bold rows, failures first); the center exists once the tray
+        does, which needs the window, which needs the table: until then, none is."""
+        center: NotificationCenter | None = getattr(self, "center", None)
+        return center is not None and center.is_unacknowledged(key)
 
     def _save_unacknowledged(self) -> None:
         try:
@@ -166,6 +182,7 @@ class Controller:
         self.center.watch(engine)
         status = self.window.status.server(profile.name)
         status.set_capabilities(engine.capabilities)
+        status.set_token_missing(not profile.token)
         engine.state.subscribe(status.set_state)
         engine.state.subscribe(lambda _: self.model.refresh_staleness())
         engine.state.subscribe(lambda _: self._show_selected())  # the ETA, the note
@@ -211,6 +228,7 @@ class Controller:
         if not token or server not in self.monitor.engines:
             return
         self.monitor.engines[server].set_token(token)
+        self.window.status.server(server).set_token_missing(False)
         old = self.profiles[server]
         self.profiles[server] = ServerProfile(old.name, old.url, token)
         if self.profiles_store is not None:
@@ -277,19 +295,9 @@ class Controller:
     # --- operator actions --------------------------------------------------------------
 
     async def _force_fail(self, keys: list[JobKey]) -> None:
-        by_server: dict[str, list[str]] = {}
-        for server, job_id in keys:
-            by_server.setdefault(server, []).append(job_id)
-        refused = []
-        for server, ids in by_server.items():
-            profile = self.profiles[server]
-            outcomes = await OperatorActions(profile.url, profile.token).force_fail(ids)
-            refused += [f"{o.job_id}: {o.detail}" for o in outcomes if not o.ok]
-        done = len(keys) - len(refused)
-        message = f"Force-failed {done} job(s)"
-        if refused:
-            message += f"; refused: {'; '.join(refused)}"
-        self.window.statusBar().showMessage(message, 10_000)
+        await self._act(
+            keys, FORCE_FAILABLE, "Force-failed", lambda actions, ids: actions.force_fail(ids)
+        )
 
     async def _cancel(self, keys: list[JobKey]) -> None:
         await self._act(keys, CANCELLABLE, "Cancelled", lambda actions, ids: actions.cancel(ids))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -32,10 +33,20 @@ from PySide6.QtWidgets import (
 )
 
 from jobdesk.gui.attempt_history import AttemptHistory
-from jobdesk.gui.models.ages import local_time_text
+from jobdesk.gui.formatting import (
+    local_time_text,
+    moment_text,
+    moment_tooltip,
+    percent_text,
+    priority_text,
+    short_time,
+)
+from jobdesk.gui.models.states import State, state_of
 from jobdesk.gui.sparkline import Sparkline
 from jobdesk.protocol import Job, JobSummary, Status
 
+OUTCOME_LINES = 6
+"""The Error / Result box grows with its text up to this many lines, then scrolls."""
 LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}
 """None: the palette's text colour, so the log reads well in light and dark themes."""
 
@@ -44,7 +55,7 @@ def _bar(percent: float) -> QProgressBar:
     bar = QProgressBar()
     bar.setRange(0, 1000)
     bar.setValue(round(percent * 10))
-    bar.setFormat(f"{percent:.0f} %")
+    bar.setFormat(percent_text(percent))
     return bar
 
 
@@ -95,12 +106,13 @@ class DetailPanel(QWidget):
         self.outcome_label = QLabel()
         self.outcome = QPlainTextEdit()
         self.outcome.setReadOnly(True)
-        self.outcome.setMaximumHeight(110)
 
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(self.title)
         layout.addWidget(self.status)
+        layout.addWidget(self.outcome_label)  # a failure's error first: what to read
+        layout.addWidget(self.outcome)
         layout.addLayout(self.buttons)
         for widget in (
             self.progress,
@@ -119,15 +131,13 @@ class DetailPanel(QWidget):
         layout.addWidget(times_box)
         layout.addWidget(self.payload_label)
         layout.addWidget(self.payload)
-        layout.addWidget(self.outcome_label)
-        layout.addWidget(self.outcome)
-        scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self._shown: tuple[str, int, int | None, str] | None = None
+        self._shown: tuple[str, int, int | None, str, str] | None = None
         self.show_job(None)
 
     def add_actions(self, actions: list[QAction]) -> None:
@@ -172,15 +182,20 @@ class DetailPanel(QWidget):
         if detail is not None and detail.id != job.id:
             detail = None
         self.eta.setText(eta)
-        shown = (job.id, job.version, detail.version if detail else None, detail_note)
-        if self._shown == shown and not stale_note:
+        shown = (job.id, job.version, detail.version if detail else None, detail_note, stale_note)
+        if self._shown == shown:
             return  # nothing changed but the ETA: keep the reader's scroll and selection
+        if self._shown is None or self._shown[0] != job.id:
+            self.scroll_area.verticalScrollBar().setValue(0)  # another job: read it from the top
         self._shown = shown
         self.title.setText(f"{job.name}  ·  {job.id}")
-        status = job.status.value + (" · stale (no update for a while)" if job.stale else "")
-        self.status.setText(f"{status}   {job.job_type}   {job.priority.value}   {stale_note}")
+        state = state_of(job)
+        status = state.value + (" (no update for a while)" if state is State.STALE else "")
+        self.status.setText(
+            f"{status}   {job.job_type}   {priority_text(job.priority)}   {stale_note}"
+        )
         self.progress.setValue(round(job.progress * 10))
-        self.progress.setFormat(f"{job.progress:.1f} %")
+        self.progress.setFormat(percent_text(job.progress))
         self.detail_note.setText(detail_note or ("" if detail else "Loading the log…"))
         self.detail_note.setVisible(bool(self.detail_note.text()))
         self._fill_sub_operations(detail)
@@ -224,14 +239,16 @@ class DetailPanel(QWidget):
             self.log.clear()
             return
         text_colour = self.palette().color(QPalette.ColorRole.Text).name()
+        now = time.time()
         lines = []
         for entry in reversed(job.messages):
             colour = LEVEL_COLOURS.get(entry.level) or text_colour
             lines.append(
-                f'<div style="color:{colour}">{html.escape(entry.timestamp)} '
+                f'<div style="color:{colour}">{html.escape(short_time(entry.timestamp, now))} '
                 f"<b>{entry.level}</b> {html.escape(entry.text)}</div>"
             )
         self.log.setHtml("".join(lines) or "<i>no messages</i>")
+        self.log.verticalScrollBar().setValue(0)  # newest first: the top is the news
 
     def _fill_metadata(self, metadata: dict[str, Any]) -> None:
         self.metadata.clear()
@@ -242,20 +259,23 @@ class DetailPanel(QWidget):
 
     def _fill_times(self, job: JobSummary) -> None:
         _clear_form(self.times)
-        for label, value in (
+        now = time.time()
+        for label, moment in (
             ("Created", job.created_at),
-            ("Started", job.started_at or "—"),
+            ("Started", job.started_at),
             ("Updated", job.updated_at),
-            ("Finished", job.finished_at or "—"),
+            ("Finished", job.finished_at),
+        ):
+            field = _selectable(moment_text(moment, now) if moment else "—")
+            if moment:
+                field.setToolTip(moment_tooltip(moment))
+            self.times.addRow(label, field)
+        for label, value in (
             ("Attempts", attempts_text(job)),
             *queue_rows(job),
             ("Owner", job.owner or "—"),
         ):
-            field = QLabel(value)
-            field.setTextInteractionFlags(
-                field.textInteractionFlags() | field.textInteractionFlags().TextSelectableByMouse
-            )
-            self.times.addRow(label, field)
+            self.times.addRow(label, _selectable(value))
 
     def _fill_history(self, job: Job | None) -> None:
         self.history.show_attempts(job)
@@ -274,13 +294,24 @@ class DetailPanel(QWidget):
         if job.status in (Status.FAILED, Status.CANCELLED) and job.error:
             self.outcome_label.setText("Error")
             self.outcome.setPlainText(job.error)
+            self._fit_outcome(job.error)
         elif detail is not None and detail.result is not None:
             self.outcome_label.setText("Result")
-            self.outcome.setPlainText(json.dumps(detail.result, indent=2, ensure_ascii=False))
+            result = json.dumps(detail.result, indent=2, ensure_ascii=False)
+            self.outcome.setPlainText(result)
+            self._fit_outcome(result)
         else:
             self.outcome_label.setText("")
             self.outcome.clear()
         self.outcome.setVisible(bool(self.outcome_label.text()))
+
+    def _fit_outcome(self, text: str) -> None:
+        """As tall as the text, up to ``OUTCOME_LINES`` lines: a one-line error near the
+        top must not push the progress and the log down by a box of blank lines."""
+        lines = min(OUTCOME_LINES, text.count("\n") + 1)
+        margins = 2 * self.outcome.frameWidth() + 2 * int(self.outcome.document().documentMargin())
+        height = lines * self.outcome.fontMetrics().lineSpacing() + margins + 2
+        self.outcome.setFixedHeight(height)
 
 
 def attempts_text(job: JobSummary) -> str:
@@ -302,6 +333,12 @@ def queue_rows(job: JobSummary) -> list[tuple[str, str]]:
     if job.timeout is not None:
         rows.append(("Timeout", f"{job.timeout:g} s per attempt"))
     return rows
+
+
+def _selectable(text: str) -> QLabel:
+    field = QLabel(text)
+    field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return field
 
 
 def _tree_item(key: str, value: Any) -> QTreeWidgetItem:

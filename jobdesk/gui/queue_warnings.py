@@ -6,7 +6,7 @@ item 8): it looks like any other queued job, and nothing ever takes it.
 
 from __future__ import annotations
 
-from jobdesk.gui.models.ages import age_text
+from jobdesk.gui.formatting import age_text
 from jobdesk.protocol import JobSummary, Status
 from jobdesk.protocol.overview import JobTypeView, QueueOverview
 

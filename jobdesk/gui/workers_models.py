@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from jobdesk.gui.models.ages import age_text, ago_text, local_time_text
+from jobdesk.gui.formatting import age_text, ago_text, local_time_text
 from jobdesk.protocol.overview import JobTypeView, WorkerView
 
 Row = TypeVar("Row")

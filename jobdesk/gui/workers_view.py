@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from jobdesk.client.overviews import ServerOverview
 from jobdesk.gui.charts import DepthChart, OutcomesChart
-from jobdesk.gui.models.ages import local_time_text
+from jobdesk.gui.formatting import local_time_text
 from jobdesk.gui.queue_warnings import unserved, unserved_text
 from jobdesk.gui.workers_models import JobTypesModel, WorkersModel, warning_icon
 

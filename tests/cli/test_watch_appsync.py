@@ -16,7 +16,10 @@ from tests.cli.conftest import subprocess_env
 from tests.cli.test_processes import Lines
 from tests.client.adapters.appsync_sim import API_KEY, Simulator, installed
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGINT")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="uses SIGINT"),
+    pytest.mark.timeout(1800),  # the first test may install node (apt) and the simulator (npm)
+]
 
 
 @pytest.fixture

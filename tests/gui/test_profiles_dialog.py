@@ -88,3 +88,19 @@ def test_a_kind_shows_only_its_own_settings_and_saves_them(
     assert not token.isEnabled()
     expected = ServerProfile("a", "http://a:1", "", "listing", {"listUrl": "/jobs"})
     assert dialog.profiles() == [expected]
+
+
+def test_without_a_keyring_the_dialog_warns_before_a_token_is_typed(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        store = ProfileStore(tmp_path)
+        store.probe_keyring()  # the monitor asks off the GUI thread on a first start
+        dialog = ProfilesDialog(store, [])
+        qtbot.addWidget(dialog)
+        assert dialog.keyring_note.isVisibleTo(dialog)
+        assert "this session only" in dialog.keyring_note.text()
+    finally:
+        keyring.set_keyring(previous)

@@ -21,10 +21,16 @@ from typing import Any
 
 import httpx
 
+from tests.system_packages import require
+
 SIMULATOR = "@aws-amplify/amplify-appsync-simulator"
 PACKAGES = {SIMULATOR: "2.16.20", "graphql": "15.11.0"}
 LAUNCHER = Path(__file__).with_name("appsync_simulator.js")
 API_KEY = "da2-jobdesk-test-key"
+
+
+NODE = {"node": "nodejs", "npm": "npm"}
+"""The programs the simulator needs, and the Debian packages they come in."""
 
 
 def cache_dir() -> Path:
@@ -35,6 +41,7 @@ def cache_dir() -> Path:
 def installed() -> Path:
     """The simulator's node_modules, installed by npm on first use (several minutes
     at most; every later run finds the stamp and returns at once)."""
+    require(programs=NODE)  # a fresh Debian has neither node nor npm
     home = cache_dir()
     home.mkdir(parents=True, exist_ok=True)
     wanted = json.dumps(PACKAGES, sort_keys=True)
@@ -90,6 +97,7 @@ class Simulator:
         self.start()
 
     def start(self) -> None:
+        require(programs=NODE)
         node = shutil.which("node")
         assert node is not None, "node is needed to run the AppSync simulator"
         process = subprocess.Popen(

@@ -31,7 +31,9 @@ from tests.client.engine_harness import FAST, Running
 from tests.polling import eventually, eventually_async
 
 SERVER = "appsync"
-pytestmark = pytest.mark.timeout(300)  # the first test may wait for npm to install the simulator
+pytestmark = pytest.mark.timeout(
+    1800
+)  # the first test may install node (apt) and the simulator (npm)
 
 
 @pytest.fixture(scope="session")
