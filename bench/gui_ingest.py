@@ -261,7 +261,7 @@ def check_ours(model: JobTableModel, store: JobStore) -> None:
     """The table must end equal to the store: the right rows, in progress order."""
     shown = [model.job(key) for key in map(model.key_of_row, range(model.rowCount())) if key]
     expected = sorted(
-        (job for _, job in store.items() if SEARCH in searchable_text(job)),
+        (job for _, job in store.items() if SEARCH in searchable_text(job, SERVER)),
         key=lambda job: (job.progress, job.id),
     )
     if shown != expected:
@@ -275,7 +275,7 @@ class NaiveModel(QAbstractTableModel):
         super().__init__()
         self._jobs = list(jobs)
         self._rows = {job.id: row for row, job in enumerate(jobs)}
-        self._searchable = {job.id: searchable_text(job) for job in jobs}
+        self._searchable = {job.id: searchable_text(job, SERVER) for job in jobs}
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._jobs)
@@ -296,7 +296,7 @@ class NaiveModel(QAbstractTableModel):
     def update(self, job: Job) -> None:
         row = self._rows[job.id]
         self._jobs[row] = job
-        self._searchable[job.id] = searchable_text(job)
+        self._searchable[job.id] = searchable_text(job, SERVER)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1), [])
 
 

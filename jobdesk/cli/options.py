@@ -139,8 +139,8 @@ def server_url(given: str | None) -> str:
 
 
 def token(given: str | None, *, required: bool = True) -> str:
-    """The token given or in the environment; "" allowed only when not ``required`` (a
-    backend without credentials, such as seed 002's Jobs API)."""
+    """--token, else $JOBDESK_TOKEN; "" only when not ``required`` (a backend that
+    takes none, such as seed 002's Jobs API or a Socket.IO service without auth)."""
     found = given or os.environ.get(TOKEN_ENV, "").strip()
     if not found and required:
         raise UsageError(

@@ -31,6 +31,8 @@ class Can(Flag):
     """Queue counts (jobs per status) from the backend itself."""
     HEALTH = auto()
     """An endpoint that says whether the backend is healthy."""
+    WORKERS = auto()
+    """Workers and queues (the jobdesk server's queue overview)."""
 
 
 ACTIONS = Can.SUBMIT | Can.CANCEL | Can.RETRY | Can.FORCE_FAIL
@@ -47,6 +49,7 @@ _WORDS = {
     Can.FORCE_FAIL: "force-fail jobs",
     Can.STATS: "report queue counts",
     Can.HEALTH: "report health",
+    Can.WORKERS: "show workers and queues",
 }
 
 

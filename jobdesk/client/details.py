@@ -98,11 +98,11 @@ class DetailFollower:
             try:
                 job = await self._fetch(key)
             except FETCH_ERRORS as exc:
-                self._failed(key, _describe(exc))
+                self._failed(key, describe(exc))
                 continue
             except Exception as exc:  # a bug must not end the panel's updates for good
                 log.exception("fetching %s failed", key)
-                self._failed(key, _describe(exc))
+                self._failed(key, describe(exc))
                 continue
             if key != self._key:
                 continue  # another job was chosen meanwhile; it is wanted already
@@ -154,7 +154,7 @@ class DetailFollower:
                 return
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     if isinstance(exc, httpx.HTTPStatusError):
         return f"the server answered HTTP {exc.response.status_code}"
     if isinstance(exc, httpx.TransportError):

@@ -34,13 +34,14 @@ from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.errors import AuthRejected, EngineStopped, ProtocolBroken
 from jobdesk.client.kinds import DEFAULT_KIND, SourceContext, kind_of, make_source
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import SessionHooks, Source
+from jobdesk.client.source import OverviewSource, SessionHooks, Source
 from jobdesk.core.away import AwaySummary, statuses, summarize
 from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job, JobStats, Status
+from jobdesk.protocol.overview import QueueOverview
 
 log = logging.getLogger(__name__)
 _NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
@@ -146,6 +147,13 @@ class Engine:
         if self._source is None:
             raise EngineStopped(f"{self.server} is not being watched")
         return await self._source.fetch_job(job_id)
+
+    async def fetch_overview(self) -> QueueOverview:
+        """The server's workers and queues; raises as ``fetch_job`` does."""
+        source = self._source
+        if not isinstance(source, OverviewSource) or Can.WORKERS not in self.capabilities:
+            raise EngineStopped(f"{self.server} is not being watched for its workers")
+        return await source.fetch_overview()
 
     async def run(self) -> None:
         """Run until cancelled."""

@@ -1,172 +1,36 @@
 """The kinds of backend the monitor can watch, by the name ``--backend`` and the Servers
-dialog use, each with the options its profile may carry.
-
-A new backend is a module in ``jobdesk.client.sources`` plus one ``Kind`` here; nothing
-above the engine changes.
+dialog use. Each source module declares its ``KIND`` (``jobdesk.client.kind``); a new
+backend is a new module there and one line here, and nothing above the engine changes.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
-from jobdesk.client.capabilities import JOBDESK, Capabilities
-from jobdesk.client.settings import EngineSettings
+from jobdesk.client.kind import Field, Kind, SourceContext
 from jobdesk.client.source import Source
-from jobdesk.client.sources import admin_api, job_dashboard_ws, jobs_api
-from jobdesk.client.sources.jobdesk import JobdeskSource
-
-DEFAULT_KIND = "jobdesk"
-
-
-@dataclass(frozen=True)
-class Field:
-    """An option a kind's profile may set (``--option KEY=VALUE``)."""
-
-    key: str
-    label: str
-    default: str = ""
-    help: str = ""
-    check: Callable[[str], object] | None = None
-    """Raises ValueError for a value the backend cannot use (said before it runs)."""
-
-
-@dataclass(frozen=True)
-class SourceContext:
-    """What every source is made from, besides its options."""
-
-    url: str
-    token: str
-    settings: EngineSettings
-    wall: Callable[[], float] = time.time
-    batch: bool = True
-
-
-Factory = Callable[[SourceContext, Mapping[str, str]], Source]
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    title: str
-    """What the Servers dialog shows."""
-    capabilities: Capabilities
-    make: Factory
-    fields: tuple[Field, ...] = ()
-    needs_token: bool = True
-    notes: str = ""
-    """One sentence on what it cannot give (README's table, the dialog's hint)."""
-    _keys: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_keys", frozenset(f.key for f in self.fields))
-
-    def check_options(self, options: Mapping[str, str]) -> dict[str, str]:
-        """The options with defaults filled in; unknown keys are refused by name."""
-        unknown = sorted(set(options) - self._keys)
-        if unknown:
-            known = ", ".join(sorted(self._keys)) or "none"
-            raise ValueError(f"{self.name} has no option {', '.join(unknown)} (options: {known})")
-        checked = {f.key: options.get(f.key, f.default) for f in self.fields}
-        for f in self.fields:
-            if f.check is not None:
-                f.check(checked[f.key])
-        return checked
-
-
-def _jobdesk(context: SourceContext, options: Mapping[str, str]) -> Source:
-    return JobdeskSource(
-        context.url, context.token, context.settings, wall=context.wall, batch=context.batch
-    )
-
-
-def _admin_api(context: SourceContext, options: Mapping[str, str]) -> Source:
-    return admin_api.AdminApiSource(
-        context.url, context.token, context.settings, options, wall=context.wall
-    )
-
-
-def _jobs_api(context: SourceContext, options: Mapping[str, str]) -> Source:
-    return jobs_api.JobsApiSource(
-        context.url, context.token, context.settings, options, wall=context.wall
-    )
-
-
-def _job_dashboard_ws(context: SourceContext, options: Mapping[str, str]) -> Source:
-    return job_dashboard_ws.JobDashboardSource(
-        context.url, context.token, context.settings, options, wall=context.wall
-    )
-
-
-ADMIN_API = Kind(
-    "admin-api",
-    "Admin job store (seed 001)",
-    admin_api.CAPABILITIES,
-    _admin_api,
-    fields=(
-        Field(
-            "listUrl",
-            "List URL",
-            admin_api.LIST_URL,
-            "the jobs list, active and past, relative to the server URL",
-        ),
-        Field(
-            "progressUrl",
-            "Progress URL",
-            admin_api.PROGRESS_URL,
-            "one job's progress and sub-operations; {id} is the job's id",
-        ),
-    ),
-    notes="Polled (no push): a change shows within a poll; no cancel, retry or submit, "
-    "no queue counts.",
-)
-JOBS_API = Kind(
-    "jobs-api",
-    "Jobs API (seed 002)",
-    jobs_api.CAPABILITIES,
-    _jobs_api,
-    fields=(
-        Field("jobs", "Jobs to track", "", "job ids, separated by commas (the API cannot list)"),
-        Field("jobUrl", "Job URL", jobs_api.JOB_URL, "one job's status; {id} is the job's id"),
-    ),
-    needs_token=False,
-    notes="No list: only the jobs you track, polled every 2 s; no log, no actions; a job "
-    "the server forgot stays, marked expired.",
+from jobdesk.client.sources import (
+    admin_api,
+    appsync,
+    job_dashboard_ws,
+    jobdesk,
+    jobs_api,
+    socketio_options,
 )
 
-JOB_DASHBOARD_WS = Kind(
-    "job-dashboard-ws",
-    "JobDashboard WebSocket (seed 003)",
-    job_dashboard_ws.CAPABILITIES,
-    _job_dashboard_ws,
-    fields=(
-        Field(
-            "listUrl",
-            "List URL",
-            admin_api.LIST_URL,
-            "the jobs list read on every (re)connect and polled while the socket is down, "
-            "relative to the server URL",
-        ),
-        Field(
-            "progressScale",
-            "Pushed progress scale",
-            job_dashboard_ws.PROGRESS_SCALE,
-            "what a pushed job's progress reads when done: 100 (percent) or 1 (a fraction)",
-            check=job_dashboard_ws.progress_scale,
-        ),
-    ),
-    notes="Live, no replay: every reconnect reloads the list; no actions, no health; a "
-    "removed job leaves at the next list read; its 15-minute tokens need renewing.",
-)
+__all__ = ["DEFAULT_KIND", "KINDS", "Field", "Kind", "SourceContext", "kind_of", "make_source"]
+
+DEFAULT_KIND = jobdesk.KIND.name
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind(DEFAULT_KIND, "jobdesk server", JOBDESK, _jobdesk),
-        ADMIN_API,
-        JOBS_API,
-        JOB_DASHBOARD_WS,
+        jobdesk.KIND,
+        appsync.KIND,
+        admin_api.KIND,
+        jobs_api.KIND,
+        job_dashboard_ws.KIND,
+        socketio_options.KIND,
     )
 }
 

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+from jobdesk.client.capabilities import Can
 from jobdesk.client.engine import Engine
 from jobdesk.client.errors import EngineStopped
 from jobdesk.client.kinds import DEFAULT_KIND
 from jobdesk.client.settings import EngineSettings
 from jobdesk.core.store import JobKey, JobStore
 from jobdesk.protocol import Job
+from jobdesk.protocol.overview import QueueOverview
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,17 @@ class Monitor:
         if engine is None:
             raise EngineStopped(f"{key[0]} is not being watched")
         return await engine.fetch_job(key[1])
+
+    def servers_with_workers(self) -> list[str]:
+        """The watched servers that can tell of their workers and queues."""
+        return [name for name, e in self.engines.items() if Can.WORKERS in e.capabilities]
+
+    async def fetch_overview(self, server: str) -> QueueOverview:
+        """One server's workers and queues; see ``Engine.fetch_overview``."""
+        engine = self.engines.get(server)
+        if engine is None:
+            raise EngineStopped(f"{server} is not being watched")
+        return await engine.fetch_overview()
 
     def cancel(self) -> None:
         """Cancel every engine without waiting: for when the loop is about to stop."""

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 KEYRING_SERVICE = "jobdesk"
 
 
+PROBE_NAME = "jobdesk keyring probe"
+"""The keyring entry ``probe_keyring`` reads (never written): any answer means it works."""
+
+
 def config_dir() -> Path:
     return Path(platformdirs.user_config_dir("jobdesk", appauthor=False))
 
@@ -104,6 +108,13 @@ class ProfileStore:
             except KeyringError as exc:
                 self._keyring_failed(exc)
         self._memory[name] = token
+
+    def probe_keyring(self) -> bool:
+        """Whether the system keyring works, asked before any token is typed (a first
+        start has none to read), so the servers dialog can warn that a token will be
+        kept for this session only. A D-Bus round trip: call it off the GUI thread."""
+        self.token(PROBE_NAME)
+        return self.keyring_works
 
     def _keyring_failed(self, exc: Exception) -> None:
         log.warning("no working keyring (%s): tokens are kept for this session only", exc)

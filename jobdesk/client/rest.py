@@ -32,6 +32,7 @@ import msgspec
 from jobdesk.client.errors import AuthRejected, ProtocolBroken, ResyncRequired
 from jobdesk.client.pool import LIMITS
 from jobdesk.protocol import Job, JobSummary
+from jobdesk.protocol.overview import QueueOverview
 from jobdesk.protocol.rest import MAX_PAGE
 
 SNAPSHOT_TRIES: Final = 3
@@ -63,6 +64,7 @@ class JobsRead:
 _decode_raw_page = msgspec.json.Decoder(_RawPage).decode
 _decode_summary = msgspec.json.Decoder(JobSummary).decode
 _decode_job = msgspec.json.Decoder(Job).decode
+_decode_overview = msgspec.json.Decoder(QueueOverview).decode
 
 
 def _decoded(pages: list[_RawPage]) -> Iterator[JobSummary]:
@@ -119,6 +121,12 @@ class RestApi:
             return None
         self._check(response)
         return _decode_job(response.content)
+
+    async def overview(self) -> QueueOverview:
+        """Workers and queues (``GET /api/queue/overview``), for the workers view."""
+        response = await self._http.get("/api/queue/overview")
+        self._check(response)
+        return _decode_overview(response.content)
 
     async def _pages(self, query: dict[str, int | str]) -> list[_RawPage]:
         """Every page of one list, following ``nextCursor``; ResyncRequired when the

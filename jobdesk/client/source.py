@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from jobdesk.client.capabilities import Capabilities
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job, JobStats
+from jobdesk.protocol.overview import QueueOverview
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,10 @@ class Source(Protocol):
     def set_token(self, token: str) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class OverviewSource(Protocol):
+    """A source that also tells of its workers and queues (capability WORKERS)."""
+
+    async def fetch_overview(self) -> QueueOverview: ...

@@ -20,6 +20,13 @@ class TokenBucket:
         self._tokens = float(burst)
         self._at: float | None = None
 
+    def wait(self, now: float) -> float:
+        """Seconds from ``now`` until ``take`` would succeed (0: it would now)."""
+        tokens = self._tokens
+        if self._at is not None:
+            tokens = min(self.burst, tokens + (now - self._at) * self.rate)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
     def take(self, now: float) -> bool:
         """Spend one token at time ``now`` (seconds, any monotonic origin); False when
         none is left, which spends nothing."""

@@ -98,7 +98,8 @@ async def _main(
         file=sys.stderr,
         flush=True,
     )
-    if not chosen:
+    if not chosen:  # no token read yet: ask the keyring whether one can be kept
+        await asyncio.to_thread(store.probe_keyring)
         _open_servers(controller, store)
     if duration is not None:
         asyncio.get_running_loop().call_later(duration, controller.quit)

@@ -2,19 +2,20 @@
 
 Its own widget so the detail panel only says where it goes: a job that failed twice
 and then completed is read from this table, not pieced together from the log. Times are
-short (``11-22 10:00:05``, local) with the full moment in the tooltip; the error shows
-its first line, with the whole text in the tooltip.
+short and local (``gui/formatting.py``: ``10:00:05`` today, ``11-22 10:00`` before) with
+the full moment and the ISO UTC one in the tooltip; the error shows its first line, with
+the whole text in the tooltip.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
 from typing import Final
 
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from jobdesk.gui.models.ages import epoch_of, local_time_text
+from jobdesk.gui import formatting
 from jobdesk.protocol import Attempt, Job
 
 COLUMNS: Final = ("#", "Worker", "Started", "Ended", "Outcome", "Error")
@@ -31,13 +32,8 @@ BAD_COLOUR: Final = "#d03c3c"
 
 
 def short_time(timestamp: str | None) -> str:
-    """``11-22 10:00:05`` in the operator's time zone; ``—`` for none."""
-    if timestamp is None:
-        return "—"
-    then = epoch_of(timestamp)
-    if then != then:  # unreadable: show it as sent
-        return timestamp
-    return datetime.fromtimestamp(then).astimezone().strftime("%m-%d %H:%M:%S")
+    """The table's short local time (``formatting.short_time``); ``—`` for none."""
+    return "—" if timestamp is None else formatting.short_time(timestamp, time.time())
 
 
 def _row(attempt: Attempt) -> QTreeWidgetItem:
@@ -52,9 +48,9 @@ def _row(attempt: Attempt) -> QTreeWidgetItem:
             error.partition("\n")[0],
         ]
     )
-    item.setToolTip(2, local_time_text(attempt.started_at))
+    item.setToolTip(2, formatting.moment_tooltip(attempt.started_at))
     if attempt.ended_at is not None:
-        item.setToolTip(3, local_time_text(attempt.ended_at))
+        item.setToolTip(3, formatting.moment_tooltip(attempt.ended_at))
     if attempt.lease is not None:
         item.setToolTip(1, f"{attempt.worker}: leased, {attempt.lease:g} s per renewal")
     if error:

@@ -25,13 +25,21 @@ from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.autostart import Autostart, supported
 from jobdesk.gui.autostart_action import AutostartToggle
 from jobdesk.gui.eta_tracker import EtaTracker
-from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, by_server, eligible, outcome_text
+from jobdesk.gui.job_actions import (
+    CANCELLABLE,
+    FORCE_FAILABLE,
+    RETRYABLE,
+    by_server,
+    eligible,
+    outcome_text,
+)
 from jobdesk.gui.main_window import MainWindow
 from jobdesk.gui.models import Column, JobTableModel, ProgressDelegate
 from jobdesk.gui.new_job_flow import NewJobFlow
 from jobdesk.gui.notify import DesktopNotifier, NotificationCenter, choose_notifier
 from jobdesk.gui.notify_menu import NotificationsMenu
 from jobdesk.gui.tray import Tray
+from jobdesk.gui.workers_wiring import WorkersWiring
 from jobdesk.protocol import Status
 
 log = logging.getLogger(__name__)
@@ -43,7 +51,9 @@ class Controller:
         self.monitor = Monitor(self.store)
         self.profiles_store = profiles
         self.profiles: dict[str, ServerProfile] = {}
-        self.model = JobTableModel(self.store, is_live=self._is_live)
+        self.model = JobTableModel(
+            self.store, is_live=self._is_live, unacknowledged=self._is_unacknowledged
+        )
         self.window = MainWindow(self.model, self.model)
         self.eta = EtaTracker()
         self.store.subscribe(self.eta.changed)
@@ -58,9 +68,13 @@ class Controller:
         """The selected job fetched whole for the detail panel (the store keeps summaries)."""
         self._detail: Detail | None = None
         self._spawn(self.details.run())
+        self.workers = WorkersWiring(
+            self.window.views.workers, self.window.detail, self.store, self.monitor, self._spawn
+        )
         self.closed = asyncio.Event()
         w = self.window
         w.selection_changed.connect(self._selection_changed)
+        w.acknowledge_requested.connect(lambda keys: self.center.acknowledge(keys))
         w.force_fail_requested.connect(lambda keys: self._spawn(self._force_fail(keys)))
         w.cancel_requested.connect(lambda keys: self._spawn(self._cancel(keys)))
         w.retry_requested.connect(lambda keys: self._spawn(self._retry(keys)))
@@ -91,6 +105,9 @@ class Controller:
         self.window.hide_on_close = self.tray.available
         self.notifier = choose_notifier(self.tray.tray_icon, loop=asyncio.get_running_loop())
         self.preferences = Preferences()
+        self._saved_unacknowledged = self.preferences.load_unacknowledged()
+        """Restored per server as each is watched: a restart keeps the badge."""
+        self._watched: set[str] = set()
         self.center = NotificationCenter(
             NotifyPolicy(self.preferences.load_notify()),
             self.notifier,
@@ -98,8 +115,11 @@ class Controller:
             force_fail=lambda key: self._spawn(self._force_fail([key])),
         )
         self.store.subscribe(self.center.on_changes)
+        self.center.acknowledged_changed.connect(self._save_unacknowledged)
+        self.center.acknowledged_changed.connect(self.model.refresh_acknowledged)
         self.center.status_changed.connect(self.tray.set_status)
         self.tray.pause_toggled.connect(self.center.set_paused)
+        self.tray.acknowledge_all_requested.connect(self.center.acknowledge_all)
         self.tray.show_window_requested.connect(self.show_window)
         self.tray.hide_window_requested.connect(self.hide_window)
         self.tray.quit_requested.connect(self.quit)
@@ -108,6 +128,20 @@ class Controller:
         menu.addAction(self.tray.pause_action)
         menu.changed.connect(self._notify_settings_changed)
         self.window.menuBar().addMenu(menu)
+
+    def _is_unacknowledged(self, key: JobKey) -> bool:
+        """For the table (bold rows, failures first); the center exists once the tray
+        does, which needs the window, which needs the table: until then, none is."""
+        center: NotificationCenter | None = getattr(self, "center", None)
+        return center is not None and center.is_unacknowledged(key)
+
+    def _save_unacknowledged(self) -> None:
+        try:
+            self.preferences.save_unacknowledged(
+                self.center.policy.unacknowledged(), servers=self._watched
+            )
+        except OSError as exc:
+            self.window.statusBar().showMessage(f"Cannot save the acknowledgements: {exc}", 10_000)
 
     def _notify_settings_changed(self, settings: NotifySettings) -> None:
         self.center.policy.settings = settings
@@ -140,24 +174,40 @@ class Controller:
 
     def watch(self, profile: ServerProfile) -> None:
         self.profiles[profile.name] = profile
+        if profile.name not in self._watched:
+            self._watched.add(profile.name)
+            saved = [k for k in self._saved_unacknowledged if k[0] == profile.name]
+            self.center.restore(saved)
         engine = self.monitor.add(profile)
         self.center.watch(engine)
         status = self.window.status.server(profile.name)
         status.set_capabilities(engine.capabilities)
+        status.set_token_missing(not profile.token)
         engine.state.subscribe(status.set_state)
         engine.state.subscribe(lambda _: self.model.refresh_staleness())
         engine.state.subscribe(lambda _: self._show_selected())  # the ETA, the note
         status.token_requested.connect(self._ask_token)
 
     async def replace(self, profiles: list[ServerProfile]) -> None:
-        """The servers dialog was saved: watch exactly these servers now."""
+        """The servers dialog was saved: watch exactly these servers now. A server whose
+        name and URL stay keeps its engine, its jobs and its unacknowledged failures (a
+        new token only goes to the engine): restarting it reloaded its jobs as a first
+        load, which is history, and the failure badge fell to 0."""
+        wanted = {p.name: p for p in profiles}
         for name in list(self.monitor.engines):
+            kept = wanted.get(name)
+            if kept is not None and kept.url == self.profiles[name].url:
+                if kept.token != self.profiles[name].token:
+                    self.monitor.engines[name].set_token(kept.token)
+                self.profiles[name] = kept
+                continue
             await self.monitor.remove(name)
             self.center.forget_server(name)
             self.window.status.remove_server(name)
-        self.profiles.clear()
+            del self.profiles[name]
         for profile in profiles:
-            self.watch(profile)
+            if profile.name not in self.monitor.engines:
+                self.watch(profile)
 
     def _is_live(self, server: str) -> bool:
         """Whether what the monitor shows of ``server`` is current (rows are greyed, ETAs
@@ -178,6 +228,7 @@ class Controller:
         if not token or server not in self.monitor.engines:
             return
         self.monitor.engines[server].set_token(token)
+        self.window.status.server(server).set_token_missing(False)
         old = self.profiles[server]
         self.profiles[server] = ServerProfile(old.name, old.url, token)
         if self.profiles_store is not None:
@@ -189,8 +240,6 @@ class Controller:
         self._selected = keys
         self._selected_set = set(keys)
         self.details.follow(keys[0] if keys else None)
-        for key in keys:
-            self.center.acknowledge(key)  # the operator has looked at it
         self._show_selected()
 
     def _store_changed(self, changes: list[StoreChange]) -> None:
@@ -218,9 +267,11 @@ class Controller:
     def _show_selected(self) -> None:
         if not self._selected:
             self.window.detail.show_job(None)
+            self.workers.show_selected(None, None)
             return
         key = self._selected[0]
         job = self.store.get(key)
+        self.workers.show_selected(key, job)
         live = self._is_live(key[0])
         eta = "" if job is None or not live else self.eta.eta_text(key, job.progress)
         stale = "" if live else "(server not reachable: data may be old)"
@@ -244,19 +295,9 @@ class Controller:
     # --- operator actions --------------------------------------------------------------
 
     async def _force_fail(self, keys: list[JobKey]) -> None:
-        by_server: dict[str, list[str]] = {}
-        for server, job_id in keys:
-            by_server.setdefault(server, []).append(job_id)
-        refused = []
-        for server, ids in by_server.items():
-            profile = self.profiles[server]
-            outcomes = await OperatorActions(profile.url, profile.token).force_fail(ids)
-            refused += [f"{o.job_id}: {o.detail}" for o in outcomes if not o.ok]
-        done = len(keys) - len(refused)
-        message = f"Force-failed {done} job(s)"
-        if refused:
-            message += f"; refused: {'; '.join(refused)}"
-        self.window.statusBar().showMessage(message, 10_000)
+        await self._act(
+            keys, FORCE_FAILABLE, "Force-failed", lambda actions, ids: actions.force_fail(ids)
+        )
 
     async def _cancel(self, keys: list[JobKey]) -> None:
         await self._act(keys, CANCELLABLE, "Cancelled", lambda actions, ids: actions.cancel(ids))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -32,9 +33,20 @@ from PySide6.QtWidgets import (
 )
 
 from jobdesk.gui.attempt_history import AttemptHistory
-from jobdesk.gui.models.ages import local_time_text
+from jobdesk.gui.formatting import (
+    local_time_text,
+    moment_text,
+    moment_tooltip,
+    percent_text,
+    priority_text,
+    short_time,
+)
+from jobdesk.gui.models.states import State, state_of
+from jobdesk.gui.sparkline import Sparkline
 from jobdesk.protocol import Job, JobSummary, Status
 
+OUTCOME_LINES = 6
+"""The Error / Result box grows with its text up to this many lines, then scrolls."""
 LEVEL_COLOURS = {"info": None, "warning": "#c98a00", "error": "#d03c3c"}
 """None: the palette's text colour, so the log reads well in light and dark themes."""
 
@@ -43,7 +55,7 @@ def _bar(percent: float) -> QProgressBar:
     bar = QProgressBar()
     bar.setRange(0, 1000)
     bar.setValue(round(percent * 10))
-    bar.setFormat(f"{percent:.0f} %")
+    bar.setFormat(percent_text(percent))
     return bar
 
 
@@ -65,6 +77,10 @@ class DetailPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setMinimumHeight(28)
         self.eta = QLabel()
+        self.sparkline = Sparkline()
+        self.queue_note = QLabel()  # "no worker serves TYPE" for a job that waits for nobody
+        self.queue_note.setWordWrap(True)
+        self.queue_note.hide()
         self.detail_note = QLabel()
         self.detail_note.setWordWrap(True)
         self.detail_note.setEnabled(False)  # greyed: a remark, not the job's data
@@ -90,14 +106,22 @@ class DetailPanel(QWidget):
         self.outcome_label = QLabel()
         self.outcome = QPlainTextEdit()
         self.outcome.setReadOnly(True)
-        self.outcome.setMaximumHeight(110)
 
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addWidget(self.title)
         layout.addWidget(self.status)
+        layout.addWidget(self.outcome_label)  # a failure's error first: what to read
+        layout.addWidget(self.outcome)
         layout.addLayout(self.buttons)
-        for widget in (self.progress, self.eta, self.detail_note, subs_box):
+        for widget in (
+            self.progress,
+            self.sparkline,
+            self.eta,
+            self.queue_note,
+            self.detail_note,
+            subs_box,
+        ):
             layout.addWidget(widget)
         layout.addWidget(self.history_box)  # right under progress: why it is on try 2 of 3
         layout.addWidget(QLabel("Log (newest first)"))
@@ -107,15 +131,13 @@ class DetailPanel(QWidget):
         layout.addWidget(times_box)
         layout.addWidget(self.payload_label)
         layout.addWidget(self.payload)
-        layout.addWidget(self.outcome_label)
-        layout.addWidget(self.outcome)
-        scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self._shown: tuple[str, int, int | None, str] | None = None
+        self._shown: tuple[str, int, int | None, str, str] | None = None
         self.show_job(None)
 
     def add_actions(self, actions: list[QAction]) -> None:
@@ -160,15 +182,20 @@ class DetailPanel(QWidget):
         if detail is not None and detail.id != job.id:
             detail = None
         self.eta.setText(eta)
-        shown = (job.id, job.version, detail.version if detail else None, detail_note)
-        if self._shown == shown and not stale_note:
+        shown = (job.id, job.version, detail.version if detail else None, detail_note, stale_note)
+        if self._shown == shown:
             return  # nothing changed but the ETA: keep the reader's scroll and selection
+        if self._shown is None or self._shown[0] != job.id:
+            self.scroll_area.verticalScrollBar().setValue(0)  # another job: read it from the top
         self._shown = shown
         self.title.setText(f"{job.name}  ·  {job.id}")
-        status = job.status.value + (" · stale (no update for a while)" if job.stale else "")
-        self.status.setText(f"{status}   {job.job_type}   {job.priority.value}   {stale_note}")
+        state = state_of(job)
+        status = state.value + (" (no update for a while)" if state is State.STALE else "")
+        self.status.setText(
+            f"{status}   {job.job_type}   {priority_text(job.priority)}   {stale_note}"
+        )
         self.progress.setValue(round(job.progress * 10))
-        self.progress.setFormat(f"{job.progress:.1f} %")
+        self.progress.setFormat(percent_text(job.progress))
         self.detail_note.setText(detail_note or ("" if detail else "Loading the log…"))
         self.detail_note.setVisible(bool(self.detail_note.text()))
         self._fill_sub_operations(detail)
@@ -178,6 +205,15 @@ class DetailPanel(QWidget):
         self._fill_history(detail)
         self._fill_payload(detail)
         self._fill_outcome(job, detail)
+
+    def show_progress_history(self, points: list[tuple[float, float]]) -> None:
+        """The selected job's progress over time (the sparkline; hidden under two points)."""
+        self.sparkline.set_points(points)
+
+    def show_queue_note(self, text: str) -> None:
+        """Why a waiting job may wait for nobody ("No worker serves TYPE"); '' hides it."""
+        self.queue_note.setText(text)
+        self.queue_note.setVisible(bool(text))
 
     def _fill_sub_operations(self, job: Job | None) -> None:
         """``job`` None: the job is selected but its whole form has not arrived yet."""
@@ -203,14 +239,16 @@ class DetailPanel(QWidget):
             self.log.clear()
             return
         text_colour = self.palette().color(QPalette.ColorRole.Text).name()
+        now = time.time()
         lines = []
         for entry in reversed(job.messages):
             colour = LEVEL_COLOURS.get(entry.level) or text_colour
             lines.append(
-                f'<div style="color:{colour}">{html.escape(entry.timestamp)} '
+                f'<div style="color:{colour}">{html.escape(short_time(entry.timestamp, now))} '
                 f"<b>{entry.level}</b> {html.escape(entry.text)}</div>"
             )
         self.log.setHtml("".join(lines) or "<i>no messages</i>")
+        self.log.verticalScrollBar().setValue(0)  # newest first: the top is the news
 
     def _fill_metadata(self, metadata: dict[str, Any]) -> None:
         self.metadata.clear()
@@ -221,20 +259,23 @@ class DetailPanel(QWidget):
 
     def _fill_times(self, job: JobSummary) -> None:
         _clear_form(self.times)
-        for label, value in (
+        now = time.time()
+        for label, moment in (
             ("Created", job.created_at),
-            ("Started", job.started_at or "—"),
+            ("Started", job.started_at),
             ("Updated", job.updated_at),
-            ("Finished", job.finished_at or "—"),
+            ("Finished", job.finished_at),
+        ):
+            field = _selectable(moment_text(moment, now) if moment else "—")
+            if moment:
+                field.setToolTip(moment_tooltip(moment))
+            self.times.addRow(label, field)
+        for label, value in (
             ("Attempts", attempts_text(job)),
             *queue_rows(job),
             ("Owner", job.owner or "—"),
         ):
-            field = QLabel(value)
-            field.setTextInteractionFlags(
-                field.textInteractionFlags() | field.textInteractionFlags().TextSelectableByMouse
-            )
-            self.times.addRow(label, field)
+            self.times.addRow(label, _selectable(value))
 
     def _fill_history(self, job: Job | None) -> None:
         self.history.show_attempts(job)
@@ -253,13 +294,24 @@ class DetailPanel(QWidget):
         if job.status in (Status.FAILED, Status.CANCELLED) and job.error:
             self.outcome_label.setText("Error")
             self.outcome.setPlainText(job.error)
+            self._fit_outcome(job.error)
         elif detail is not None and detail.result is not None:
             self.outcome_label.setText("Result")
-            self.outcome.setPlainText(json.dumps(detail.result, indent=2, ensure_ascii=False))
+            result = json.dumps(detail.result, indent=2, ensure_ascii=False)
+            self.outcome.setPlainText(result)
+            self._fit_outcome(result)
         else:
             self.outcome_label.setText("")
             self.outcome.clear()
         self.outcome.setVisible(bool(self.outcome_label.text()))
+
+    def _fit_outcome(self, text: str) -> None:
+        """As tall as the text, up to ``OUTCOME_LINES`` lines: a one-line error near the
+        top must not push the progress and the log down by a box of blank lines."""
+        lines = min(OUTCOME_LINES, text.count("\n") + 1)
+        margins = 2 * self.outcome.frameWidth() + 2 * int(self.outcome.document().documentMargin())
+        height = lines * self.outcome.fontMetrics().lineSpacing() + margins + 2
+        self.outcome.setFixedHeight(height)
 
 
 def attempts_text(job: JobSummary) -> str:
@@ -281,6 +333,12 @@ def queue_rows(job: JobSummary) -> list[tuple[str, str]]:
     if job.timeout is not None:
         rows.append(("Timeout", f"{job.timeout:g} s per attempt"))
     return rows
+
+
+def _selectable(text: str) -> QLabel:
+    field = QLabel(text)
+    field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return field
 
 
 def _tree_item(key: str, value: Any) -> QTreeWidgetItem:

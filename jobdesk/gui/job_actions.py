@@ -2,9 +2,9 @@
 
 The statuses follow docs/queue.md: a job can be cancelled until it has finished, and
 retried once it has failed or been cancelled (a completed job is submitted again, not
-retried). The window enables an action when any selected job allows it, and the
-controller sends only those jobs: the others are counted as skipped rather than sent to
-be refused one by one.
+retried); force-fail is offered for running (and stale) jobs only. The window enables
+an action when any selected job allows it, and the controller sends only those jobs: the
+others are counted as skipped rather than sent to be refused one by one.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from jobdesk.protocol import Status
 
 CANCELLABLE: Final = frozenset({Status.QUEUED, Status.RETRYING, Status.RUNNING})
 RETRYABLE: Final = frozenset({Status.FAILED, Status.CANCELLED})
+FORCE_FAILABLE: Final = frozenset({Status.RUNNING})
+"""Running jobs, stale ones included (a stale job's status is running). The server would
+fail any active job, but a queued or retrying one is not running anything: cancel it."""
 
 StatusOf = Callable[[JobKey], Status | None]
 

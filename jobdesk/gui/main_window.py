@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
@@ -26,17 +27,23 @@ from PySide6.QtWidgets import (
 )
 
 from jobdesk.core.store import JobKey
+from jobdesk.gui.confirm import confirm
 from jobdesk.gui.detail_panel import DetailPanel
-from jobdesk.gui.job_actions import CANCELLABLE, RETRYABLE, allows
+from jobdesk.gui.job_actions import CANCELLABLE, FORCE_FAILABLE, RETRYABLE, allows, eligible
+from jobdesk.gui.order_hold import OrderHold
 from jobdesk.gui.status_bar import JobStatusBar
+from jobdesk.gui.view_switch import ViewSwitch
 from jobdesk.protocol import JobSummary, Status
 
 STATUS_FILTERS = (
     ("All", "all"),
     ("Active", "active"),
+    ("Stale", "stale"),
     ("Completed", "completed"),
     ("Failed", "failed"),
 )
+TRIAGE = -1
+"""The table's sort column for triage order (no header's column: no sort indicator)."""
 
 
 class JobTable(Protocol):
@@ -44,6 +51,8 @@ class JobTable(Protocol):
 
     def set_search(self, text: str) -> None: ...
     def set_status_filter(self, kind: str) -> None: ...
+    def hold(self) -> None: ...
+    def release(self) -> None: ...
     def key_of_row(self, row: int) -> JobKey | None: ...
     def row_of_key(self, key: JobKey) -> int | None: ...
     def job(self, key: JobKey) -> JobSummary | None: ...
@@ -51,9 +60,9 @@ class JobTable(Protocol):
 
 class MainWindow(QMainWindow):
     force_fail_requested = Signal(list)
-    """The selected jobs' keys."""
+    """The keys of the running jobs the operator confirmed force-failing."""
     cancel_requested = Signal(list)
-    """The selected jobs' keys (all of them: the controller sends those it applies to)."""
+    """The keys of the cancellable jobs the operator confirmed cancelling."""
     retry_requested = Signal(list)
     """The selected jobs' keys."""
     new_job_requested = Signal()
@@ -61,7 +70,10 @@ class MainWindow(QMainWindow):
     refresh_requested = Signal()
     servers_requested = Signal()
     selection_changed = Signal(list)
-    """The selected jobs' keys, for the detail panel and acknowledgement."""
+    """The selected jobs' keys, for the detail panel."""
+    acknowledge_requested = Signal(list)
+    """The selected jobs' keys: the operator has dealt with these failures (selecting a
+    row is looking, not dealing with it, so it acknowledges nothing)."""
     quit_requested = Signal()
 
     def __init__(
@@ -72,7 +84,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 780)
         self.jobs = table_model
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search name, id, message, metadata  (Ctrl+F)")
+        self.search.setPlaceholderText("Search every column, errors, metadata  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.jobs.set_search)
         self.status_filter = QComboBox()
@@ -83,7 +95,8 @@ class MainWindow(QMainWindow):
         )
         self.table = QTableView()
         self.table.setModel(view_model)  # type: ignore[arg-type]
-        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(TRIAGE, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # sorts by the indicator: triage order
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -95,8 +108,17 @@ class MainWindow(QMainWindow):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.no_matches = QLabel("No jobs match the search and status filter", self.table)
+        self.no_matches.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_matches.setEnabled(False)  # drawn in the palette's disabled (grey) text
+        self.no_matches.hide()
+        self.search.textChanged.connect(self._update_no_matches)
+        self.status_filter.currentIndexChanged.connect(self._update_no_matches)
+        for signal in (view_model.rowsInserted, view_model.rowsRemoved, view_model.modelReset):  # type: ignore[attr-defined]
+            signal.connect(self._update_no_matches)
         self.detail = DetailPanel()
-        splitter = QSplitter()
+        self.detail.hide()  # shown with a selected job: the first screen is the table's
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
@@ -104,7 +126,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.status = JobStatusBar()
         self.setStatusBar(self.status)
+        self.order_hold = OrderHold(
+            table_model,
+            [self.table.viewport(), self.table.horizontalHeader()],
+            self.status.set_order_held,
+            self,
+        )
         self._make_actions()
+        self.views = ViewSwitch(self)
+        """Jobs (Ctrl+1) or workers and queues (Ctrl+2), in the View menu."""
         self._restore_layout()
 
     # --- actions -----------------------------------------------------------------------
@@ -130,7 +160,19 @@ class MainWindow(QMainWindow):
         self.cancel_action.setToolTip("Cancel the selected queued, retrying or running jobs")
         self.retry_action = action("Retry selected", None, self._retry)
         self.retry_action.setToolTip("Queue the selected failed or cancelled jobs again")
-        self.set_job_actions(cancel=False, retry=False)
+        self.force_fail_action.setToolTip("End the selected running (or stale) jobs as failed")
+        self.set_job_actions(cancel=False, retry=False, force_fail=False)
+        self.triage_action = action("Triage order", QKeySequence("Ctrl+T"), self.triage_order)
+        self.triage_action.setToolTip(
+            "Unacknowledged failures, stale, retrying, running, queued, then the rest; "
+            "newest first in each"
+        )
+        self.acknowledge_action = action("Acknowledge", QKeySequence("A"), self._acknowledge)
+        self.acknowledge_action.setShortcuts([QKeySequence("A"), QKeySequence("Space")])
+        self.acknowledge_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.acknowledge_action.setToolTip("The selected failures are dealt with (A or Space)")
+        self.acknowledge_action.setEnabled(False)
+        self.table.addAction(self.acknowledge_action)  # the keys act in the table only
         self.copy_id_action = action(
             "Copy id", QKeySequence(QKeySequence.StandardKey.Copy), self.copy_ids
         )
@@ -144,6 +186,7 @@ class MainWindow(QMainWindow):
             self.quit_action,
             self.copy_id_action,
             self.new_job_action,
+            self.triage_action,
         ):
             self.addAction(made)
         menus = self.menuBar()
@@ -160,8 +203,11 @@ class MainWindow(QMainWindow):
         jobs_menu.addAction(self.cancel_action)
         jobs_menu.addAction(self.retry_action)
         jobs_menu.addAction(self.force_fail_action)
+        jobs_menu.addAction(self.acknowledge_action)
         jobs_menu.addSeparator()
         jobs_menu.addAction(self.cleanup_action)
+        self.view_menu = menus.addMenu("&View")
+        self.view_menu.addAction(self.triage_action)
         toolbar = QToolBar("Jobs")
         toolbar.setObjectName("jobs-toolbar")
         toolbar.addWidget(self.search)
@@ -172,13 +218,29 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.cancel_action)
         toolbar.addAction(self.retry_action)
         toolbar.addAction(self.force_fail_action)
+        toolbar.addAction(self.acknowledge_action)
         self.addToolBar(toolbar)
-        self.detail.add_actions([self.cancel_action, self.retry_action])
+        self.detail.add_actions([self.cancel_action, self.retry_action, self.acknowledge_action])
 
     def _selection_changed(self) -> None:
         keys = self.selected_keys()
         self.refresh_job_actions()
+        self.acknowledge_action.setEnabled(bool(keys))
+        self.detail.setVisible(bool(keys))
         self.selection_changed.emit(keys)
+
+    def triage_order(self) -> None:
+        """Back to the default order, whatever column the operator sorted by."""
+        self.table.sortByColumn(TRIAGE, Qt.SortOrder.AscendingOrder)
+
+    def _update_no_matches(self) -> None:
+        """The "no matches" line over a table the search or status filter emptied."""
+        filtering = bool(self.search.text().strip()) or self.status_filter.currentData() != "all"
+        empty = self.table.model().rowCount() == 0
+        self.no_matches.setVisible(filtering and empty)
+        if self.no_matches.isVisible():
+            header = self.table.horizontalHeader().height()
+            self.no_matches.setGeometry(0, header + 8, self.table.width(), 32)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -186,6 +248,8 @@ class MainWindow(QMainWindow):
 
     def _context_menu(self, position: QPoint) -> None:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.order_hold.watch_menu(menu)
         menu.addAction(self.copy_id_action)
         menu.addSeparator()
         menu.addAction(self.cancel_action)
@@ -194,29 +258,60 @@ class MainWindow(QMainWindow):
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     def _force_fail(self) -> None:
-        keys = self.selected_keys()
-        if keys:
-            self.force_fail_requested.emit(keys)
+        self._confirm(
+            "Force-fail",
+            FORCE_FAILABLE,
+            "They end as failed now, whatever attempts are left; their workers' reports "
+            "are refused from now on.",
+            self.force_fail_requested.emit,
+        )
 
     def _cancel(self) -> None:
+        self._confirm(
+            "Cancel",
+            CANCELLABLE,
+            "Queued ones will not run; running ones are told to stop.",
+            self.cancel_requested.emit,
+        )
+
+    def _confirm(
+        self,
+        verb: str,
+        statuses: frozenset[Status],
+        consequence: str,
+        act: Callable[[list[JobKey]], object],
+    ) -> None:
+        """Ask before ``verb``, naming the selected jobs it applies to; the answer acts on
+        those keys, whatever is selected by then."""
+        keys = eligible(self.selected_keys(), self._status_of, statuses)
+        if not keys:
+            return
+        names = [job.name or key[1] if (job := self.jobs.job(key)) else key[1] for key in keys]
+        self.confirmation = confirm(
+            self, verb=verb, keys=keys, names=names, consequence=consequence, act=act
+        )
+
+    def _acknowledge(self) -> None:
         if keys := self.selected_keys():
-            self.cancel_requested.emit(keys)
+            self.acknowledge_requested.emit(keys)
 
     def _retry(self) -> None:
         if keys := self.selected_keys():
             self.retry_requested.emit(keys)
 
-    def set_job_actions(self, *, cancel: bool, retry: bool) -> None:
+    def set_job_actions(self, *, cancel: bool, retry: bool, force_fail: bool) -> None:
         self.cancel_action.setEnabled(cancel)
         self.retry_action.setEnabled(retry)
+        self.force_fail_action.setEnabled(force_fail)
 
     def refresh_job_actions(self) -> None:
-        """Enable Cancel and Retry when some selected job's status (as the table shows
-        it) allows them; call when the selection or a selected job changes."""
+        """Enable Cancel, Retry and Force-fail when some selected job's status (as the
+        table shows it) allows them; call when the selection or a selected job changes."""
         keys = self.selected_keys()
         self.set_job_actions(
             cancel=allows(keys, self._status_of, CANCELLABLE),
             retry=allows(keys, self._status_of, RETRYABLE),
+            force_fail=allows(keys, self._status_of, FORCE_FAILABLE),
         )
 
     def _status_of(self, key: JobKey) -> Status | None:
@@ -259,9 +354,10 @@ class MainWindow(QMainWindow):
 
     # --- layout that persists ----------------------------------------------------------
 
-    DEFAULT_WIDTHS = (230, 120, 125, 130, 280, 120, 80, 80, 90)
+    DEFAULT_WIDTHS = (210, 95, 100, 90, 330, 90, 70, 80, 90)
     """Name, type, status, progress, message, owner, priority, updated, server: used until
-    the operator's own layout is saved."""
+    the operator's own layout is saved; at 1280 px wide every column up to Updated shows
+    with no detail panel open (it opens with a selection)."""
 
     def _restore_layout(self) -> None:
         for column, width in enumerate(self.DEFAULT_WIDTHS):

@@ -99,7 +99,6 @@ class NewJobDialog(QDialog):
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.submit_button = QPushButton("Submit")
-        self.submit_button.setDefault(True)
         self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.submit_button.clicked.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
@@ -123,6 +122,11 @@ class NewJobDialog(QDialog):
         layout.addWidget(self.error_code)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        # Submit is the default (Enter submits a valid form); set once the button is the
+        # dialog's (a default set before that is lost), and Cancel never becomes it by
+        # taking the focus (Enter once threw the form away).
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
+        self.submit_button.setDefault(True)
         self.resize(520, 480)
 
         self.fields: dict[str, QWidget] = {

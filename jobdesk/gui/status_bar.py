@@ -55,6 +55,9 @@ class ServerStatus(QWidget):
         self.server = server
         self.state = ConnectionState(Transport.CONNECTING)
         self.capabilities = JOBDESK
+        self.token_missing = False
+        """No token was saved for this server (none given, or no keyring kept it): a
+        refusal then means "enter one", not "yours is wrong"."""
         self.label = QLabel()
         self.button = QPushButton("Enter token…")
         self.button.clicked.connect(lambda: self.token_requested.emit(self.server))
@@ -73,12 +76,17 @@ class ServerStatus(QWidget):
         self.capabilities = capabilities
         self.refresh(time.time())
 
+    def set_token_missing(self, missing: bool) -> None:
+        self.token_missing = missing
+        self.refresh(time.time())
+
     def refresh(self, now: float) -> None:
         colour = TRANSPORT_COLOUR[self.state.transport]
-        self.label.setText(
-            f'<span style="color:{colour}">●</span> <b>{self.server}</b>: '
-            f"{transport_text(self.state, now, self.capabilities)}"
-        )
+        if self.state.transport is Transport.AUTH_FAILED and self.token_missing:
+            text = f"no saved token for {self.server}"
+        else:
+            text = transport_text(self.state, now, self.capabilities)
+        self.label.setText(f'<span style="color:{colour}">●</span> <b>{self.server}</b>: {text}')
         self.label.setToolTip(self.state.detail or TRANSPORT_TEXT[self.state.transport])
 
 
@@ -89,6 +97,12 @@ class JobStatusBar(QStatusBar):
         super().__init__(parent)
         self.counts = QLabel()
         self.addWidget(self.counts)
+        self.order = QLabel("order paused")
+        self.order.setToolTip(
+            "Rows keep their places while the pointer is over the table or a menu is open"
+        )
+        self.order.hide()
+        self.addWidget(self.order)
         self.servers: dict[str, ServerStatus] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -110,6 +124,10 @@ class JobStatusBar(QStatusBar):
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self.counts.setText("   ".join(f"{n} {state}" for state, n in counts.items() if n))
+
+    def set_order_held(self, held: bool) -> None:
+        """Say "order paused" while the table's order is held (``gui/order_hold.py``)."""
+        self.order.setVisible(held)
 
     def _refresh(self) -> None:
         now = time.time()

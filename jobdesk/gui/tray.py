@@ -1,7 +1,8 @@
 """The tray icon: the monitor's state at a glance, and the way back to the window.
 
-The icon is drawn at runtime (a coloured circle for the overall state, a badge with the
-number of failures not yet looked at), so there are no image files to ship or theme.
+The icon is drawn at runtime at each size a tray may ask for (a coloured circle for the
+overall state, a badge with the number of failures not yet acknowledged), so there are
+no image files to ship or theme.
 Where the desktop has no tray, ``available`` is False and nothing is shown: the app must
 then make closing the window quit, or the monitor would run on with no way back.
 """
@@ -9,7 +10,7 @@ then make closing the window quit, or the monitor would run on with no way back.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from jobdesk.core.tray_state import TrayState, TrayStatus
@@ -17,40 +18,72 @@ from jobdesk.core.tray_state import TrayState, TrayStatus
 STATE_COLOUR = {
     TrayState.DISCONNECTED: QColor("#8a8a8a"),
     TrayState.FAILURES: QColor("#d03c3c"),
+    TrayState.STALE: QColor("#e0a020"),
     TrayState.RUNNING: QColor("#2f7fd0"),
     TrayState.ALL_WELL: QColor("#2e9d4e"),
 }
-BADGE_COLOUR = QColor("#d03c3c")
-SIZE = 64
+BADGE_FILL = QColor("white")
+BADGE_TEXT = QColor("#a01818")
+BADGE_OUTLINE = QColor("#202020")
+"""A white badge with dark red figures and a dark rim: readable on every state's colour
+(red on red was not), and on a light or a dark panel."""
+SIZES = (16, 22, 24, 32, 48, 64)
+"""Drawn at each size a tray asks for: a badge scaled down from 64 px blurs its figure."""
+
+
+def badge_text(failures: int) -> str:
+    return "9+" if failures > 9 else str(failures)
 
 
 def draw_icon(state: TrayState, failures: int = 0) -> QIcon:
     """A circle in the state's colour; a badge with the failure count (``9+`` beyond 9)."""
-    pixmap = QPixmap(SIZE, SIZE)
+    icon = QIcon()
+    for size in SIZES:
+        icon.addPixmap(draw_pixmap(state, failures, size))
+    return icon
+
+
+def draw_pixmap(state: TrayState, failures: int, size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(STATE_COLOUR[state])
-        painter.drawEllipse(QRectF(4, 4, SIZE - 8, SIZE - 8))
+        margin = size / 16
+        painter.drawEllipse(QRectF(margin, margin, size - 2 * margin, size - 2 * margin))
         if failures:
-            _badge(painter, "9+" if failures > 9 else str(failures))
+            _badge(painter, badge_text(failures), size)
     finally:
         painter.end()
-    return QIcon(pixmap)
+    return pixmap
 
 
-def _badge(painter: QPainter, text: str) -> None:
-    box = QRectF(SIZE * 0.45, 0, SIZE * 0.55, SIZE * 0.55)
-    painter.setPen(QPen(QColor("white"), 3))
-    painter.setBrush(BADGE_COLOUR)
-    painter.drawEllipse(box.adjusted(1.5, 1.5, -1.5, -1.5))
+def badge_rect(text: str, size: int) -> tuple[QRectF, QFont]:
+    """Where the badge goes (the top right corner, inside the icon) and the font that fits."""
+    height = max(9.0, size * 0.58)
     font = QFont()
     font.setBold(True)
-    font.setPixelSize(int(box.height() * (0.5 if len(text) > 1 else 0.62)))
+    font.setPixelSize(max(7, round(height * 0.8)))
+    metrics = QFontMetricsF(font)
+    while metrics.horizontalAdvance(text) > size - 4 and font.pixelSize() > 6:
+        font.setPixelSize(font.pixelSize() - 1)
+        metrics = QFontMetricsF(font)
+    width = min(float(size), max(height, metrics.horizontalAdvance(text) + height * 0.45))
+    return QRectF(size - width, 0, width, height), font
+
+
+def _badge(painter: QPainter, text: str, size: int) -> None:
+    box, font = badge_rect(text, size)
+    rim = max(1.0, size / 32)
+    inner = box.adjusted(rim / 2, rim / 2, -rim / 2, -rim / 2)
+    painter.setPen(QPen(BADGE_OUTLINE, rim))
+    painter.setBrush(BADGE_FILL)
+    painter.drawRoundedRect(inner, inner.height() / 2, inner.height() / 2)
+    painter.setPen(BADGE_TEXT)
     painter.setFont(font)
-    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    painter.drawText(inner, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class Tray(QObject):
@@ -58,6 +91,7 @@ class Tray(QObject):
     hide_window_requested = Signal()
     quit_requested = Signal()
     pause_toggled = Signal(bool)
+    acknowledge_all_requested = Signal()
 
     def __init__(
         self, parent: QObject | None = None, *, tray_icon: QSystemTrayIcon | None = None
@@ -74,10 +108,14 @@ class Tray(QObject):
         self.pause_action = QAction("Pause notifications", self.menu)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self.pause_toggled)
+        self.acknowledge_all_action = QAction("Acknowledge all failures", self.menu)
+        self.acknowledge_all_action.triggered.connect(self.acknowledge_all_requested)
+        self.acknowledge_all_action.setEnabled(False)
         self.quit_action = QAction("Quit", self.menu)
         self.quit_action.triggered.connect(self.quit_requested)
         self.menu.addAction(self.window_action)
         self.menu.addAction(self.pause_action)
+        self.menu.addAction(self.acknowledge_all_action)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
         self.tray_icon.setContextMenu(self.menu)
@@ -109,6 +147,7 @@ class Tray(QObject):
         return self.pause_action.isChecked()
 
     def _show_status(self) -> None:
+        self.acknowledge_all_action.setEnabled(self.status.unacknowledged > 0)
         self.tray_icon.setIcon(draw_icon(self.status.state, self.status.unacknowledged))
         self.tray_icon.setToolTip(self.status.describe())
 

@@ -11,6 +11,7 @@ from typing import Generic, Literal, cast
 import msgspec
 
 from jobdesk.protocol.models import AnyJob, Job, JobStats, JobSummary
+from jobdesk.protocol.overview import QueueOverview
 
 SubscribeMode = Literal["replay", "snapshot", "live"]
 StreamDialect = Literal["canonical", "seed003"]
@@ -60,7 +61,17 @@ class Ping(_Message, tag="ping", kw_only=True):
     pass
 
 
-ClientMessage = Auth | SubscribeJobs | UnsubscribeJobs | Ping
+class SubscribeOverview(_Message, tag="subscribe_overview", kw_only=True):
+    """jobdesk's addition: send me ``queue_overview`` every few seconds from now on."""
+
+
+class UnsubscribeOverview(_Message, tag="unsubscribe_overview", kw_only=True):
+    pass
+
+
+ClientMessage = (
+    Auth | SubscribeJobs | UnsubscribeJobs | Ping | SubscribeOverview | UnsubscribeOverview
+)
 
 
 # --- server -> client -------------------------------------------------------------------
@@ -113,6 +124,12 @@ class JobStatsUpdate(_Message, tag="job_stats_update", kw_only=True):
     timestamp: str
 
 
+class QueueOverviewMessage(_Message, tag="queue_overview", kw_only=True):
+    """jobdesk's addition, only after ``subscribe_overview``: workers and queues."""
+
+    overview: QueueOverview
+
+
 class Heartbeat(_Message, tag="heartbeat", kw_only=True):
     seq: int
     epoch: str
@@ -134,7 +151,7 @@ class ErrorMessage(_Message, tag="error", kw_only=True):
 
 _OtherServerMessage = (
     Connected | JobsSubscribed | JobRemoved | JobStatsUpdate | Heartbeat | Pong | AuthFailed
-) | ErrorMessage
+) | (ErrorMessage | QueueOverviewMessage)
 ServerMessage = JobUpdate[Job] | JobUpdates[Job] | _OtherServerMessage
 MonitorMessage = JobUpdate[JobSummary] | JobUpdates[JobSummary] | _OtherServerMessage
 """A server message as the monitor reads it: jobs as summaries."""

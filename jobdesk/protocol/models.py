@@ -106,6 +106,9 @@ class JobSummary(Wire, frozen=True, kw_only=True, gc=False):
     """When a claimed job's lease ends unless its worker reports; None when not leased."""
     retry_at: str | None = None
     """When a retrying job may be claimed again (its backoff ends)."""
+    last_problem: str | None = None
+    """The text of the newest warning or error the job's log has had (the server keeps it
+    as it logs), so a monitor that holds summaries, not logs, can still search it."""
 
 
 class Job(JobSummary, frozen=True, kw_only=True, gc=False):

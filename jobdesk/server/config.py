@@ -31,6 +31,8 @@ class ServerConfig:
     """Log entries kept per job, newest kept."""
     heartbeat_s: float = 30.0
     stats_interval_s: float = 0.25
+    overview_interval_s: float = 5.0
+    """How often the queue overview is sampled and sent to its WebSocket subscribers."""
     auth_timeout_s: float = 5.0
     """A WebSocket without a valid ``auth`` this long after opening is closed (1008)."""
     ws_max_queued_bytes: int = 4 * 1024 * 1024

@@ -19,6 +19,8 @@ reconnects and replays from its last seq.
 from __future__ import annotations
 
 from jobdesk.protocol import JobStats, JobStatsUpdate, encode_message, now_timestamp
+from jobdesk.protocol.messages import QueueOverviewMessage
+from jobdesk.protocol.overview import QueueOverview
 from jobdesk.server.changes import Change
 from jobdesk.server.frames import Frames, Segment, build_segments, json_text
 from jobdesk.server.outbox import Subscriber
@@ -30,6 +32,8 @@ class Hub:
         self._epoch = epoch
         self._epoch_json = json_text(epoch)
         self._subscribers: set[Subscriber] = set()
+        self.overview_watchers: set[Subscriber] = set()
+        """Sockets that sent ``subscribe_overview`` (with or without ``subscribe_jobs``)."""
 
     def add(self, subscriber: Subscriber) -> None:
         self._subscribers.add(subscriber)
@@ -73,3 +77,9 @@ class Hub:
         frame = encode_message(JobStatsUpdate(stats=stats, timestamp=now_timestamp())).decode()
         for sub in self._subscribers:
             sub.offer_stats(frame)
+
+    def publish_overview(self, overview: QueueOverview) -> None:
+        """One frame for every watcher; an unsent older one is replaced, not queued."""
+        frame = encode_message(QueueOverviewMessage(overview=overview)).decode()
+        for sub in self.overview_watchers:
+            sub.offer_overview(frame)

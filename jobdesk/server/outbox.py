@@ -13,7 +13,8 @@ position in the change feed (``Replay``), never as encoded frames, so a reconnec
 monitor owed the whole state costs no more than any other.
 
 Stats for a ``batch`` subscriber keep no place in the queue: a newer one replaces the
-unsent one and goes out first.
+unsent one and goes out first. So does the queue overview (``subscribe_overview``),
+whatever the subscriber reads: a slow reader holds at most one of each.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class Subscriber:
     """Bytes of the frames waiting (a replay counts none: it is a position)."""
     stats: str | None = None
     """The newest stats frame not sent yet (a ``batch`` subscriber's)."""
+    overview: str | None = None
+    """The newest ``queue_overview`` frame not sent yet."""
     beat_due: bool = False
     """A heartbeat is due: sent as soon as nothing else is queued."""
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -105,6 +108,11 @@ class Subscriber:
             self.stats = frame
             self._ready.set()
 
+    def offer_overview(self, frame: str) -> None:
+        if not self.overflowed:
+            self.overview = frame
+            self._ready.set()
+
     def _push(self, item: str | Segment, size: int) -> None:
         if self.overflowed:
             return
@@ -122,6 +130,7 @@ class Subscriber:
             self.items.clear()
             self.queued_bytes = 0
             self.stats = None
+            self.overview = None
             self.on_overflow()
 
     # --- draining (the connection's sender) --------------------------------------------
@@ -132,6 +141,9 @@ class Subscriber:
         if self.stats is not None:
             stats, self.stats = self.stats, None
             return stats
+        if self.overview is not None:
+            overview, self.overview = self.overview, None
+            return overview
         while self.items:
             item = self.items[0]
             if isinstance(item, Replay):

@@ -24,6 +24,7 @@ from jobdesk.protocol import (
     Status,
     format_timestamp,
 )
+from jobdesk.protocol.overview import QueueOverview
 from jobdesk.protocol.rest import (
     BatchItem,
     ClaimRequest,
@@ -40,6 +41,7 @@ from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError, not_found
 from jobdesk.server.hub import Hub
 from jobdesk.server.idempotency import Once, Remembered, Replayed
+from jobdesk.server.overview import Overview
 from jobdesk.server.queue import ClaimSignal, pick, seconds_until_due, wakes_claims
 from jobdesk.server.sessions import Sessions
 from jobdesk.server.state import ServerState
@@ -73,6 +75,8 @@ class JobService:
             self.storage.close()  # frees the file for the next try
             raise
         self.hub = Hub(self.state.epoch)
+        self.overview = Overview(r.job for r in self.state.jobs.values())
+        """Workers and queues as the claims and commits show them (``overview.py``)."""
         self.tokens = TokenVerifier(self.storage, retry_after_s=config.storage_retry_after_s)
         self.sessions = Sessions()
         """Open WebSockets by token, closed when their token is revoked."""
@@ -97,6 +101,7 @@ class JobService:
             asyncio.create_task(self._writer.run_forever(), name="jobdesk-writer"),
             asyncio.create_task(self._sweep_forever(), name="jobdesk-sweeper"),
             asyncio.create_task(self._stats_forever(), name="jobdesk-stats"),
+            asyncio.create_task(self._overview_forever(), name="jobdesk-overview"),
             asyncio.create_task(
                 watch_tokens(
                     self.storage.tokens,
@@ -124,6 +129,7 @@ class JobService:
 
     def _committed(self, changes: list[Change]) -> None:
         self.hub.publish(changes)
+        self.overview.committed(changes, self._clock().timestamp())
         self._stats_dirty.set()
         if wakes_claims(c.job for c in changes):
             self._claimable.notify()
@@ -154,6 +160,9 @@ class JobService:
 
     def stats(self) -> JobStats:
         return self.state.stats()
+
+    def queue_overview(self) -> QueueOverview:
+        return self.overview.build(self.state.jobs, self.state.waiting, self._clock().timestamp())
 
     def stale_jobs(self) -> list[str]:
         return [
@@ -466,6 +475,16 @@ class JobService:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(request.wait_seconds, self.config.max_claim_wait_s)
         worker = request.worker or who.name
+        self.overview.claim_started(worker, types, self._clock().timestamp())
+        try:
+            return await self._claim_waiting(who, request, worker, types, deadline)
+        finally:
+            self.overview.claim_ended(worker, self._clock().timestamp())
+
+    async def _claim_waiting(
+        self, who: Principal, request: ClaimRequest, worker: str, types: list[str], deadline: float
+    ) -> Job | None:
+        loop = asyncio.get_running_loop()
         while True:
             woken = self._claimable.current()
             job = await self._writer.submit(
@@ -532,6 +551,14 @@ class JobService:
                 continue  # a refused commit: the writer has logged why, once a minute
             except Exception:
                 log.exception("sweep failed")
+
+    async def _overview_forever(self) -> None:
+        """Sample the queue depth per type, and send the overview to its subscribers."""
+        while True:
+            self.overview.sample(self.state.waiting, self._clock().timestamp())
+            if self.hub.overview_watchers:
+                self.hub.publish_overview(self.queue_overview())
+            await asyncio.sleep(self.config.overview_interval_s)
 
     async def _stats_forever(self) -> None:
         """Broadcast stats when they change, at most once per stats interval."""

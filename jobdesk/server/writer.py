@@ -32,6 +32,20 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+PROBLEM_LEVELS: Final = frozenset({"warning", "error"})
+RECENT: Final = 4
+"""Log entries one change may add that ``last_problem`` looks at (older ones were seen)."""
+
+
+def last_problem(job: Job) -> str | None:
+    """The newest warning or error among the log's last entries, else the one the job
+    already carries: a few entries per change, however long the log."""
+    for entry in reversed(job.messages[-RECENT:]):
+        if entry.level in PROBLEM_LEVELS:
+            return entry.text
+    return job.last_problem
+
+
 class _Missing:
     """The overlay had no entry for the job (the committed state shows through)."""
 
@@ -78,7 +92,11 @@ class Transaction:
     def put(self, job: Job) -> Job:
         """Record a job's new state: the version goes up by one and it gets the next seq."""
         previous = self.get(job.id)
-        job = msgspec.structs.replace(job, version=1 if previous is None else previous.version + 1)
+        job = msgspec.structs.replace(
+            job,
+            version=1 if previous is None else previous.version + 1,
+            last_problem=last_problem(job),
+        )
         self.seq += 1
         self._journal.append((job.id, self._overlay.get(job.id, MISSING)))
         self._overlay[job.id] = job

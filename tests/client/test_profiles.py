@@ -123,3 +123,14 @@ def test_unknown_backends_and_options_are_refused(
     with pytest.raises(ValueError, match="jobdesk has no option listUrl"):
         store.save([ServerProfile("j", "http://a:1", "", options={"listUrl": "/x"})])
     assert not store.path.exists()
+
+
+def test_the_keyring_probe_tells_a_first_start_whether_tokens_can_be_kept(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    assert ProfileStore(tmp_path).probe_keyring()
+    assert memory_keyring.secrets == {}  # asked, nothing written
+    keyring.set_keyring(BrokenKeyring())
+    store = ProfileStore(tmp_path)
+    assert not store.probe_keyring()
+    assert not store.keyring_works  # the servers dialog warns from the start

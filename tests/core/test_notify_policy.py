@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
 import pytest
 
 from jobdesk.core.away import AwaySummary, StateChange
@@ -86,7 +87,7 @@ def test_a_completion_is_notified_once_after_the_window() -> None:
 
 def test_failure_notice_says_why_and_is_urgent() -> None:
     world = World()
-    world.put(job("a", 2, Status.FAILED, error="disk full"))
+    world.put(job("a", 2, Status.FAILED, error="disk full\nTraceback (most recent call last):"))
     world.clock.now += 1
     (notice,) = world.policy.tick()
     assert (notice.title, notice.urgency, notice.job) == (
@@ -94,8 +95,9 @@ def test_failure_notice_says_why_and_is_urgent() -> None:
         Urgency.CRITICAL,
         ("srv", "a"),
     )
-    assert notice.body == "disk full (generic on srv)"
-    assert notice.actions == (NoticeAction.OPEN,)
+    assert notice.body == "disk full\ngeneric"  # the error's first line; one server: no name
+    assert notice.actions == (NoticeAction.OPEN, NoticeAction.ACKNOWLEDGE)
+    assert notice.failures == (("srv", "a"),)
     # the server's replay after a reconnect repeats the event: nothing new to say
     world.connect(Transport.OFFLINE)
     world.connect(Transport.CONNECTING)
@@ -105,49 +107,79 @@ def test_failure_notice_says_why_and_is_urgent() -> None:
     assert world.after(2) == []
 
 
-def test_two_completions_are_two_notices_fifty_are_one() -> None:
+def test_bodies_tell_jobs_apart_by_owner_duration_and_server_when_several() -> None:
     world = World()
-    world.put(job("a", 2, Status.COMPLETED), job("b", 2, Status.COMPLETED))
-    assert [kind for kind, _ in world.after(1)] == [NoticeKind.COMPLETED] * 2
-
-    for i in range(50):
-        world.put(job(f"j{i}", 1, Status.RUNNING))
-    assert world.after(10) == []  # starting is off by default
-    for i in range(50):
-        world.clock.now += 0.015  # 50 completions spread over 0.75 s
-        world.put(job(f"j{i}", 2, Status.COMPLETED))
-    notices = world.policy.tick()
-    assert notices == []  # the window runs from the first completion
-    world.clock.now += 0.3
-    (notice,) = world.policy.tick()
-    assert (notice.kind, notice.title) == (NoticeKind.SUMMARY, "50 jobs completed")
-    assert notice.body == "name-j0, name-j1, name-j2 and 47 more"
-    assert len(notice.jobs) == 50
-    assert world.after(5) == []
-
-
-def test_up_to_three_are_individual_and_a_mixed_burst_is_summarised() -> None:
-    world = World()
-    world.put(*(job(x, 2, Status.COMPLETED) for x in "abc"))
-    assert len(world.after(1)) == 3
-    world.put(*(job(x, 2, Status.COMPLETED) for x in "def"))
-    world.put(job("g", 2, Status.CANCELLED))
+    done = msgspec.structs.replace(
+        job("a", 2, Status.COMPLETED),
+        owner="alice",
+        started_at="2026-11-22T10:00:00.000Z",
+        finished_at="2026-11-22T10:02:05.000Z",
+    )
+    world.put(done)
     world.clock.now += 1
     (notice,) = world.policy.tick()
-    assert notice.title == "4 job updates"
-    assert notice.body.startswith("3 completed, 1 failed: ")
-    assert (notice.urgency, notice.job) == (Urgency.CRITICAL, ("srv", "g"))
+    assert notice.body == "alice · 2 min · generic"
+    world.connect(Transport.LIVE, server="other")
+    world.put(job("b", 2, Status.FAILED, error="boom"))
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert notice.body == "boom\ngeneric on srv"
 
 
-def test_the_next_burst_starts_a_new_window() -> None:
+def test_completions_are_summarised_once_a_minute() -> None:
     world = World()
     world.put(job("a", 2, Status.COMPLETED))
     assert world.policy.due_in() == pytest.approx(1.0)
-    assert len(world.after(1)) == 1
-    world.clock.now += 30
-    world.put(job("b", 2, Status.COMPLETED))
-    world.clock.now += 0.5
-    assert world.policy.due_in() == pytest.approx(0.5)
+    assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-a")]  # the first at once
+    for i in range(12):
+        world.clock.now += 2
+        world.put(job(f"j{i}", 2, Status.COMPLETED))
+    world.put(job("z", 2, Status.FAILED, error="SMTP 550"))
+    world.put(job("y", 2, Status.CANCELLED))
+    outs = [world.after(1)]  # the two failures go out alone (the budget has tokens)
+    assert sorted(outs[0]) == [(NoticeKind.FAILED, "Cancelled: name-y"),
+                               (NoticeKind.FAILED, "Failed: name-z")]  # fmt: skip
+    assert world.policy.due_in() == pytest.approx(35)  # a minute after the first one
+    assert world.after(34) == []
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert (notice.kind, notice.title) == (NoticeKind.SUMMARY, "12 completed")
+    assert notice.body == "name-j0, name-j1, name-j2 and 9 more"
+    assert len(notice.jobs) == 12
+    assert world.after(120) == []
+
+
+def test_failures_beyond_the_budget_are_folded_into_the_summary_never_dropped() -> None:
+    world = World()
+    world.put(*(job(x, 2, Status.FAILED, error=f"error {x}") for x in "abcde"))
+    world.put(job("k", 2, Status.COMPLETED))
+    first = world.after(1)
+    assert first[:3] == [(NoticeKind.FAILED, f"Failed: name-{x}") for x in "abc"]
+    assert len(first) == 3  # the burst of 3 is spent: d, e and the completion wait
+    world.clock.now += world.policy.due_in() or 0.0
+    (notice,) = world.policy.tick()
+    assert world.clock.now == pytest.approx(1016.0)  # the next token: 15 s after the burst
+    assert notice.title == "1 completed, 2 failed"
+    assert notice.body == "failed: name-d: error d\nfailed: name-e: error e\nname-k"
+    assert notice.failures == (("srv", "d"), ("srv", "e"))
+    assert notice.actions == (NoticeAction.OPEN, NoticeAction.ACKNOWLEDGE)
+
+
+def test_never_more_than_eight_a_minute_and_every_failure_told() -> None:
+    world = World()
+    told: list[tuple[float, str]] = []
+    for second in range(600):
+        world.put(job(f"c{second}", 2, Status.COMPLETED))
+        if second % 7 == 0:
+            world.put(job(f"f{second}", 2, Status.FAILED, error="boom"))
+        world.clock.now += 1
+        told += [(world.clock.now, n.title + "\n" + n.body) for n in world.policy.tick()]
+    world.clock.now += 120
+    told += [(world.clock.now, n.title + "\n" + n.body) for n in world.policy.tick()]
+    for start, _ in told:
+        assert sum(1 for t, _ in told if start <= t < start + 60) <= 8
+    text = "\n".join(t for _, t in told)
+    assert all(f"name-f{s}" in text for s in range(0, 600, 7))
 
 
 def test_filters_per_kind() -> None:
@@ -159,14 +191,14 @@ def test_filters_per_kind() -> None:
     world.put(job("b", 2, Status.RUNNING))
     world.put(job("c", 2, Status.CANCELLED))
     assert set(world.after(1)) == {
-        (NoticeKind.STARTED, "Started: name-a"),
-        (NoticeKind.STARTED, "Started: name-b"),
+        (NoticeKind.SUMMARY, "2 started"),  # starts wait for the summary, failures do not
         (NoticeKind.FAILED, "Cancelled: name-c"),
     }
     world.policy.settings = NotifySettings(failed=False)
     world.put(job("d", 2, Status.FAILED))
     world.put(job("e", 2, Status.COMPLETED))
-    assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-e")]
+    assert world.after(1) == []
+    assert world.after(60) == [(NoticeKind.COMPLETED, "Completed: name-e")]  # a minute on
 
 
 def retrying(job_id: str, version: int, number: int, error: str) -> Job:
@@ -209,14 +241,14 @@ def test_each_retry_says_which_attempt_failed_and_why() -> None:
         Urgency.NORMAL,
         ("srv", "a"),
     )
-    assert notice.body == "attempt 1 of 3 failed: disk full (generic on srv)"
+    assert notice.body == "attempt 1 of 3 failed: disk full\ngeneric"
     world.put(retrying("a", 3, 1, "disk full"))  # a new version of the same retry
     assert world.after(2) == []
     world.put(job("a", 4, Status.RUNNING))  # the second attempt, and its failure
     world.put(retrying("a", 5, 2, "timed out"))
-    world.clock.now += 1
+    world.clock.now += 60  # retries wait for the summary: one a minute
     (notice,) = world.policy.tick()
-    assert notice.body == "attempt 2 of 3 failed: timed out (generic on srv)"
+    assert notice.body == "attempt 2 of 3 failed: timed out\ngeneric"
     assert world.policy.unacknowledged() == ()  # not a failure (yet)
 
 
@@ -226,7 +258,7 @@ def test_a_retry_is_explained_by_the_jobs_own_error_and_attempt_count() -> None:
     world.put(bare)
     world.clock.now += 1
     (notice,) = world.policy.tick()
-    assert notice.body == "attempt 0 of 1 failed: exit code 3 (generic on srv)"
+    assert notice.body == "attempt 0 of 1 failed: exit code 3\ngeneric"
 
 
 def test_a_burst_of_retries_is_one_summary() -> None:
@@ -235,8 +267,8 @@ def test_a_burst_of_retries_is_one_summary() -> None:
     world.put(job("e", 2, Status.COMPLETED))
     world.clock.now += 1
     (notice,) = world.policy.tick()
-    assert (notice.title, notice.urgency) == ("5 job updates", Urgency.NORMAL)
-    assert notice.body.startswith("1 completed, 4 retrying: ")
+    assert (notice.title, notice.urgency) == ("1 completed, 4 retrying", Urgency.NORMAL)
+    assert notice.body == "name-a, name-b, name-c and 2 more"
 
 
 def test_filters_per_job_type() -> None:
@@ -303,7 +335,7 @@ def test_a_stall_is_notified_once_until_progress_moves() -> None:
     world.clock.now += 1
     (notice,) = world.policy.tick()
     assert (notice.kind, notice.title) == (NoticeKind.STALLED, "Stalled: name-a")
-    assert notice.body == "no progress for 10 min, at 40% (generic on srv)"
+    assert notice.body == "no progress for 10 min, at 40%\ngeneric"
     assert notice.actions == (NoticeAction.OPEN, NoticeAction.FORCE_FAIL)
     assert world.after(3600) == []  # stalls once
     assert world.policy.due_in() is None
@@ -339,7 +371,7 @@ def test_pause_drops_what_is_pending_and_what_comes() -> None:
     assert world.after(1) == [(NoticeKind.COMPLETED, "Completed: name-d")]
 
 
-def test_unacknowledged_failures_until_looked_at_or_retried() -> None:
+def test_unacknowledged_failures_until_acknowledged_or_retried() -> None:
     world = World()
     world.put(job("a", 2, Status.FAILED), job("b", 2, Status.CANCELLED), job("c", 2))
     assert world.policy.unacknowledged() == (("srv", "a"), ("srv", "b"))
@@ -354,7 +386,7 @@ def test_unacknowledged_failures_until_looked_at_or_retried() -> None:
     assert world.policy.unacknowledged() == (("srv", "b"), ("srv", "a"))
     world.store.apply("srv", epoch="e", removed=["b"])
     assert world.policy.unacknowledged() == (("srv", "a"),)
-    world.policy.acknowledge_all()
+    world.policy.acknowledge(("srv", "a"))
     assert world.policy.unacknowledged() == ()
 
 
@@ -369,8 +401,13 @@ def test_tray_state_priority() -> None:
     assert policy.tray_status().state is TrayState.FAILURES
     world.connect(Transport.AUTH_FAILED, server="other")
     status = policy.tray_status()
-    assert status.state is TrayState.DISCONNECTED
-    assert status.describe() == "jobdesk\nother: auth failed\n1 new failure\n1 running"
+    assert status.state is TrayState.FAILURES  # one server of two: said, not shown as down
+    assert status.describe() == "jobdesk\nother: auth failed\n1 unacknowledged failure\n1 running"
+    world.connect(Transport.OFFLINE)
+    status = policy.tray_status()
+    assert status.state is TrayState.DISCONNECTED  # every server unreachable
+    assert status.describe().startswith("jobdesk\nother: auth failed\nsrv: unreachable\n")
+    world.connect(Transport.LIVE)
     world.connect(Transport.CONNECTING, server="other")
     assert policy.tray_status().state is TrayState.FAILURES
     world.connect(Transport.OFFLINE, server="other")
@@ -416,3 +453,59 @@ def test_forgetting_a_server_drops_its_running_jobs_and_failures() -> None:
     world.policy.forget_server("other")
     assert world.policy.tray_status().running == 1
     assert world.policy.unacknowledged() == ()
+
+
+def test_the_servers_stale_flag_is_a_stall_told_once_and_counted_by_the_tray() -> None:
+    world = World()
+    assert world.policy.settings.stalled  # on by default
+    world.put(job("a", 1, Status.RUNNING, progress=40.0))
+    stale = msgspec.structs.replace(job("a", 2, Status.RUNNING, progress=40.0), stale=True)
+    world.put(stale)
+    status = world.policy.tray_status()
+    assert (status.state, status.stale, status.running) == (TrayState.STALE, 1, 0)
+    assert "1 stalled" in status.describe()
+    world.clock.now += 1
+    (notice,) = world.policy.tick()
+    assert (notice.kind, notice.title) == (NoticeKind.STALLED, "Stalled: name-a")
+    assert notice.body.startswith("the server marked it stale, at 40%")
+    world.put(msgspec.structs.replace(stale, version=3))  # still stale: nothing new
+    assert world.after(20 * 60) == []  # nor does this monitor's own stall check repeat it
+    world.put(job("a", 4, Status.RUNNING, progress=50.0))  # moving again
+    assert world.policy.tray_status().state is TrayState.RUNNING
+
+
+def test_acknowledged_failures_are_restored_and_pruned_at_the_first_load() -> None:
+    policy = NotifyPolicy(clock=Clock())
+    policy.restore([("srv", "kept"), ("srv", "retried"), ("srv", "gone"), ("other", "x")])
+    assert policy.is_unacknowledged(("srv", "gone"))
+    assert policy.tray_status().unacknowledged == 4  # the badge before any server answers
+    store = JobStore()
+    store.subscribe(policy.on_changes)
+    before = policy.acknowledged_version
+    store.apply(
+        "srv",
+        epoch="e",
+        jobs=[
+            job("kept", 3, Status.FAILED),
+            job("retried", 4, Status.RUNNING),
+            job("old", 2, Status.FAILED),
+        ],
+        replace=True,
+    )
+    policy.connection_changed("srv", ConnectionState(Transport.LIVE))
+    assert policy.unacknowledged() == (("srv", "kept"), ("other", "x"))
+    assert not policy.is_unacknowledged(("srv", "old"))  # the first load is history
+    assert policy.acknowledged_version > before
+    policy.acknowledge(("srv", "kept"))
+    assert policy.unacknowledged() == (("other", "x"),)
+
+
+def test_entering_a_new_token_keeps_the_failures_counted() -> None:
+    """auth failed, then live again on the same store: nothing is reloaded as history."""
+    world = World()
+    world.put(job("f", 2, Status.FAILED))
+    world.connect(Transport.AUTH_FAILED)
+    world.connect(Transport.CONNECTING)
+    world.store.apply("srv", epoch="e2", jobs=[job("f", 2, Status.FAILED)], replace=True)
+    world.connect(Transport.LIVE)
+    assert world.policy.tray_status().unacknowledged == 1

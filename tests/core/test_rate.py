@@ -31,3 +31,12 @@ def test_a_refused_take_spends_nothing() -> None:
 def test_nonsense_is_refused(rate: float, burst: int) -> None:
     with pytest.raises(ValueError, match="positive rate"):
         TokenBucket(rate, burst)
+
+
+def test_wait_says_when_the_next_token_comes() -> None:
+    bucket = TokenBucket(rate=0.5, burst=1)
+    assert bucket.wait(0.0) == 0.0
+    assert bucket.take(0.0)
+    assert bucket.wait(0.5) == pytest.approx(1.5)
+    assert bucket.wait(2.0) == 0.0
+    assert bucket.take(2.0)

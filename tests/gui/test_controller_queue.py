@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from jobdesk.client.monitor import ServerProfile
@@ -111,7 +111,14 @@ async def submit_select_cancel_and_retry(controller: Controller) -> None:
     assert window.cancel_action.isEnabled()
     assert not window.retry_action.isEnabled()
 
-    window.cancel_action.trigger()
+    window.cancel_action.trigger()  # asks first, naming the job
+    box = window.confirmation
+    assert box.isVisible()
+    assert "render the trailer" in box.text()
+    assert box.button(QMessageBox.StandardButton.Yes).text() == "Cancel 1"
+    window.table.clearSelection()  # the answer acts on the job asked about, not the selection
+    box.button(QMessageBox.StandardButton.Yes).click()
+    window.select(key)
     await until(lambda: window.statusBar().currentMessage() == "Cancelled 1 job(s)")
     await until(lambda: window.retry_action.isEnabled())  # the table shows it cancelled
     assert controller.store.get(key).status is Status.CANCELLED  # type: ignore[union-attr]

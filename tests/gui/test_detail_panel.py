@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from jobdesk.gui.attempt_history import short_time
 from jobdesk.gui.detail_panel import DetailPanel
-from jobdesk.gui.models.ages import local_time_text
+from jobdesk.gui.formatting import local_time_text
 from jobdesk.protocol import Attempt, Job, JobSummary, LogEntry, Status, SubOperation
 
 NOW = "2026-11-22T10:00:00.000Z"
@@ -44,7 +44,7 @@ def test_a_job_with_sub_operations_is_shown_in_full(qtbot: QtBot) -> None:
     panel.show_job(pipeline_job(), eta="about 2 min left")
     assert "condense arguments" in panel.title.text()
     assert panel.progress.value() == 625
-    assert panel.progress.format() == "62.5 %"
+    assert panel.progress.format() == "62%"  # one way everywhere: gui/formatting.py
     assert panel.eta.text() == "about 2 min left"
     items = [panel.sub_operations.itemAt(i) for i in range(panel.sub_operations.count())]
     widgets = [item.widget() for item in items if item is not None]
@@ -197,3 +197,63 @@ def test_a_summary_shows_at_once_and_the_fetched_job_fills_the_rest(qtbot: QtBot
     other = pipeline_job(id="job_2")
     panel.show_job(summary_of(other), detail=whole)  # another job's copy is not shown
     assert panel.log.toPlainText() == ""
+
+
+def test_the_error_sits_under_the_status_line(qtbot: QtBot) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.show_job(pipeline_job(status=Status.FAILED, error="SMTP 550: mailbox unavailable"))
+    body = panel.status.parentWidget()
+    assert body is not None
+    layout = body.layout()
+    assert layout is not None
+    where = {layout.indexOf(widget): widget for widget in (panel.outcome, panel.log, panel.status)}
+    assert [where[i] for i in sorted(where)] == [panel.status, panel.outcome, panel.log]
+    assert panel.outcome.isVisibleTo(panel)
+
+
+def test_a_stale_job_and_an_unreachable_server_read_apart_and_the_note_goes(
+    qtbot: QtBot,
+) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    job = pipeline_job(stale=True)
+    panel.show_job(job, stale_note="(server not reachable: data may be old)")
+    assert panel.status.text().startswith("stale (no update for a while)")
+    assert "not reachable" in panel.status.text()
+    panel.show_job(job)  # the server is back (a new token, say): the note must go
+    assert "not reachable" not in panel.status.text()
+    assert "medium" in panel.status.text()  # priorities in one case
+
+
+def test_another_job_is_read_from_the_top_and_times_are_local(qtbot: QtBot) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 300)
+    panel.show()
+    panel.show_job(pipeline_job(metadata={f"k{n}": n for n in range(60)}))
+    bar = panel.scroll_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    panel.show_job(pipeline_job(id="job_2", version=2))
+    assert bar.value() == 0
+    rows = timeline(panel)
+    assert "ago)" in rows["Created"]  # local time, and how long ago
+    assert "T10:00" not in rows["Created"]  # not the wire's ISO form
+    created = panel.times.itemAt(0, QFormLayout.ItemRole.FieldRole)
+    assert created is not None
+    widget = created.widget()
+    assert widget is not None
+    assert NOW in widget.toolTip()  # the ISO UTC moment is in the tooltip
+
+
+def test_a_one_line_error_takes_a_line_and_a_long_one_scrolls(qtbot: QtBot) -> None:
+    panel = DetailPanel()
+    qtbot.addWidget(panel)
+    panel.show_job(pipeline_job(status=Status.FAILED, error="SMTP 550"))
+    short = panel.outcome.height()
+    long_error = "\n".join(f"line {n}" for n in range(40))
+    panel.show_job(pipeline_job(status=Status.FAILED, version=2, error=long_error))
+    tall = panel.outcome.height()
+    assert short < tall
+    assert tall < 20 * panel.outcome.fontMetrics().lineSpacing()  # capped: it scrolls

@@ -132,6 +132,9 @@ def test_the_status_shows_attempts_when_a_job_may_retry(qtbot: QtBot) -> None:
             job("once", status=Status.RUNNING, attempts=1),
             job("again", status=Status.RETRYING, attempts=2, max_attempts=3),
             job("fresh", status=Status.QUEUED, max_attempts=3),
+            job("first", status=Status.RUNNING, attempts=1, max_attempts=3),
+            job("second", status=Status.RUNNING, attempts=2, max_attempts=3),
+            job("done", status=Status.COMPLETED, attempts=1, max_attempts=3),
         ]
     )
     model = JobTableModel(store, age_refresh_ms=0)
@@ -145,7 +148,12 @@ def test_the_status_shows_attempts_when_a_job_may_retry(qtbot: QtBot) -> None:
     assert (status("once"), status("again"), status("fresh")) == (
         "running",
         "retrying 2/3",
-        "queued 0/3",
+        "queued",  # no attempt made yet: nothing to count
+    )
+    assert (status("first"), status("second"), status("done")) == (
+        "running",  # a first try says nothing
+        "running 2/3",
+        "completed",  # not "completed 1/3" on every finished row
     )
     model.detach()
 
@@ -299,13 +307,13 @@ def test_rows_of_a_server_that_is_not_live_are_greyed_and_say_how_old_they_are(
     foreground = cell(("down", "b"), Qt.ItemDataRole.ForegroundRole)
     assert isinstance(foreground, QBrush)
     assert foreground.color() == greyed
-    assert cell(("down", "b"), Role.STALE) is True
+    assert cell(("down", "b"), Role.UNTRUSTED) is True
     assert cell(("down", "b"), Qt.ItemDataRole.ToolTipRole) == (
         "b\ndown is not live: this row was last confirmed 3 min ago"
     )
     assert "never confirmed" in cell(("never", "c"), Qt.ItemDataRole.ToolTipRole)
     assert cell(("up", "a"), Qt.ItemDataRole.ForegroundRole) is None
-    assert cell(("up", "a"), Role.STALE) is False
+    assert cell(("up", "a"), Role.UNTRUSTED) is False
     assert cell(("up", "a"), Qt.ItemDataRole.ToolTipRole) == "a"
 
     live["down"] = True
@@ -387,15 +395,17 @@ def test_status_filters_and_the_counts_for_the_status_bar(
         shown[kind] = sorted(shown_ids(model))
     assert shown == {
         StatusFilter.ACTIVE: ["j0", "j1", "j2", "j6"],
+        StatusFilter.STALE: [],
         StatusFilter.COMPLETED: ["j3"],
         StatusFilter.FAILED: ["j4", "j5"],
         StatusFilter.ALL: [f"j{n}" for n in range(7)],
     }
     counts = model.counts()
-    assert [counts.of(kind) for kind in StatusFilter] == [4, 1, 2, 7]
+    assert [counts.of(kind) for kind in StatusFilter] == [4, 0, 1, 2, 7]
     assert (counts.total, counts.shown) == (7, 7)
     assert model.state_counts() == {
-        "queued": 1, "running": 2, "retrying": 1, "completed": 1, "failed": 1, "cancelled": 1
+        "queued": 1, "running": 2, "stale": 0, "retrying": 1, "completed": 1, "failed": 1,
+        "cancelled": 1,
     }  # fmt: skip
 
     model.set_status_filter("failed")
@@ -533,7 +543,7 @@ def test_a_hundred_thousand_data_calls_through_qmodelindex_return_the_right_valu
         Role.KEY,
         Role.JOB,
         Role.PROGRESS,
-        Role.STALE,
+        Role.UNTRUSTED,
         *ROLES_WITHOUT_A_VALUE,
     ]
     calls = 0
@@ -570,7 +580,7 @@ def test_a_hundred_thousand_data_calls_through_qmodelindex_return_the_right_valu
             assert value is shown
         elif role == Role.PROGRESS:
             assert value == shown.progress
-        elif role == Role.STALE:
+        elif role == Role.UNTRUSTED:
             assert value is (key[0] == "down")
         else:
             assert value is None

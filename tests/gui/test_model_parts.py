@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from jobdesk.core.store import StoreChange
-from jobdesk.gui.models.ages import age_text, ago_text, epoch_of
+from jobdesk.gui.formatting import age_text, ago_text, epoch_of
 from jobdesk.gui.models.filtering import StatusFilter, search_terms, searchable_text
 from jobdesk.gui.models.pending import BULK, PendingChanges, SliceBudget
+from jobdesk.gui.models.states import State, state_of
 from jobdesk.protocol import Status
 from tests.gui.job_model_helpers import NOW, NOW_EPOCH, job
 
@@ -107,17 +108,31 @@ def test_the_searchable_text_holds_every_field_searched_and_nothing_more() -> No
             name="Render",
             message="Half way",
             owner="alice",
+            status=Status.FAILED,
+            error="SMTP 550: mailbox unavailable",
+            last_problem="Retrying after a greylisting delay",
             metadata={"Queue": "GPU", "tags": ["a", {"deep": 7}], "empty": None},
-        )
+        ),
+        "demo-server",
     )
-    for word in ("render", "id-1", "half way", "queue", "gpu", "tags", "deep", "7", "empty"):
+    words = ("render", "id-1", "half way", "queue", "gpu", "tags", "deep", "7", "empty")
+    columns = ("alice", "failed", "smtp 550", "medium", "demo-server", "generic", "greylisting")
+    for word in words + columns:  # every visible column's text is searched, and the error
         assert word in text
-    assert "alice" not in text  # the owner is not searched
     assert "none" not in text  # a null value is no word
     assert search_terms("  Render   GPU ") == ("render", "gpu")
 
 
-def test_status_filters_name_their_statuses() -> None:
-    assert StatusFilter.FAILED.statuses == {Status.FAILED, Status.CANCELLED}
-    assert StatusFilter("active").statuses == {Status.QUEUED, Status.RUNNING, Status.RETRYING}
-    assert StatusFilter.ALL.statuses == set(Status)
+def test_status_filters_name_their_states() -> None:
+    assert StatusFilter.FAILED.states == {State.FAILED, State.CANCELLED}
+    active = {State.QUEUED, State.RUNNING, State.STALE, State.RETRYING}
+    assert StatusFilter("active").states == active
+    assert StatusFilter.STALE.states == {State.STALE}
+    assert StatusFilter.ALL.states == set(State)
+
+
+def test_a_stale_active_job_is_in_the_stale_state_and_a_finished_one_is_not() -> None:
+    assert state_of(job("a", status=Status.RUNNING, stale=True)) is State.STALE
+    assert state_of(job("b", status=Status.RETRYING, stale=True)) is State.STALE
+    assert state_of(job("c", status=Status.RUNNING)) is State.RUNNING
+    assert state_of(job("d", status=Status.FAILED, stale=True)) is State.FAILED

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from jobdesk.gui.new_job_dialog import NewJobDialog, job_types
@@ -139,3 +142,25 @@ def test_job_types_known_first_then_those_seen() -> None:
         for i, t in enumerate(["render", "llm_agent", "Backup", "render"])
     ]
     assert job_types(seen) == [*KNOWN_JOB_TYPES, "Backup", "render"]
+
+
+def test_enter_submits_a_valid_form_and_cancel_is_not_the_default(
+    qtbot: QtBot, dialog: NewJobDialog
+) -> None:
+    assert dialog.submit_button.isDefault()
+    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert not cancel.isDefault()
+    assert not cancel.autoDefault()  # focus on it would make it the default otherwise
+    dialog.name.setText("from the keyboard")
+    for field in (dialog.name, dialog.job_type):
+        with qtbot.waitSignal(dialog.submit_requested, timeout=2000) as asked:
+            QTest.keyClick(field, Qt.Key.Key_Return)
+        assert asked.args[1].name == "from the keyboard"
+    assert dialog.isVisible()  # it closes when the submission succeeds, not on Enter
+
+
+def test_enter_does_nothing_while_the_form_is_invalid(qtbot: QtBot, dialog: NewJobDialog) -> None:
+    dialog.payload.setPlainText("{not json")
+    with qtbot.assertNotEmitted(dialog.submit_requested):
+        QTest.keyClick(dialog.name, Qt.Key.Key_Return)
+    assert dialog.isVisible()

@@ -37,9 +37,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.shown: list[Notification] = []
+        self.withdrawn: list[int] = []
 
     def show(self, notification: Notification) -> None:
         self.shown.append(notification)
+
+    def withdraw(self, tag: int) -> None:
+        self.withdrawn.append(tag)
 
 
 class Calls:
@@ -120,6 +124,7 @@ class FakeSender:
     def __init__(self, behaviour: str = "dispatch") -> None:
         self.behaviour = behaviour
         self.sent: list[dn.Notification] = []
+        self.cleared: list[str] = []
 
     async def send_notification(self, notification: dn.Notification) -> str:
         self.sent.append(notification)
@@ -130,6 +135,9 @@ class FakeSender:
         if self.behaviour == "dispatch" and notification.on_dispatched is not None:
             notification.on_dispatched()
         return notification.identifier
+
+    async def clear(self, identifier: str) -> None:
+        self.cleared.append(identifier)
 
 
 @pytest.fixture
@@ -161,6 +169,23 @@ async def test_desktop_notification_with_buttons(stalled: tuple[Notification, Ca
     await notifier.aclose()
     assert fallback.shown == []
     assert not notifier.failed
+
+
+async def test_desktop_notifications_are_withdrawn_one_by_one_and_all_on_quit() -> None:
+    sender, fallback = FakeSender(), Recorder()
+    notifier = DesktopNotifier(fallback, sender=sender)
+    for tag in (1, 2, 3):
+        notifier.show(Notification(f"Failed: {tag}", "boom", Urgency.CRITICAL, tag=tag))
+    await eventually(lambda: len(sender.sent) == 3)
+    first, second, third = (n.identifier for n in sender.sent)
+    notifier.withdraw(2)
+    await eventually(lambda: sender.cleared == [second])
+    notifier.withdraw(2)  # already withdrawn: nothing more
+    assert sender.sent[2].on_dismissed is not None
+    sender.sent[2].on_dismissed()  # closed by the operator: nothing left to withdraw
+    await notifier.aclose()
+    assert sorted(sender.cleared) == sorted([second, first])
+    assert third not in sender.cleared
 
 
 @pytest.mark.parametrize("behaviour", ["raise", "undelivered", "hang"])
@@ -233,9 +258,34 @@ def test_the_center_shows_what_the_policy_says(qtbot: QtBot) -> None:
     assert notification.default_action is not None
     notification.default_action.invoke()
     assert calls.opened == [("srv", "a")]
-    with qtbot.waitSignal(center.status_changed) as acknowledged:
-        center.acknowledge(("srv", "a"))
+    assert center.is_unacknowledged(("srv", "a"))
+    with (
+        qtbot.waitSignal(center.status_changed) as acknowledged,
+        qtbot.waitSignal(center.acknowledged_changed),
+    ):
+        center.acknowledge([("srv", "a")])
     assert acknowledged.args[0].state is TrayState.ALL_WELL
+    assert not center.is_unacknowledged(("srv", "a"))
+    assert shown.withdrawn == [notification.tag]  # its notice goes too
+
+
+def test_the_notifications_acknowledge_button_acknowledges_and_withdraws(qtbot: QtBot) -> None:
+    store, shown, calls = JobStore(), Recorder(), Calls()
+    policy = NotifyPolicy(NotifySettings(batch_window=0.01))
+    center = NotificationCenter(policy, shown, open_job=calls.open_job, force_fail=calls.force_fail)
+    store.subscribe(center.on_changes)
+    center.connection_changed("srv", ConnectionState(Transport.LIVE))
+    store.apply("srv", epoch="e", jobs=[job("a", 2, Status.FAILED)], replace=True)
+    qtbot.waitUntil(lambda: len(shown.shown) == 1, timeout=2000)
+    (notification,) = shown.shown
+    assert [a.label for a in notification.actions] == ["Open", "Acknowledge"]
+    assert center.status.unacknowledged == 1
+    with qtbot.waitSignal(center.acknowledged_changed):
+        notification.actions[1].invoke()
+    assert center.status.unacknowledged == 0
+    assert shown.withdrawn == [notification.tag]
+    center.acknowledge([("srv", "a")])  # again: nothing more to withdraw
+    assert shown.withdrawn == [notification.tag]
 
 
 def test_paused_center_shows_nothing(qtbot: QtBot) -> None:
@@ -268,3 +318,11 @@ def test_a_closed_center_shows_nothing_more(qtbot: QtBot) -> None:
         store.apply("srv", epoch="e", jobs=[job("b", 2, Status.FAILED)])
     assert not center.scheduled
     assert shown.shown == []
+
+
+def test_a_tray_balloon_cannot_be_withdrawn(qtbot: QtBot) -> None:
+    icon = FakeTrayIcon(visible=True)
+    notifier = TrayNotifier(icon)
+    notifier.show(Notification("Failed: a", "boom", Urgency.CRITICAL, tag=1))
+    notifier.withdraw(1)  # nothing Qt can do: it times out by itself
+    assert len(icon.balloons) == 1

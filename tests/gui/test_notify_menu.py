@@ -17,12 +17,12 @@ def test_toggles_show_and_change_the_settings(qtbot: QtBot) -> None:
         "completed": True,
         "failed": True,
         "started": True,
-        "stalled": False,
+        "stalled": True,  # on by default
         "retrying": False,
     }
     with qtbot.waitSignal(menu.changed) as changed:
         menu.toggles["stalled"].trigger()
-    assert changed.args[0] == replace(NotifySettings(), started=True, stalled=True)
+    assert changed.args[0] == replace(NotifySettings(), started=True, stalled=False)
 
 
 def test_retrying_can_be_switched_on(qtbot: QtBot) -> None:

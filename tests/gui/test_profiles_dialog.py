@@ -111,3 +111,19 @@ def test_a_job_dashboard_profile_and_a_bad_progress_scale(qtbot: QtBot, tmp_path
         button.click()
     assert "progressScale must be a number" in dialog.error.text()
     assert not store.path.exists()
+
+
+def test_without_a_keyring_the_dialog_warns_before_a_token_is_typed(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(BrokenKeyring())
+    try:
+        store = ProfileStore(tmp_path)
+        store.probe_keyring()  # the monitor asks off the GUI thread on a first start
+        dialog = ProfilesDialog(store, [])
+        qtbot.addWidget(dialog)
+        assert dialog.keyring_note.isVisibleTo(dialog)
+        assert "this session only" in dialog.keyring_note.text()
+    finally:
+        keyring.set_keyring(previous)

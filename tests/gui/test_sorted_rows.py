@@ -102,3 +102,46 @@ def test_ties_fall_by_key_and_descending_mirrors_them() -> None:
     rows.descending = True
     assert [rows.key_at(row) for row in range(3)] == [key(2), key(1), key(3)]
     assert rows.row_for((9.0, key(9))) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_held_order_stays_put_through_every_operation_and_settles_on_release(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    monkeypatch.setattr(sorted_rows, "LOAD", 8)
+    rng = random.Random(seed)
+    rows = SortedRows()
+    reference: dict[JobKey, Entry] = {key(n): (rng.random(), key(n)) for n in range(60)}
+    rows.rebuild(list(reference.values()))
+    rows.hold()
+    assert rows.held
+    order = [rows.key_at(row) for row in range(len(rows))]
+    fresh = iter(range(1000, 2000))
+    for _ in range(30):
+        kind = rng.random()
+        if kind < 0.5:  # moves wait
+            moved = [(rng.random(), k) for k in rng.sample(sorted(reference), 5)]
+            rows.move(moved)
+            reference.update((entry[1], entry) for entry in moved)
+        elif kind < 0.7:  # new rows wait at the end
+            added = [(rng.random(), key(next(fresh))) for _ in range(3)]
+            rows.append_tail(added)
+            reference.update((entry[1], entry) for entry in added)
+            order += [entry[1] for entry in added]
+        elif kind < 0.85:  # one row removed (maybe a waiting one)
+            gone = rng.choice(sorted(reference))
+            rows.remove(gone)
+            del reference[gone]
+            order.remove(gone)
+        else:  # a block of rows removed the way the model does it
+            gone_keys = rng.sample(sorted(reference), 3)
+            rows.drop(gone_keys)
+            rows.remove_tail()
+            for gone in gone_keys:
+                del reference[gone]
+                order.remove(gone)
+        assert [rows.key_at(row) for row in range(len(rows))] == order  # held still
+        assert [rows.row_of(k) for k in order] == list(range(len(order)))
+    rows.release()
+    assert not rows.held
+    check(rows, reference)

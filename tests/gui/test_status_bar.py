@@ -72,3 +72,28 @@ def test_an_unreachable_server_says_how_old_its_data_is() -> None:
     assert transport_text(state, 100.0) == "unreachable · data 30 s old"
     live = ConnectionState(Transport.LIVE, heard_at=70.0)
     assert transport_text(live, 100.0) == "live push"  # current: no age to tell
+
+
+def test_a_refusal_without_a_saved_token_says_so(qtbot: QtBot) -> None:
+    bar = JobStatusBar()
+    qtbot.addWidget(bar)
+    server = bar.server("prod")
+    server.set_token_missing(True)  # no keyring kept it: a later start has none
+    server.set_state(ConnectionState(Transport.AUTH_FAILED, detail="Missing token"))
+    assert "no saved token for prod" in server.label.text()
+    assert "auth failed" not in server.label.text()
+    assert not server.button.isHidden()
+    server.set_token_missing(False)
+    assert "auth failed" in server.label.text()
+
+
+def test_order_paused_shows_while_held(qtbot: QtBot) -> None:
+    bar = JobStatusBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    assert not bar.order.isVisible()
+    bar.set_order_held(True)
+    assert bar.order.isVisible()
+    assert bar.order.text() == "order paused"
+    bar.set_order_held(False)
+    assert not bar.order.isVisible()

@@ -25,6 +25,29 @@ def test_detail_is_the_whole_job_the_snapshot_holds(
     assert [(m.level, m.text) for m in detail.messages] == [("warning", "slow")]
     assert (detail.progress, detail.metadata) == (25.0, {"fileName": "a.pdf"})
     assert len(detail.history) == 0 or detail.history[-1].outcome == "running"
+    assert detail.last_problem == "slow"  # the summary keeps the log's newest warning
+
+
+def test_the_summary_keeps_the_newest_warning_or_error_the_log_told(
+    server: RunningServer, worker: httpx.Client
+) -> None:
+    """The monitor holds summaries, not logs: its search finds what the log warned of."""
+    job_id = worker.post("/api/admin/jobs/start", json={"name": "mail"}).json()["jobId"]
+
+    def summary() -> JobSummary:
+        body = worker.get(f"/api/jobs/{job_id}/detail").content
+        return msgspec.json.decode(body, type=JobSummary)
+
+    assert summary().last_problem is None
+    worker.post(f"/api/admin/jobs/{job_id}/message", json={"level": "info", "text": "hello"})
+    assert summary().last_problem is None
+    warning = {"level": "warning", "text": "SMTP greylisted"}
+    worker.post(f"/api/admin/jobs/{job_id}/message", json=warning)
+    for n in range(6):  # later info lines do not hide it
+        worker.post(f"/api/admin/jobs/{job_id}/message", json={"level": "info", "text": f"{n}"})
+    assert summary().last_problem == "SMTP greylisted"
+    worker.post(f"/api/admin/jobs/{job_id}/message", json={"level": "error", "text": "SMTP 550"})
+    assert summary().last_problem == "SMTP 550"
 
 
 def test_a_jobs_json_decodes_as_its_summary(server: RunningServer, worker: httpx.Client) -> None:

@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from jobdesk.client.capabilities import Can, Capabilities
+from jobdesk.client.kind import Field, Kind, SourceContext
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import PushSession, SessionHooks
+from jobdesk.client.source import PushSession, SessionHooks, Source
 from jobdesk.client.sources import seed_http
 from jobdesk.client.sources.admin_list import LIST_URL, AdminJobs
 from jobdesk.client.sources.admin_mapping import progress_only, with_progress
@@ -72,4 +73,31 @@ class AdminApiSource:
         await self._http.aclose()
 
 
-__all__ = ["CAPABILITIES", "LIST_URL", "PROGRESS_URL", "AdminApiSource"]
+def _admin_api(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return AdminApiSource(context.url, context.token, context.settings, options, wall=context.wall)
+
+
+KIND = Kind(
+    "admin-api",
+    "Admin job store (seed 001)",
+    CAPABILITIES,
+    _admin_api,
+    fields=(
+        Field(
+            "listUrl",
+            "List URL",
+            LIST_URL,
+            "the jobs list, active and past, relative to the server URL",
+        ),
+        Field(
+            "progressUrl",
+            "Progress URL",
+            PROGRESS_URL,
+            "one job's progress and sub-operations; {id} is the job's id",
+        ),
+    ),
+    notes="Polled (no push): a change shows within a poll; no cancel, retry or submit, "
+    "no queue counts.",
+)
+
+__all__ = ["CAPABILITIES", "KIND", "LIST_URL", "PROGRESS_URL", "AdminApiSource"]

@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping
 
 from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.endpoints import endpoints
+from jobdesk.client.kind import Field, Kind, SourceContext
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import SessionHooks
+from jobdesk.client.source import SessionHooks, Source
 from jobdesk.client.sources import seed_http
 from jobdesk.client.sources.admin_list import LIST_URL, AdminJobs
 from jobdesk.client.sources.dashboard_session import DashboardSession
@@ -92,4 +93,35 @@ class JobDashboardSource:
         await self._http.aclose()
 
 
-__all__ = ["CAPABILITIES", "PROGRESS_SCALE", "JobDashboardSource"]
+def _job_dashboard_ws(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return JobDashboardSource(
+        context.url, context.token, context.settings, options, wall=context.wall
+    )
+
+
+KIND = Kind(
+    "job-dashboard-ws",
+    "JobDashboard WebSocket (seed 003)",
+    CAPABILITIES,
+    _job_dashboard_ws,
+    fields=(
+        Field(
+            "listUrl",
+            "List URL",
+            LIST_URL,
+            "the jobs list read on every (re)connect and polled while the socket is down, "
+            "relative to the server URL",
+        ),
+        Field(
+            "progressScale",
+            "Pushed progress scale",
+            PROGRESS_SCALE,
+            "what a pushed job's progress reads when done: 100 (percent) or 1 (a fraction)",
+            check=progress_scale,
+        ),
+    ),
+    notes="Live, no replay: every reconnect reloads the list; no actions, no health; a "
+    "removed job leaves at the next list read; its 15-minute tokens need renewing.",
+)
+
+__all__ = ["CAPABILITIES", "KIND", "PROGRESS_SCALE", "JobDashboardSource"]

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.client.endpoints import endpoints
+from jobdesk.client.kind import Kind, SourceContext
 from jobdesk.client.poller import poll_once
 from jobdesk.client.rest import RestApi
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import SessionHooks
+from jobdesk.client.source import SessionHooks, Source
 from jobdesk.client.stream import StreamSession
 from jobdesk.client.sync import StreamSync
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job
+from jobdesk.protocol.overview import QueueOverview
 
 
 class JobdeskSource:
@@ -62,6 +64,9 @@ class JobdeskSource:
     async def fetch_job(self, job_id: str) -> Job | None:
         return await self.rest.job(job_id)
 
+    async def fetch_overview(self) -> QueueOverview:
+        return await self.rest.overview()
+
     def set_token(self, token: str) -> None:
         self._token = token
         self.rest.set_token(token)
@@ -71,3 +76,12 @@ class JobdeskSource:
 
 
 __all__ = ["JobdeskSource"]
+
+
+def _jobdesk(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return JobdeskSource(
+        context.url, context.token, context.settings, wall=context.wall, batch=context.batch
+    )
+
+
+KIND = Kind("jobdesk", "jobdesk server", JOBDESK, _jobdesk)

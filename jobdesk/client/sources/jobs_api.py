@@ -17,8 +17,9 @@ from urllib.parse import quote
 from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.errors import AuthRejected, ProtocolBroken
 from jobdesk.client.foreign import ForeignJobs
+from jobdesk.client.kind import Field, Kind, SourceContext
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import PushSession, SessionHooks
+from jobdesk.client.source import PushSession, SessionHooks, Source
 from jobdesk.client.sources import seed_http
 from jobdesk.client.sources.jobs_mapping import forgotten, polled_job
 from jobdesk.client.sources.seed_mapping import FirstSeen, summary_of
@@ -129,3 +130,22 @@ class JobsApiSource:
 
 
 __all__ = ["CAPABILITIES", "JobsApiSource", "tracked_ids"]
+
+
+def _jobs_api(context: SourceContext, options: Mapping[str, str]) -> Source:
+    return JobsApiSource(context.url, context.token, context.settings, options, wall=context.wall)
+
+
+KIND = Kind(
+    "jobs-api",
+    "Jobs API (seed 002)",
+    CAPABILITIES,
+    _jobs_api,
+    fields=(
+        Field("jobs", "Jobs to track", "", "job ids, separated by commas (the API cannot list)"),
+        Field("jobUrl", "Job URL", JOB_URL, "one job's status; {id} is the job's id"),
+    ),
+    needs_token=False,
+    notes="No list: only the jobs you track, polled every 2 s; no log, no actions; a job "
+    "the server forgot stays, marked expired.",
+)

@@ -9,8 +9,10 @@ reserves icon space, a size hint fixes the size, a foreground brush replaces the
 colour in every colour group (disabled text would no longer grey out), and a font
 costs a QFontMetrics per cell.
 
-A row is *stale* while its server is not live: its data may no longer be the server's.
-It is greyed, and its tooltip says how long ago the server last confirmed it.
+A row is *untrusted* while its server is not live: its data may no longer be the
+server's. It is greyed, and its tooltip says how long ago the server last confirmed it.
+(A *stale* job is another thing: one the server flagged for not reporting; its Status
+cell says "stale" in amber.) An unacknowledged failure's row is bold.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QGuiApplication, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
 from jobdesk.core.store import JobKey
-from jobdesk.gui.models.ages import age_text, local_time_text
+from jobdesk.gui.formatting import age_text, moment_tooltip
 from jobdesk.gui.models.columns import TEXTS, Column
-from jobdesk.gui.models.icons import status_icon
+from jobdesk.gui.models.icons import STATE_COLOURS, state_icon
 from jobdesk.gui.models.roles import Role
-from jobdesk.protocol import JobSummary
+from jobdesk.gui.models.states import State, state_of
+from jobdesk.protocol import JobSummary, Status
 
 Handler = Callable[[JobKey, int], Any]
 """The value of one role for a cell: (row's key, column) -> value."""
@@ -36,6 +39,7 @@ _LEFT: Final = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).valu
 _CENTRE: Final = Qt.AlignmentFlag.AlignCenter.value
 _ALIGNMENT: Final = tuple(_CENTRE if column is Column.PROGRESS else _LEFT for column in Column)
 _NO_BRUSH: Final = QBrush()
+_STALE_TIP: Final = "stale: the server has had no report from its worker for a while"
 
 
 class Cells:
@@ -47,11 +51,15 @@ class Cells:
         is_live: Callable[[str], bool],
         confirmed_at: Callable[[JobKey], float | None],
         clock: Callable[[], float],
+        unacknowledged: Callable[[JobKey], bool],
     ) -> None:
         self._jobs = jobs
         self._is_live = is_live
         self._confirmed_at = confirmed_at
         self._clock = clock
+        self._unacknowledged = unacknowledged
+        self._bold: QFont | None = None
+        self._stale_brush: QBrush | None = None
 
     def handlers(self) -> dict[int, Handler]:
         """Role -> handler; a role not in it has no value (None)."""
@@ -61,6 +69,7 @@ class Cells:
             _ItemRole.ToolTipRole.value: self.tooltip,
             _ItemRole.DecorationRole.value: self.icon,
             _ItemRole.ForegroundRole.value: self.foreground,
+            _ItemRole.FontRole.value: self.font,
             _ItemRole.BackgroundRole.value: lambda key, column: _NO_BRUSH,
             _ItemRole.TextAlignmentRole.value: lambda key, column: _ALIGNMENT[column],
             _ItemRole.StatusTipRole.value: lambda key, column: "",
@@ -68,7 +77,7 @@ class Cells:
             _ItemRole.AccessibleTextRole.value: self.text,
             Role.KEY: lambda key, column: key,
             Role.JOB: lambda key, column: jobs[key],
-            Role.STALE: lambda key, column: not is_live(key[0]),
+            Role.UNTRUSTED: lambda key, column: not is_live(key[0]),
             Role.PROGRESS: lambda key, column: jobs[key].progress,
         }
 
@@ -76,21 +85,36 @@ class Cells:
         return TEXTS[column](self._jobs[key], key, self._clock())
 
     def icon(self, key: JobKey, column: int) -> Any:
-        return status_icon(self._jobs[key].status) if column == Column.STATUS else None
+        return state_icon(state_of(self._jobs[key])) if column == Column.STATUS else None
 
     def foreground(self, key: JobKey, column: int) -> Any:
         if self._is_live(key[0]):
+            if column == Column.STATUS and state_of(self._jobs[key]) is State.STALE:
+                if self._stale_brush is None:
+                    self._stale_brush = QBrush(QColor(STATE_COLOURS[State.STALE]).darker(125))
+                return self._stale_brush
             return None
         palette = QGuiApplication.palette()
         return QBrush(palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+
+    def font(self, key: JobKey, column: int) -> Any:
+        """Bold for a failure not yet acknowledged; None (the view's font) otherwise."""
+        if self._jobs[key].status is not Status.FAILED or not self._unacknowledged(key):
+            return None
+        if self._bold is None:
+            self._bold = QFont(QGuiApplication.font())
+            self._bold.setBold(True)
+        return self._bold
 
     def tooltip(self, key: JobKey, column: int) -> str:
         job = self._jobs[key]
         now = self._clock()
         if column == Column.UPDATED:
-            text = f"Updated {local_time_text(job.updated_at)}"
-        elif column == Column.PROGRESS:
-            text = f"{job.progress:.1f}%"
+            text = f"Updated {moment_tooltip(job.updated_at)}"
+        elif column == Column.STATUS and state_of(job) is State.STALE:
+            text = _STALE_TIP
+        elif column == Column.MESSAGE and job.status is Status.FAILED and job.error:
+            text = job.error
         else:
             text = TEXTS[column](job, key, now)
         if self._is_live(key[0]):

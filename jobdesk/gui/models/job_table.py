@@ -54,15 +54,17 @@ from jobdesk.gui.models.cells import Cells
 from jobdesk.gui.models.columns import (
     HEADERS,
     SORT_VALUES,
-    UNSORTED,
+    TRIAGE,
     Column,
     Entry,
+    triage_value,
 )
 from jobdesk.gui.models.counts import StatusCounts
 from jobdesk.gui.models.filtering import StatusFilter, search_terms, searchable_text
 from jobdesk.gui.models.pending import BULK, Change, PendingChanges, SliceBudget
 from jobdesk.gui.models.sorted_rows import SortedRows
-from jobdesk.protocol import JobSummary, Status
+from jobdesk.gui.models.states import State, state_of
+from jobdesk.protocol import JobSummary
 
 DIRECT_LIMIT: Final = 4
 """Up to this many insertions (or removals) in a batch are made in place, row by row;
@@ -102,12 +104,19 @@ class JobTableModel(QAbstractTableModel):
     live); rows of other servers are greyed, with a tooltip telling how old they are
     (``confirmed_at(key)``, by default the store's). Call ``refresh_staleness()`` when
     that answer changes, and ``detach()`` before dropping the model.
+
+    ``unacknowledged(key)`` says whether a failed job is still to be looked at (bold,
+    first in triage order); call ``refresh_acknowledged()`` when that answer changes.
+    ``hold()`` keeps the row order still (rows update in place; moves and new rows'
+    places wait) until ``release()``.
     """
 
     counts_changed = Signal()
     """``counts()`` changed: a batch moved jobs between states, or the filter changed."""
     batch_applied = Signal(int)
     """A batch (or a slice of a large one) was applied: how many job changes it held."""
+    order_held = Signal(bool)
+    """``hold()`` (True) or ``release()`` (False) changed whether the order is held."""
 
     def __init__(
         self,
@@ -116,6 +125,7 @@ class JobTableModel(QAbstractTableModel):
         is_live: Callable[[str], bool] = lambda server: True,
         confirmed_at: Callable[[JobKey], float | None] | None = None,
         clock: Callable[[], float] = time.time,
+        unacknowledged: Callable[[JobKey], bool] = lambda key: False,
         batch_ms: int = 50,
         slice_seconds: float = 0.020,
         age_refresh_ms: int = 1000,
@@ -128,19 +138,20 @@ class JobTableModel(QAbstractTableModel):
         self._jobs: dict[JobKey, JobSummary] = {}
         self._rows = SortedRows()
         self._key_at = self._rows.key_at
-        self._by_status = dict.fromkeys(Status, 0)
-        self._last_counts = StatusCounts(dict(self._by_status), 0)
+        self._by_state = dict.fromkeys(State, 0)
+        self._last_counts = StatusCounts(dict(self._by_state), 0)
         self._searchable: dict[JobKey, str] = {}
         self._search = ""
         self._terms: tuple[str, ...] = ()
         self._filter = StatusFilter.ALL
-        self._sort_column = UNSORTED
-        self._sort_value = SORT_VALUES[UNSORTED]
+        self._triage = triage_value(unacknowledged)
+        self._sort_column = TRIAGE
+        self._sort_value = self._triage
         self._pending = PendingChanges()
         self._budget = SliceBudget(slice_seconds)
         self._batch_ms = batch_ms
         self._handlers = Cells(
-            self._jobs, is_live, confirmed_at or store.confirmed_at, clock
+            self._jobs, is_live, confirmed_at or store.confirmed_at, clock, unacknowledged
         ).handlers()
 
         self._timer = QTimer(self)
@@ -200,8 +211,9 @@ class JobTableModel(QAbstractTableModel):
         return handler(key, index.column())
 
     def sort(self, column: int, /, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Order the rows by ``column`` (-1: by key); persistent indexes follow their job."""
-        sort_value = SORT_VALUES.get(column)
+        """Order the rows by ``column`` (-1: triage order); persistent indexes follow
+        their job. An explicit sort applies even while the order is held."""
+        sort_value = self._triage if column == TRIAGE else SORT_VALUES.get(column)
         if sort_value is None:
             return
         rows = self._rows
@@ -240,18 +252,19 @@ class JobTableModel(QAbstractTableModel):
 
     def counts(self) -> StatusCounts:
         """Jobs per status (all of them, whatever the filter) and the rows shown."""
-        return StatusCounts(dict(self._by_status), len(self._rows))
+        return StatusCounts(dict(self._by_state), len(self._rows))
 
     def state_counts(self) -> dict[str, int]:
-        """Jobs per status word, in the statuses' order, for the status bar."""
-        return {status.value: count for status, count in self.counts().by_status.items()}
+        """Jobs per state word (stale apart from running), in the states' order."""
+        return {state.value: count for state, count in self.counts().by_state.items()}
 
     def search(self) -> str:
         return self._search
 
     def set_search(self, text: str) -> None:
-        """Show only jobs whose name, id, message or metadata holds every word of
-        ``text`` (case-insensitive); an empty text shows all."""
+        """Show only jobs whose searchable text (every column's, the error, the
+        metadata: ``filtering.searchable_text``) holds every word of ``text``
+        (case-insensitive); an empty text shows all."""
         self._search = text
         terms = search_terms(text)
         if terms != self._terms:
@@ -274,6 +287,36 @@ class JobTableModel(QAbstractTableModel):
         return (
             Qt.SortOrder.DescendingOrder if self._rows.descending else Qt.SortOrder.AscendingOrder
         )
+
+    def refresh_acknowledged(self) -> None:
+        """Some failure was acknowledged (or became unacknowledged): re-rank the rows in
+        triage order (unless the order is held) and repaint their weight."""
+        if self._sort_column == TRIAGE:
+            jobs, value = self._jobs, self._triage
+            moved = [
+                entry
+                for key, old in self._rows.entries.items()
+                if (entry := (value(jobs[key], key), key)) != old
+            ]
+            if moved:
+                self._restructure([], [], moved)
+        self.refresh_staleness()
+
+    def hold(self) -> None:
+        """Keep the row order still (the pointer is over the table, a menu is open): rows
+        still update in place, but moves and new rows' places wait for ``release``."""
+        if not self._rows.held:
+            self._rows.hold()
+            self.order_held.emit(True)
+
+    def release(self) -> None:
+        """Let the held order catch up, in one layout change."""
+        if self._rows.held:
+            self._relayout(self._rows.release)
+            self.order_held.emit(False)
+
+    def is_held(self) -> bool:
+        return self._rows.held
 
     def refresh_staleness(self) -> None:
         """Some server went live or stopped being live: repaint greying and tooltips."""
@@ -324,23 +367,23 @@ class JobTableModel(QAbstractTableModel):
             self._announce_counts()
 
     def _accepts(self, key: JobKey, job: JobSummary) -> bool:
-        return job.status in self._filter.statuses and (not self._terms or self._matches(key, job))
+        return state_of(job) in self._filter.states and (not self._terms or self._matches(key, job))
 
     def _matches(self, key: JobKey, job: JobSummary) -> bool:
         """Whether ``job`` holds every search term (its searchable text is cached)."""
         text = self._searchable.get(key)
         if text is None:
-            text = self._searchable[key] = searchable_text(job)
+            text = self._searchable[key] = searchable_text(job, key[0])
         return all(term in text for term in self._terms)
 
     def _apply(self, changes: Iterable[Change]) -> None:
         """Sort one slice of changes into rows to insert, update and remove, then
         restructure. This loop runs for every change: it is written for speed."""
-        jobs, by_status, searchable = self._jobs, self._by_status, self._searchable
+        jobs, by_state, searchable = self._jobs, self._by_state, self._searchable
         shown = self._rows.entries
         sort_value, terms = self._sort_value, self._terms
         only_term = terms[0] if len(terms) == 1 else None
-        statuses = self._filter.statuses
+        states = self._filter.states
         gone: list[JobKey] = []
         removed: list[JobKey] = []
         inserted: list[Entry] = []
@@ -350,7 +393,7 @@ class JobTableModel(QAbstractTableModel):
             before = jobs.get(key)
             old_entry = shown.get(key)
             if before is not None:
-                by_status[before.status] -= 1
+                by_state[state_of(before)] -= 1
             if job is None:
                 if before is not None:
                     gone.append(key)  # dropped once its row is gone: data() may ask till then
@@ -358,20 +401,27 @@ class JobTableModel(QAbstractTableModel):
                 if old_entry is not None:
                     removed.append(key)
                 continue
-            by_status[job.status] += 1
+            state = state_of(job)
+            by_state[state] += 1
             jobs[key] = job
             if before is not None and (
                 before.name != job.name
                 or before.message != job.message
+                or before.error != job.error
+                or before.last_problem != job.last_problem
+                or before.status is not job.status
+                or before.stale is not job.stale
+                or before.owner != job.owner
+                or before.priority is not job.priority
                 or (before.metadata is not job.metadata and before.metadata != job.metadata)
             ):
                 searchable.pop(key, None)
-            if job.status not in statuses:
+            if state not in states:
                 accepted = False
             elif terms:
                 text = searchable.get(key)
                 if text is None:
-                    text = searchable[key] = searchable_text(job)
+                    text = searchable[key] = searchable_text(job, key[0])
                 if only_term is not None:
                     accepted = only_term in text
                 else:
@@ -401,6 +451,9 @@ class JobTableModel(QAbstractTableModel):
         rows one by one in place; more as one block at the end, one layout change
         that sorts them in, and one block of removals."""
         rows = self._rows
+        if rows.held:
+            self._restructure_held(removed, inserted, moved)
+            return
         if len(removed) <= DIRECT_LIMIT:
             for key in removed:
                 row = rows.row_of(key)
@@ -431,6 +484,21 @@ class JobTableModel(QAbstractTableModel):
             rows.settle()
 
         self._relayout(reorder, drop=removed)
+
+    def _restructure_held(
+        self, removed: list[JobKey], inserted: list[Entry], moved: list[Entry]
+    ) -> None:
+        """While the order is held: moves wait (``SortedRows.move`` keeps them), new rows
+        go to the end, and only removals change the rows above them."""
+        rows = self._rows
+        rows.move(moved)
+        if removed:
+            self._relayout(lambda: None, drop=removed)
+        if inserted:
+            first = len(rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(inserted) - 1)
+            rows.append_tail(inserted)
+            self.endInsertRows()
 
     def _relayout(self, reorder: Callable[[], None], drop: list[JobKey] | None = None) -> None:
         """Reorder the rows as one layout change (``reorder`` does it), then remove the

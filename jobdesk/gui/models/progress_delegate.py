@@ -58,7 +58,9 @@ class ProgressDelegate(QStyledItemDelegate):
         # The cell's background and selection, as the style draws them for any item.
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
         percent = round(max(0.0, min(100.0, float(value))))
-        enabled = bool(option.state & QStyle.StateFlag.State_Enabled) and not index.data(Role.STALE)
+        enabled = bool(option.state & QStyle.StateFlag.State_Enabled) and not index.data(
+            Role.UNTRUSTED
+        )
         area = option.rect.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
         if area.width() <= 0 or area.height() <= 0:
             return

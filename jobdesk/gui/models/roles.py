@@ -14,7 +14,8 @@ class Role(IntEnum):
     """The row's ``(server, job id)``."""
     JOB = _USER + 2
     """The job (a ``jobdesk.protocol.JobSummary``) as last applied."""
-    STALE = _USER + 3
-    """True while the row's server is not live: the row may no longer be the server's."""
+    UNTRUSTED = _USER + 3
+    """True while the row's server is not live: the data may be old (greyed). Not the
+    job's own *stale* state (no report for a while), which is ``states.State.STALE``."""
     PROGRESS = _USER + 4
     """Progress as a float, 0-100, for the progress delegate."""

@@ -15,6 +15,11 @@ only the changed entries costs nothing per batch and ~3 us per change.
 Rows may also sit in an unsorted *tail* at the view's end: new rows inserted there in
 one block before a batch's re-sort places them (``settle``), or rows moved there by
 ``drop`` to be removed in one block after it.
+
+``hold()`` keeps the order still while the operator aims at a row (the pointer over the
+table, a context menu open): ``move`` then only remembers each row's new entry, new rows
+wait in the tail, and ``release()`` puts everything in its place at once. A row
+re-sorted between aim and click was how a force-fail once hit the wrong job.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ class SortedRows:
         """Entries in the blocks (the tail excluded)."""
         self._tail: list[Entry] = []
         self._entries: dict[JobKey, Entry] = {}
+        self._dropped = 0
+        """How many entries at the tail's end ``drop`` put there for ``remove_tail``."""
+        self._deferred: dict[JobKey, Entry] | None = None
+        """While held: the new entry of each row whose move waits; None when not held."""
         self.descending = False
 
     # --- reading -----------------------------------------------------------------------
@@ -72,6 +81,10 @@ class SortedRows:
                 total += len(block)
             self._starts = starts
         return starts
+
+    @property
+    def held(self) -> bool:
+        return self._deferred is not None
 
     def key_at(self, row: int) -> JobKey:
         """The key in view row ``row`` (``row >= 0``); IndexError past the last row."""
@@ -157,6 +170,28 @@ class SortedRows:
         self._size = len(ordered)
         self._starts = None
 
+    def _take(self, entry: Entry) -> None:
+        """Take ``entry`` out of the blocks, or out of the tail where a hold left it."""
+        for offset, waiting in enumerate(self._tail):
+            if waiting is entry:
+                del self._tail[offset]
+                return
+        self._discard(entry)
+
+    def hold(self) -> None:
+        """Keep the order as it is until ``release``."""
+        if self._deferred is None:
+            self._deferred = {}
+
+    def release(self) -> None:
+        """Give the waiting rows their new entries and every row its sorted place."""
+        deferred, self._deferred = self._deferred or {}, None
+        if self._tail and deferred:
+            self._tail = [deferred.pop(entry[1], entry) for entry in self._tail]
+            self._entries.update((entry[1], entry) for entry in self._tail)
+        self.move(deferred.values())
+        self.settle()
+
     def insert(self, entry: Entry) -> None:
         """Insert a new row at its sorted place."""
         self._add(entry)
@@ -164,12 +199,21 @@ class SortedRows:
 
     def remove(self, key: JobKey) -> None:
         """Remove a row from the sorted rows."""
-        self._discard(self._entries.pop(key))
+        entry = self._entries.pop(key)
+        if self._deferred is not None:
+            self._deferred.pop(key, None)
+            self._take(entry)
+        else:
+            self._discard(entry)
 
     def move(self, entries: Iterable[Entry]) -> None:
         """Give shown keys new entries (new sort values), each in its new place.
 
-        ``_discard`` and ``_add`` written out, as this runs for every changed row."""
+        ``_discard`` and ``_add`` written out, as this runs for every changed row. While
+        held, the entries only wait for ``release``."""
+        if self._deferred is not None:
+            self._deferred.update((entry[1], entry) for entry in entries)
+            return
         known, blocks, maxes = self._entries, self._blocks, self._maxes
         for entry in entries:
             old = known[entry[1]]
@@ -225,9 +269,13 @@ class SortedRows:
                 self._add(entry)
 
     def drop(self, keys: Iterable[JobKey]) -> None:
-        """Move the rows of ``keys`` to the tail, for ``remove_tail`` to remove them."""
+        """Move the rows of ``keys`` to the tail's end, for ``remove_tail`` to remove them."""
         dropped = [self._entries[key] for key in keys]
-        if len(dropped) * BULK_FRACTION > self._size:
+        if self._deferred is not None:
+            for entry in dropped:
+                self._deferred.pop(entry[1], None)
+                self._take(entry)
+        elif len(dropped) * BULK_FRACTION > self._size:
             leaving = set(map(id, dropped))
             self._build(
                 [entry for entry in chain.from_iterable(self._blocks) if id(entry) not in leaving]
@@ -235,17 +283,22 @@ class SortedRows:
         else:
             for entry in dropped:
                 self._discard(entry)
-        self._tail = dropped
+        self._tail += dropped
+        self._dropped = len(dropped)
 
     def remove_tail(self) -> None:
-        """Forget the tail's rows (after ``drop``)."""
-        for entry in self._tail:
+        """Forget the rows ``drop`` moved to the tail's end."""
+        cut = len(self._tail) - self._dropped
+        for entry in self._tail[cut:]:
             del self._entries[entry[1]]
-        self._tail = []
+        del self._tail[cut:]
+        self._dropped = 0
 
     def rebuild(self, entries: list[Entry]) -> None:
         """Replace every row (a new sort column, or the first rows of an empty table)."""
         entries.sort()
         self._build(entries)
         self._tail = []
+        if self._deferred is not None:
+            self._deferred = {}
         self._entries = {entry[1]: entry for entry in entries}

@@ -38,6 +38,8 @@ class Notification:
     body: str
     urgency: Urgency = Urgency.NORMAL
     actions: tuple[Action, ...] = ()
+    tag: int = 0
+    """Given by the notification center, so it can withdraw what it showed."""
 
     @property
     def default_action(self) -> Action | None:
@@ -47,3 +49,6 @@ class Notification:
 class Notifier(Protocol):
     def show(self, notification: Notification) -> None:
         """Show it without blocking; failing is the notifier's own business."""
+
+    def withdraw(self, tag: int) -> None:
+        """Close the notification shown with this tag, where the platform can."""

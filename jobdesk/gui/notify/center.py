@@ -4,17 +4,24 @@ The policy is pure and does nothing by itself; this object gives it what happens
 changes, connection states, away summaries, the tray's pause), wakes it with a single-shot
 timer exactly when it says something is due (no polling), shows its notices through the
 chosen notifier, and tells the tray when its state changes.
+
+It is also where failures are acknowledged (a key or button in the window, or a
+notification's Acknowledge button): the tray's badge drops, the notices about those jobs
+are withdrawn, and ``acknowledged_changed`` tells the table (bold rows) and the
+controller (which saves the set) to look again.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from jobdesk.client.engine import Engine
 from jobdesk.core.away import AwaySummary
 from jobdesk.core.connection import ConnectionState
+from jobdesk.core.notice import Notice, NoticeKind
 from jobdesk.core.notify_policy import NotifyPolicy
 from jobdesk.core.store import JobKey, StoreChange
 from jobdesk.core.tray_state import TrayStatus
@@ -25,6 +32,8 @@ from jobdesk.gui.notify.bind import ForceFail, OpenJob, bind
 class NotificationCenter(QObject):
     status_changed = Signal(object)
     """The tray's ``TrayStatus``, when it changes."""
+    acknowledged_changed = Signal()
+    """The unacknowledged failures changed: ``is_unacknowledged`` answers differently."""
 
     def __init__(
         self,
@@ -45,7 +54,12 @@ class NotificationCenter(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self.status: TrayStatus = policy.tray_status()
+        self._acknowledged_version = policy.acknowledged_version
         self._closed = False
+        self._tags = 0
+        self._open: dict[int, set[JobKey]] = {}
+        """Each notice shown that is about jobs to acknowledge, by tag: the ones not yet
+        acknowledged. Withdrawn when none is left."""
 
     def close(self) -> None:
         """The monitor is quitting: nothing more is shown, and no timer is left to fire
@@ -89,14 +103,31 @@ class NotificationCenter(QObject):
         self.policy.set_paused(paused)
         self._changed()
 
-    def acknowledge(self, key: JobKey) -> None:
-        """The operator looked at this job (selected it in the window)."""
-        self.policy.acknowledge(key)
+    def acknowledge(self, keys: Iterable[JobKey]) -> None:
+        """The operator has dealt with these failed jobs (a key, a button, a notification's
+        Acknowledge): off the badge, and their notices withdrawn."""
+        done = set(keys)
+        for key in done:
+            self.policy.acknowledge(key)
+        for tag, waiting in list(self._open.items()):
+            waiting -= done
+            if not waiting:
+                del self._open[tag]
+                self.notifier.withdraw(tag)
         self._changed()
 
     def acknowledge_all(self) -> None:
-        self.policy.acknowledge_all()
-        self._changed()
+        self.acknowledge(self.policy.unacknowledged())
+
+    def restore(self, keys: list[JobKey]) -> None:
+        """Failures a previous run left unacknowledged (call before the server is watched)."""
+        if keys:
+            self.policy.restore(keys)
+            self._changed()
+
+    def is_unacknowledged(self, key: JobKey) -> bool:
+        """For the table: a failure the operator has not acknowledged yet (shown bold)."""
+        return self.policy.is_unacknowledged(key)
 
     # --- the clockwork -----------------------------------------------------------------
 
@@ -107,6 +138,9 @@ class NotificationCenter(QObject):
         if status != self.status:
             self.status = status
             self.status_changed.emit(status)
+        if self.policy.acknowledged_version != self._acknowledged_version:
+            self._acknowledged_version = self.policy.acknowledged_version
+            self.acknowledged_changed.emit()
         due = self.policy.due_in()
         if due is None:
             self._timer.stop()
@@ -115,5 +149,15 @@ class NotificationCenter(QObject):
 
     def _tick(self) -> None:
         for notice in self.policy.tick():
-            self.notifier.show(bind(notice, self._open_job, self._force_fail))
+            self._show(notice)
         self._changed()
+
+    def _show(self, notice: Notice) -> None:
+        self._tags += 1
+        stalled = notice.jobs if notice.kind is NoticeKind.STALLED else ()
+        waiting = {k for k in notice.failures if self.is_unacknowledged(k)} or set(stalled)
+        if waiting:
+            self._open[self._tags] = waiting
+        self.notifier.show(
+            bind(notice, self._open_job, self._force_fail, self.acknowledge, tag=self._tags)
+        )

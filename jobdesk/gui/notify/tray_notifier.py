@@ -1,7 +1,9 @@
 """Notifications as tray balloons: the fallback that works wherever a tray does.
 
 ``QSystemTrayIcon.showMessage`` has no buttons; clicking the message runs the default
-action (Open) of the last one shown. Without a tray the notification can only be logged.
+action (Open) of the last one shown. Nor can a balloon be withdrawn: acknowledging a job
+or quitting leaves it until it times out. Without a tray the notification can only be
+logged.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class TrayNotifier:
             MESSAGE_ICON[notification.urgency],
             SHOWN_FOR_MS,
         )
+
+    def withdraw(self, tag: int) -> None:
+        """A balloon cannot be withdrawn (Qt has no call for it): it goes by itself
+        after ``SHOWN_FOR_MS``, or when the next one replaces it."""
 
     def _clicked(self) -> None:
         action = self._last.default_action if self._last is not None else None

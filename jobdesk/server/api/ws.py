@@ -40,7 +40,13 @@ from jobdesk.protocol import (
     encode_message,
     now_timestamp,
 )
-from jobdesk.protocol.messages import ClientMessage, SubscribeMode
+from jobdesk.protocol.messages import (
+    ClientMessage,
+    QueueOverviewMessage,
+    SubscribeMode,
+    SubscribeOverview,
+    UnsubscribeOverview,
+)
 from jobdesk.server.api.common import Service
 from jobdesk.server.errors import ApiError
 from jobdesk.server.outbox import Subscriber
@@ -53,7 +59,16 @@ POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 FAREWELL_S = 1.0
 """How long a last message (``auth_failed``, the reason for a close) may take to go out."""
-_KNOWN_TYPES = frozenset({"auth", "subscribe_jobs", "unsubscribe_jobs", "ping"})
+_KNOWN_TYPES = frozenset(
+    {
+        "auth",
+        "subscribe_jobs",
+        "unsubscribe_jobs",
+        "ping",
+        "subscribe_overview",
+        "unsubscribe_overview",
+    }
+)
 
 
 class BadFrame(Exception):
@@ -220,6 +235,12 @@ class Connection:
                 self.subscribe(message)
             elif isinstance(message, UnsubscribeJobs):
                 self.service.hub.discard(self.outbox)
+            elif isinstance(message, SubscribeOverview):
+                self.service.hub.overview_watchers.add(self.outbox)
+                overview = QueueOverviewMessage(overview=self.service.queue_overview())
+                self.outbox.offer_overview(encode_message(overview).decode())
+            elif isinstance(message, UnsubscribeOverview):
+                self.service.hub.overview_watchers.discard(self.outbox)
             elif isinstance(message, Auth):
                 try:
                     self._sign_in(await self.service.authenticate(message.token))
@@ -272,6 +293,7 @@ class Connection:
             await asyncio.wait(waiting, return_when="FIRST_COMPLETED")
         finally:
             self.service.hub.discard(self.outbox)
+            self.service.hub.overview_watchers.discard(self.outbox)
             if self.principal is not None:
                 self.service.sessions.discard(self.principal.token_hash, self)
             for task in (sender, receiver):
