@@ -137,6 +137,8 @@ class FakeSender:
         return notification.identifier
 
     async def clear(self, identifier: str) -> None:
+        if self.behaviour == "expired":
+            raise KeyError(identifier)  # desktop-notifier forgets a notice the daemon closed
         self.cleared.append(identifier)
 
 
@@ -186,6 +188,17 @@ async def test_desktop_notifications_are_withdrawn_one_by_one_and_all_on_quit() 
     await notifier.aclose()
     assert sorted(sender.cleared) == sorted([second, first])
     assert third not in sender.cleared
+
+
+async def test_withdrawing_a_notice_the_daemon_already_closed_is_quiet(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sender, fallback = FakeSender("expired"), Recorder()
+    notifier = DesktopNotifier(fallback, sender=sender)
+    notifier.show(Notification("Failed: x", "boom", Urgency.CRITICAL, tag=1))
+    await eventually(lambda: len(sender.sent) == 1)
+    await notifier.aclose()  # withdraws what it sent: already gone
+    assert "could not withdraw" not in caplog.text
 
 
 @pytest.mark.parametrize("behaviour", ["raise", "undelivered", "hang"])

@@ -107,6 +107,8 @@ class DesktopNotifier:
         try:
             async with asyncio.timeout(self._timeout):
                 await self._sender.clear(identifier)
+        except KeyError:
+            pass  # already gone (expired or closed by the daemon): desktop-notifier forgot it
         except Exception:
             log.warning("could not withdraw a desktop notification", exc_info=True)
 
