@@ -133,7 +133,7 @@ class MainWindow(QMainWindow):
             self,
         )
         self._make_actions()
-        self.views = ViewSwitch(self)
+        self.views = ViewSwitch(self, self.view_menu)
         """Jobs (Ctrl+1) or workers and queues (Ctrl+2), in the View menu."""
         self._restore_layout()
 

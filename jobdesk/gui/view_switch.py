@@ -1,19 +1,20 @@
 """The window's two views: jobs (Ctrl+1) and workers and queues (Ctrl+2), in a View menu.
 
 The jobs view (table and detail panel) stays what the window built; this puts it and the
-workers view on a stack and adds the menu, so the window itself changes by one line.
+workers view on a stack and adds them to the View menu, so the window itself changes by one line.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget
 
 from jobdesk.gui.workers_view import WorkersView
 
 
 class ViewSwitch:
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: QMainWindow, menu: QMenu) -> None:
+        """``menu``: the window's View menu, which the two views open the way in."""
         self.pages = QStackedWidget()
         jobs = window.takeCentralWidget()
         assert jobs is not None, "the window builds its jobs view first"
@@ -29,7 +30,7 @@ class ViewSwitch:
         self.workers_action = QAction("Workers and queues", window, checkable=True)
         self.workers_action.setShortcut(QKeySequence("Ctrl+2"))
         self.workers_action.triggered.connect(self.show_workers)
-        menu = window.menuBar().addMenu("&View")
+        menu.addSeparator()
         for action in (self.jobs_action, self.workers_action):
             group.addAction(action)
             menu.addAction(action)

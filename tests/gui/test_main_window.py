@@ -292,3 +292,13 @@ def test_no_matches_line_detail_panel_and_triage_action(qtbot: QtBot, window: Ma
     assert isinstance(model, JobTableModel)
     assert model.sort_column() == -1
     assert window.status_filter.findData("stale") >= 0
+
+
+def test_one_view_menu_holds_the_views_and_the_triage_order(window: MainWindow) -> None:
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles.count("&View") == 1
+    assert [a.text() for a in window.view_menu.actions() if a.text()] == [
+        "Triage order",
+        "Jobs",
+        "Workers and queues",
+    ]
