@@ -366,9 +366,26 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        else:
+            self.fit_screen()
         header = settings.value("table/header")
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
+
+    FRAME_ALLOWANCE = 40
+    """Pixels a window manager's title bar and borders may add around the window."""
+
+    def fit_screen(self) -> None:
+        """The first start's size, no larger than the screen: at 1280x780 a 780-high
+        window lost its status bar (the unreachable warning) under the screen's edge."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        self.resize(
+            min(self.width(), room.width()),
+            min(self.height(), room.height() - self.FRAME_ALLOWANCE),
+        )
 
     def save_layout(self) -> None:
         settings = QSettings()

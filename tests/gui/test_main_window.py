@@ -302,3 +302,12 @@ def test_one_view_menu_holds_the_views_and_the_triage_order(window: MainWindow) 
         "Jobs",
         "Workers and queues",
     ]
+
+
+def test_a_first_start_fits_the_window_on_the_screen(window: MainWindow) -> None:
+    """(A saved geometry, which the other tests leave behind, is the operator's own.)"""
+    room = window.screen().availableGeometry()
+    window.resize(room.width() + 500, room.height() + 500)
+    window.fit_screen()
+    assert window.height() <= room.height() - MainWindow.FRAME_ALLOWANCE
+    assert window.width() <= room.width()
