@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from jobdesk.client.actions import OperatorActions, Outcome
+from jobdesk.client.capabilities import JOBDESK, Can, Capabilities
 from jobdesk.client.details import Detail, DetailFollower
 from jobdesk.client.monitor import Monitor, ServerProfile
 from jobdesk.client.preferences import Preferences
@@ -52,9 +53,13 @@ class Controller:
         self.profiles_store = profiles
         self.profiles: dict[str, ServerProfile] = {}
         self.model = JobTableModel(
-            self.store, is_live=self._is_live, unacknowledged=self._is_unacknowledged
+            self.store,
+            is_live=self._is_live,
+            unacknowledged=self._is_unacknowledged,
+            capabilities_of=self._capabilities_of,
         )
         self.window = MainWindow(self.model, self.model)
+        self.window.backend_can = self._backend_can
         self.eta = EtaTracker()
         self.store.subscribe(self.eta.changed)
         self.store.subscribe(self._store_changed)
@@ -187,6 +192,7 @@ class Controller:
         engine.state.subscribe(lambda _: self.model.refresh_staleness())
         engine.state.subscribe(lambda _: self._show_selected())  # the ETA, the note
         status.token_requested.connect(self._ask_token)
+        self._offer_actions()
 
     async def replace(self, profiles: list[ServerProfile]) -> None:
         """The servers dialog was saved: watch exactly these servers now. A server whose
@@ -195,8 +201,12 @@ class Controller:
         load, which is history, and the failure badge fell to 0."""
         wanted = {p.name: p for p in profiles}
         for name in list(self.monitor.engines):
-            kept = wanted.get(name)
-            if kept is not None and kept.url == self.profiles[name].url:
+            kept, old = wanted.get(name), self.profiles[name]
+            if kept is not None and (kept.url, kept.kind, kept.options) == (
+                old.url,
+                old.kind,
+                old.options,
+            ):
                 if kept.token != self.profiles[name].token:
                     self.monitor.engines[name].set_token(kept.token)
                 self.profiles[name] = kept
@@ -208,6 +218,21 @@ class Controller:
         for profile in profiles:
             if profile.name not in self.monitor.engines:
                 self.watch(profile)
+        self._offer_actions()
+
+    def _offer_actions(self) -> None:
+        """The window shows the actions some watched backend offers, and only those."""
+        offered = Can(0)
+        for engine in self.monitor.engines.values():
+            offered |= engine.capabilities.can
+        self.window.offer_actions(offered)
+
+    def _backend_can(self, server: str, can: Can) -> bool:
+        return can in self._capabilities_of(server)
+
+    def _capabilities_of(self, server: str) -> Capabilities:
+        engine = self.monitor.engines.get(server)
+        return JOBDESK if engine is None else engine.capabilities
 
     def _is_live(self, server: str) -> bool:
         """Whether what the monitor shows of ``server`` is current (rows are greyed, ETAs

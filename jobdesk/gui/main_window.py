@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from jobdesk.client.capabilities import Can
 from jobdesk.core.store import JobKey
 from jobdesk.gui.confirm import confirm
 from jobdesk.gui.detail_panel import DetailPanel
@@ -260,6 +261,7 @@ class MainWindow(QMainWindow):
     def _force_fail(self) -> None:
         self._confirm(
             "Force-fail",
+            Can.FORCE_FAIL,
             FORCE_FAILABLE,
             "They end as failed now, whatever attempts are left; their workers' reports "
             "are refused from now on.",
@@ -269,6 +271,7 @@ class MainWindow(QMainWindow):
     def _cancel(self) -> None:
         self._confirm(
             "Cancel",
+            Can.CANCEL,
             CANCELLABLE,
             "Queued ones will not run; running ones are told to stop.",
             self.cancel_requested.emit,
@@ -277,13 +280,14 @@ class MainWindow(QMainWindow):
     def _confirm(
         self,
         verb: str,
+        can: Can,
         statuses: frozenset[Status],
         consequence: str,
         act: Callable[[list[JobKey]], object],
     ) -> None:
         """Ask before ``verb``, naming the selected jobs it applies to; the answer acts on
         those keys, whatever is selected by then."""
-        keys = eligible(self.selected_keys(), self._status_of, statuses)
+        keys = eligible(self._selected_that(can), self._status_of, statuses)
         if not keys:
             return
         names = [job.name or key[1] if (job := self.jobs.job(key)) else key[1] for key in keys]
@@ -296,8 +300,28 @@ class MainWindow(QMainWindow):
             self.acknowledge_requested.emit(keys)
 
     def _retry(self) -> None:
-        if keys := self.selected_keys():
+        if keys := self._selected_that(Can.RETRY):
             self.retry_requested.emit(keys)
+
+    backend_can: Callable[[str, Can], bool] = staticmethod(lambda server, can: True)
+    """Whether ``server``'s backend offers an action (the controller sets it): a job of
+    a backend that cannot cancel is never sent to be cancelled."""
+
+    def _selected_that(self, can: Can) -> list[JobKey]:
+        """The selected jobs whose backend offers ``can``."""
+        return [key for key in self.selected_keys() if self.backend_can(key[0], can)]
+
+    def offer_actions(self, offered: Can) -> None:
+        """Show only the actions some watched backend offers (``offered``: their union);
+        an action no backend has is hidden, not greyed."""
+        for action, can in (
+            (self.new_job_action, Can.SUBMIT),
+            (self.cancel_action, Can.CANCEL),
+            (self.retry_action, Can.RETRY),
+            (self.force_fail_action, Can.FORCE_FAIL),
+            (self.cleanup_action, Can.FORCE_FAIL),
+        ):
+            action.setVisible(bool(offered & can))
 
     def set_job_actions(self, *, cancel: bool, retry: bool, force_fail: bool) -> None:
         self.cancel_action.setEnabled(cancel)
@@ -307,11 +331,10 @@ class MainWindow(QMainWindow):
     def refresh_job_actions(self) -> None:
         """Enable Cancel, Retry and Force-fail when some selected job's status (as the
         table shows it) allows them; call when the selection or a selected job changes."""
-        keys = self.selected_keys()
         self.set_job_actions(
-            cancel=allows(keys, self._status_of, CANCELLABLE),
-            retry=allows(keys, self._status_of, RETRYABLE),
-            force_fail=allows(keys, self._status_of, FORCE_FAILABLE),
+            cancel=allows(self._selected_that(Can.CANCEL), self._status_of, CANCELLABLE),
+            retry=allows(self._selected_that(Can.RETRY), self._status_of, RETRYABLE),
+            force_fail=allows(self._selected_that(Can.FORCE_FAIL), self._status_of, FORCE_FAILABLE),
         )
 
     def _status_of(self, key: JobKey) -> Status | None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Final
 
 from jobdesk.client.actions import OperatorActions, SubmitError
+from jobdesk.client.kinds import DEFAULT_KIND
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.core.store import JobKey, JobStore
 from jobdesk.gui.main_window import MainWindow
@@ -20,6 +21,10 @@ from jobdesk.gui.new_job_dialog import NewJobDialog, job_types
 from jobdesk.protocol import ErrorCode
 from jobdesk.protocol.rest import CreateJobRequest
 
+SUBMITS_HERE: Final = DEFAULT_KIND
+"""The dialog submits through a jobdesk server's REST API (``OperatorActions``), so it
+offers those servers only; another backend's submission (seed 000's GraphQL mutation,
+``jobdesk.client.sources.appsync_submit``) is not wired into the dialog yet."""
 REVEAL_WITHIN_S: Final = 60.0
 """A submitted job is selected when it reaches the table, unless that takes longer than
 this (the server's stream was down): by then the operator has moved on."""
@@ -56,11 +61,12 @@ class NewJobFlow:
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
-        if not self._profiles:
-            self._tell("Add a server first (File > Servers)")
+        servers = [name for name, p in self._profiles.items() if p.kind == SUBMITS_HERE]
+        if not servers:
+            self._tell("Add a jobdesk server first (File > Servers)")
             return
         dialog = NewJobDialog(
-            list(self._profiles),
+            servers,
             job_types(job for _, job in self._store.items()),
             server=server,
             parent=self._window,

@@ -13,6 +13,11 @@ A row is *untrusted* while its server is not live: its data may no longer be the
 server's. It is greyed, and its tooltip says how long ago the server last confirmed it.
 (A *stale* job is another thing: one the server flagged for not reporting; its Status
 cell says "stale" in amber.) An unacknowledged failure's row is bold.
+
+Cells follow the backend's capabilities: an active job of a backend that reports no
+progress has no percentage (``Role.PROGRESS`` is ``UNKNOWN_PROGRESS``: the delegate
+draws a busy bar), and a row of a polled backend says in its tooltip how long ago it
+was last confirmed, since a poll, not a push, is what keeps it current.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any, Final
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
+from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.core.store import JobKey
 from jobdesk.gui.formatting import age_text, moment_tooltip
 from jobdesk.gui.models.columns import TEXTS, Column
@@ -40,6 +46,8 @@ _CENTRE: Final = Qt.AlignmentFlag.AlignCenter.value
 _ALIGNMENT: Final = tuple(_CENTRE if column is Column.PROGRESS else _LEFT for column in Column)
 _NO_BRUSH: Final = QBrush()
 _STALE_TIP: Final = "stale: the server has had no report from its worker for a while"
+UNKNOWN_PROGRESS: Final = -1.0
+"""``Role.PROGRESS`` of an active job whose backend reports no progress."""
 
 
 class Cells:
@@ -52,12 +60,14 @@ class Cells:
         confirmed_at: Callable[[JobKey], float | None],
         clock: Callable[[], float],
         unacknowledged: Callable[[JobKey], bool],
+        capabilities_of: Callable[[str], Capabilities],
     ) -> None:
         self._jobs = jobs
         self._is_live = is_live
         self._confirmed_at = confirmed_at
         self._clock = clock
         self._unacknowledged = unacknowledged
+        self._capabilities_of = capabilities_of
         self._bold: QFont | None = None
         self._stale_brush: QBrush | None = None
 
@@ -78,8 +88,14 @@ class Cells:
             Role.KEY: lambda key, column: key,
             Role.JOB: lambda key, column: jobs[key],
             Role.UNTRUSTED: lambda key, column: not is_live(key[0]),
-            Role.PROGRESS: lambda key, column: jobs[key].progress,
+            Role.PROGRESS: self.progress,
         }
+
+    def progress(self, key: JobKey, column: int) -> float:
+        job = self._jobs[key]
+        if job.status.is_active and Can.PROGRESS not in self._capabilities_of(key[0]):
+            return UNKNOWN_PROGRESS
+        return job.progress
 
     def text(self, key: JobKey, column: int) -> str:
         return TEXTS[column](self._jobs[key], key, self._clock())
@@ -117,9 +133,14 @@ class Cells:
             text = job.error
         else:
             text = TEXTS[column](job, key, now)
-        if self._is_live(key[0]):
+        polled = Can.PUSH not in self._capabilities_of(key[0])
+        if self._is_live(key[0]) and not polled:
             return text
         confirmed = self._confirmed_at(key)
+        if polled and self._is_live(key[0]):
+            seen = "not yet" if confirmed is None else f"{age_text(now - confirmed)} ago"
+            note = f"{key[0]} is polled: this row was last confirmed {seen}"
+            return f"{text}\n{note}" if text else note
         if confirmed is None:
             note = f"{key[0]} is not live: this row was never confirmed by it"
         else:

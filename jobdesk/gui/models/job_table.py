@@ -48,6 +48,7 @@ from PySide6.QtCore import (
     SignalInstance,
 )
 
+from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.core.heap import release_free_memory
 from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.models.cells import Cells
@@ -105,6 +106,10 @@ class JobTableModel(QAbstractTableModel):
     (``confirmed_at(key)``, by default the store's). Call ``refresh_staleness()`` when
     that answer changes, and ``detach()`` before dropping the model.
 
+    ``capabilities_of(server)`` says what its backend can do: an active job of one that
+    reports no progress shows an indeterminate bar; the rows of a polled one say in
+    their tooltip how old each is.
+
     ``unacknowledged(key)`` says whether a failed job is still to be looked at (bold,
     first in triage order); call ``refresh_acknowledged()`` when that answer changes.
     ``hold()`` keeps the row order still (rows update in place; moves and new rows'
@@ -126,6 +131,7 @@ class JobTableModel(QAbstractTableModel):
         confirmed_at: Callable[[JobKey], float | None] | None = None,
         clock: Callable[[], float] = time.time,
         unacknowledged: Callable[[JobKey], bool] = lambda key: False,
+        capabilities_of: Callable[[str], Capabilities] = lambda server: JOBDESK,
         batch_ms: int = 50,
         slice_seconds: float = 0.020,
         age_refresh_ms: int = 1000,
@@ -151,7 +157,12 @@ class JobTableModel(QAbstractTableModel):
         self._budget = SliceBudget(slice_seconds)
         self._batch_ms = batch_ms
         self._handlers = Cells(
-            self._jobs, is_live, confirmed_at or store.confirmed_at, clock, unacknowledged
+            self._jobs,
+            is_live,
+            confirmed_at or store.confirmed_at,
+            clock,
+            unacknowledged,
+            capabilities_of,
         ).handlers()
 
         self._timer = QTimer(self)

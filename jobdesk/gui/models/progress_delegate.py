@@ -57,7 +57,7 @@ class ProgressDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else QApplication.style()
         # The cell's background and selection, as the style draws them for any item.
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
-        percent = round(max(0.0, min(100.0, float(value))))
+        percent = -1 if value < 0 else round(max(0.0, min(100.0, float(value))))
         enabled = bool(option.state & QStyle.StateFlag.State_Enabled) and not index.data(
             Role.UNTRUSTED
         )
@@ -100,8 +100,8 @@ class ProgressDelegate(QStyledItemDelegate):
 def progress_option(
     cell: QStyleOptionViewItem, rect: QRect, percent: int, *, enabled: bool = True
 ) -> QStyleOptionProgressBar:
-    """The style option for a bar in ``rect`` at ``percent`` (0-100), in ``cell``'s
-    palette, font and direction."""
+    """The style option for a bar in ``rect`` at ``percent`` (0-100; -1: unknown, a
+    busy bar), in ``cell``'s palette, font and direction."""
     bar = QStyleOptionProgressBar()
     bar.rect = rect
     palette = QPalette(cell.palette)
@@ -111,9 +111,9 @@ def progress_option(
     bar.fontMetrics = cell.fontMetrics
     bar.direction = cell.direction
     bar.minimum = 0
-    bar.maximum = 100
-    bar.progress = percent
-    bar.text = f"{percent}%"
+    bar.maximum = 100 if percent >= 0 else 0  # 0..0: the style's busy bar
+    bar.progress = max(0, percent)
+    bar.text = f"{percent}%" if percent >= 0 else "no progress reported"
     bar.textVisible = True
     bar.textAlignment = Qt.AlignmentFlag.AlignCenter
     state = (cell.state & _LOOK_STATES) | QStyle.StateFlag.State_Horizontal
