@@ -11,9 +11,10 @@ from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.kind import Field, Kind, SourceContext
 from jobdesk.client.source import Source
 
-CAPABILITIES: Final = Capabilities(Can.PUSH | Can.LIST | Can.PROGRESS | Can.LOGS, poll_every=3.0)
-"""LIST here is the seed's polling fallback (the tracked jobs, one by one): there is no
-listing. LOGS: the messages heard, not a log the backend keeps."""
+CAPABILITIES: Final = Capabilities(Can.PUSH | Can.PROGRESS | Can.LOGS, poll_every=3.0)
+"""No LIST: there is no listing; ``poll_every`` is the seed's polling fallback while the
+socket is down (the tracked jobs, one by one, every 3 s). LOGS: the messages heard, not
+a log the backend keeps."""
 
 
 @dataclass(frozen=True)
