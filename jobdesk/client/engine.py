@@ -34,7 +34,7 @@ from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.errors import AuthRejected, EngineStopped, ProtocolBroken
 from jobdesk.client.kinds import DEFAULT_KIND, SourceContext, kind_of, make_source
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import OverviewSource, SessionHooks, Source
+from jobdesk.client.source import OverviewSource, SessionHooks, Source, SubmitSource
 from jobdesk.core.away import AwaySummary, statuses, summarize
 from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
 from jobdesk.core.connection import ConnectionState, Transport
@@ -42,6 +42,7 @@ from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job, JobStats, Status
 from jobdesk.protocol.overview import QueueOverview
+from jobdesk.protocol.rest import CreateJobRequest
 
 log = logging.getLogger(__name__)
 _NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
@@ -147,6 +148,14 @@ class Engine:
         if self._source is None:
             raise EngineStopped(f"{self.server} is not being watched")
         return await self._source.fetch_job(job_id)
+
+    async def submit(self, request: CreateJobRequest) -> str:
+        """Put a job on this backend; its id. ``SubmitError`` (seed 000's codes) when it
+        made none, ``EngineStopped`` when not running or the backend cannot submit."""
+        source = self._source
+        if not isinstance(source, SubmitSource) or Can.SUBMIT not in self.capabilities:
+            raise EngineStopped(f"{self.server} does not take jobs from this monitor")
+        return await source.submit(request)
 
     async def fetch_overview(self) -> QueueOverview:
         """The server's workers and queues; raises as ``fetch_job`` does."""

@@ -14,6 +14,7 @@ from jobdesk.client.settings import EngineSettings
 from jobdesk.core.store import JobKey, JobStore
 from jobdesk.protocol import Job
 from jobdesk.protocol.overview import QueueOverview
+from jobdesk.protocol.rest import CreateJobRequest
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,13 @@ class Monitor:
         if engine is None:
             raise EngineStopped(f"{key[0]} is not being watched")
         return await engine.fetch_job(key[1])
+
+    async def submit(self, server: str, request: CreateJobRequest) -> str:
+        """A new job on ``server``'s backend; see ``Engine.submit``."""
+        engine = self.engines.get(server)
+        if engine is None:
+            raise EngineStopped(f"{server} is not being watched")
+        return await engine.submit(request)
 
     def servers_with_workers(self) -> list[str]:
         """The watched servers that can tell of their workers and queues."""

@@ -16,6 +16,7 @@ from jobdesk.client.capabilities import Capabilities
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job, JobStats
 from jobdesk.protocol.overview import QueueOverview
+from jobdesk.protocol.rest import CreateJobRequest
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ class Source(Protocol):
     def set_token(self, token: str) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SubmitSource(Protocol):
+    """A source that can put a job on its backend (capability SUBMIT)."""
+
+    async def submit(self, request: CreateJobRequest) -> str:
+        """The new job's id; ``SubmitError`` with seed 000's code when none was made."""
 
 
 @runtime_checkable

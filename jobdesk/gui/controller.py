@@ -68,7 +68,9 @@ class Controller:
         self._selected_set: set[JobKey] = set()
         self._selection_touched = False
         """A selected job changed in the store: refresh the actions once the table has it."""
-        self.new_job = NewJobFlow(self.window, self.store, self.profiles, self._spawn)
+        self.new_job = NewJobFlow(
+            self.window, self.store, self._submitting_servers, self.monitor.submit, self._spawn
+        )
         self.details = DetailFollower(self.store, self.monitor.fetch_job, self._detail_arrived)
         """The selected job fetched whole for the detail panel (the store keeps summaries)."""
         self._detail: Detail | None = None
@@ -226,6 +228,9 @@ class Controller:
         for engine in self.monitor.engines.values():
             offered |= engine.capabilities.can
         self.window.offer_actions(offered)
+
+    def _submitting_servers(self) -> list[str]:
+        return [name for name in self.profiles if self._backend_can(name, Can.SUBMIT)]
 
     def _backend_can(self, server: str, can: Can) -> bool:
         return can in self._capabilities_of(server)

@@ -1,35 +1,33 @@
 """A New job from the dialog to the selected row: open it, submit, answer, reveal.
 
 Kept out of the controller, which only wires it: this owns the one open dialog, turns
-its request into an ``OperatorActions.submit`` task, keeps the dialog open with seed
-000's code when that fails, and closes it when the job is created, then selects the job
-once the table has it (the stream may bring it before or after the HTTP answer).
+its request into a ``Monitor.submit`` task (each backend submits its own way), keeps
+the dialog open with seed 000's code when that fails, and closes it when the job is
+created, then selects the job once the table has it (the stream may bring it before or
+after the answer).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Final
 
-from jobdesk.client.actions import OperatorActions, SubmitError
-from jobdesk.client.kinds import DEFAULT_KIND
-from jobdesk.client.monitor import ServerProfile
+from jobdesk.client.actions import SubmitError
+from jobdesk.client.errors import EngineStopped
 from jobdesk.core.store import JobKey, JobStore
 from jobdesk.gui.main_window import MainWindow
 from jobdesk.gui.new_job_dialog import NewJobDialog, job_types
 from jobdesk.protocol import ErrorCode
 from jobdesk.protocol.rest import CreateJobRequest
 
-SUBMITS_HERE: Final = DEFAULT_KIND
-"""The dialog submits through a jobdesk server's REST API (``OperatorActions``), so it
-offers those servers only; another backend's submission (seed 000's GraphQL mutation,
-``jobdesk.client.sources.appsync_submit``) is not wired into the dialog yet."""
 REVEAL_WITHIN_S: Final = 60.0
 """A submitted job is selected when it reaches the table, unless that takes longer than
 this (the server's stream was down): by then the operator has moved on."""
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
+Submit = Callable[[str, CreateJobRequest], Awaitable[str]]
+"""(server, request) -> the new job's id (``Monitor.submit``)."""
 
 
 class NewJobFlow:
@@ -37,16 +35,18 @@ class NewJobFlow:
         self,
         window: MainWindow,
         store: JobStore,
-        profiles: Mapping[str, ServerProfile],
+        servers: Callable[[], list[str]],
+        submit: Submit,
         spawn: Spawn,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``profiles``: the controller's own mapping, read at each use (servers come and
-        go); ``spawn``: runs a coroutine as one of the controller's tasks."""
+        """``servers``: those whose backend takes submissions, asked at each use (servers
+        come and go); ``spawn``: runs a coroutine as one of the controller's tasks."""
         self._window = window
         self._store = store
-        self._profiles = profiles
+        self._servers = servers
+        self._submit_to = submit
         self._spawn = spawn
         self._clock = clock
         self.dialog: NewJobDialog | None = None
@@ -61,9 +61,9 @@ class NewJobFlow:
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
-        servers = [name for name, p in self._profiles.items() if p.kind == SUBMITS_HERE]
+        servers = self._servers()
         if not servers:
-            self._tell("Add a jobdesk server first (File > Servers)")
+            self._tell("No watched server takes jobs from here (File > Servers)")
             return
         dialog = NewJobDialog(
             servers,
@@ -95,15 +95,18 @@ class NewJobFlow:
 
     async def _submit(self, dialog: NewJobDialog, server: str, request: CreateJobRequest) -> None:
         """The dialog may be closed while this waits: then the status bar alone tells."""
-        profile = self._profiles.get(server)
-        if profile is None:
+        if server not in self._servers():
             if self.dialog is dialog:
                 dialog.show_error(ErrorCode.UNKNOWN_ERROR, f"{server} is no longer watched")
             return
         if self.dialog is dialog:  # not closed before this task began
             dialog.set_busy(True)
         try:
-            job_id = await OperatorActions(profile.url, profile.token).submit(request)
+            job_id = await self._submit_to(server, request)
+        except EngineStopped as exc:  # stopped, or removed meanwhile
+            if self.dialog is dialog:
+                dialog.show_error(ErrorCode.UNKNOWN_ERROR, str(exc))
+            return
         except SubmitError as exc:
             if self.dialog is dialog:
                 dialog.show_error(exc.code, exc.message, exc.field)

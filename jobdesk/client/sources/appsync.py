@@ -9,9 +9,11 @@ seed 000's schema (docs/client.md).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 
+from jobdesk.client.actions import SubmitError
 from jobdesk.client.capabilities import Can, Capabilities
 from jobdesk.client.foreign import ForeignJobs
 from jobdesk.client.kind import Field, Kind, SourceContext
@@ -26,13 +28,23 @@ from jobdesk.client.sources.appsync_graphql import (
     only_field,
 )
 from jobdesk.client.sources.appsync_session import AppSyncSession, Documents, read_jobs
-from jobdesk.client.sources.appsync_submit import submit_job
+from jobdesk.client.sources.appsync_submit import JobSubmissionError, submit_job
 from jobdesk.core.store import JobStore
-from jobdesk.protocol import Job, JobSummary, Priority
+from jobdesk.protocol import ErrorCode, Job, JobSummary, Priority
+from jobdesk.protocol.rest import CreateJobRequest
 
 OFF = "none"
 CAPABILITIES = Capabilities(Can.PUSH | Can.LIST | Can.SUBMIT)
 """No replay, no progress, no log, no cancel/retry: seed 000 offers none of them."""
+
+
+def request_text(request: CreateJobRequest) -> str:
+    """What seed 000's ``request`` field gets from a canonical submission."""
+    if isinstance(request.payload, str) and request.payload.strip():
+        return request.payload
+    if request.name:
+        return request.name
+    return "" if request.payload is None else json.dumps(request.payload)
 
 
 class AppSyncSource:
@@ -96,7 +108,16 @@ class AppSyncSource:
         found = only_field(await self.graphql.execute(self.documents.job_query, {"id": job_id}))
         return mapping.whole(found) if isinstance(found, dict) else None
 
-    async def submit(self, request: str, priority: str = Priority.MEDIUM) -> JobSummary:
+    async def submit(self, request: CreateJobRequest) -> str:
+        """The monitor's New job: seed 000 takes a request text and a priority, so the
+        text is the payload when it is one, else the job's name (or its JSON payload)."""
+        try:
+            job = await self.submit_text(request_text(request), request.priority.value)
+        except JobSubmissionError as exc:
+            raise SubmitError(ErrorCode(exc.code.value), str(exc)) from exc
+        return job.id
+
+    async def submit_text(self, request: str, priority: str = Priority.MEDIUM) -> JobSummary:
         """Submit a job (``JobSubmissionError`` with seed 000's code) and follow it: the
         live session subscribes to it now, and every (re)connect again."""
         job = await submit_job(

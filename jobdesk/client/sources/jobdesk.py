@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from jobdesk.client.actions import OperatorActions
 from jobdesk.client.capabilities import JOBDESK, Capabilities
 from jobdesk.client.endpoints import endpoints
 from jobdesk.client.kind import Kind, SourceContext
@@ -17,6 +18,7 @@ from jobdesk.client.sync import StreamSync
 from jobdesk.core.store import JobStore
 from jobdesk.protocol import Job
 from jobdesk.protocol.overview import QueueOverview
+from jobdesk.protocol.rest import CreateJobRequest
 
 
 class JobdeskSource:
@@ -31,6 +33,7 @@ class JobdeskSource:
         wall: Callable[[], float] = time.time,
         batch: bool = True,
     ) -> None:
+        self._url = url
         self._endpoints = endpoints(url)
         self._token = token
         self._settings = settings
@@ -63,6 +66,9 @@ class JobdeskSource:
 
     async def fetch_job(self, job_id: str) -> Job | None:
         return await self.rest.job(job_id)
+
+    async def submit(self, request: CreateJobRequest) -> str:
+        return await OperatorActions(self._url, self._token).submit(request)
 
     async def fetch_overview(self) -> QueueOverview:
         return await self.rest.overview()

@@ -14,16 +14,18 @@ from typing import Any
 
 import pytest
 
+from jobdesk.client.actions import SubmitError
 from jobdesk.client.engine import Engine
 from jobdesk.client.kinds import kind_of
 from jobdesk.client.sources import appsync_mapping as mapping
-from jobdesk.client.sources.appsync import AppSyncSource
+from jobdesk.client.sources.appsync import AppSyncSource, request_text
 from jobdesk.client.sources.appsync_graphql import GraphQLClient, endpoints
 from jobdesk.client.sources.appsync_session import connection_timeout
 from jobdesk.client.sources.appsync_submit import JobSubmissionError, SubmissionCode, submit_job
 from jobdesk.core.connection import Transport
 from jobdesk.core.store import JobStore
-from jobdesk.protocol import Priority
+from jobdesk.protocol import ErrorCode, Priority
+from jobdesk.protocol.rest import CreateJobRequest
 from jobdesk.protocol.status import parse_status
 from jobdesk.protocol.timestamps import parse_timestamp
 from tests.client.adapters.appsync_sim import API_KEY, Simulator, installed
@@ -226,18 +228,36 @@ async def test_without_a_list_only_the_named_and_submitted_jobs_are_followed(
         await run.until(Transport.LIVE)
         source = run.engine._source
         assert isinstance(source, AppSyncSource)
-        mine = await source.submit("from jobdesk", Priority.HIGH)
+        mine = await source.submit_text("from jobdesk", Priority.HIGH)
         await eventually(lambda: set(run.store.server(SERVER).jobs) == {named, mine.id})
         await simulator.update(mine.id, "PROCESSING")
         await simulator.update(named, "COMPLETED")
         await assert_equal(run, simulator, only={named, mine.id})
 
 
+async def test_the_monitors_new_job_goes_through_the_engine_as_a_mutation(
+    simulator: Simulator,
+) -> None:
+    """What the New job dialog does: ``Engine.submit`` with a canonical request."""
+    async with watching(simulator, listQuery="none") as run:
+        await run.until(Transport.LIVE)
+        request = CreateJobRequest(name="render trailer", priority=Priority.HIGH, payload=None)
+        job_id = await run.engine.submit(request)
+        await eventually(lambda: job_id in run.store.server(SERVER).jobs)
+        stored = run.store.server(SERVER).jobs[job_id]
+        assert (stored.name, stored.priority) == ("render trailer", Priority.HIGH)
+        with pytest.raises(SubmitError) as refused:
+            await run.engine.submit(CreateJobRequest())  # no text at all
+        assert refused.value.code is ErrorCode.INVALID_INPUT
+    assert request_text(CreateJobRequest(payload="resize 40 images")) == "resize 40 images"
+    assert request_text(CreateJobRequest(payload={"n": 1})) == '{"n": 1}'
+
+
 async def test_submission_errors_carry_the_seed_codes(simulator: Simulator) -> None:
     context = kind_of("appsync").check_options({})
     source = AppSyncSource(simulator.url, API_KEY, FAST, context)
     try:
-        job = await source.submit("fine", "LOW")
+        job = await source.submit_text("fine", "LOW")
         assert (job.status, job.priority, job.name) == (parse_status("PENDING"), "LOW", "fine")
         for request, priority, code in [
             ("", "HIGH", SubmissionCode.INVALID_INPUT),
@@ -245,15 +265,15 @@ async def test_submission_errors_carry_the_seed_codes(simulator: Simulator) -> N
             ("   ", "HIGH", SubmissionCode.INVALID_INPUT),
         ]:
             with pytest.raises(JobSubmissionError) as caught:
-                await source.submit(request, priority)
+                await source.submit_text(request, priority)
             assert caught.value.code is code
         source.set_token("da2-wrong")
         with pytest.raises(JobSubmissionError) as caught:
-            await source.submit("x")
+            await source.submit_text("x")
         assert caught.value.code is SubmissionCode.AUTH_REQUIRED
         source.set_token("")
         with pytest.raises(JobSubmissionError) as caught:
-            await source.submit("x")
+            await source.submit_text("x")
         assert caught.value.code is SubmissionCode.AUTH_REQUIRED
     finally:
         await source.aclose()
