@@ -113,7 +113,7 @@ def progress_option(
     bar.minimum = 0
     bar.maximum = 100 if percent >= 0 else 0  # 0..0: the style's busy bar
     bar.progress = max(0, percent)
-    bar.text = f"{percent}%" if percent >= 0 else "no progress reported"
+    bar.text = f"{percent}%" if percent >= 0 else "no progress"
     bar.textVisible = True
     bar.textAlignment = Qt.AlignmentFlag.AlignCenter
     state = (cell.state & _LOOK_STATES) | QStyle.StateFlag.State_Horizontal
