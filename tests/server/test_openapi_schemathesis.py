@@ -76,19 +76,41 @@ def _operation_count(server: RunningServer) -> int:
     return sum(1 for item in schema["paths"].values() for method in item if method in methods)
 
 
-def _seed_jobs(server: RunningServer) -> None:
+def _seed_jobs(server: RunningServer) -> list[str]:
+    """The seeded jobs' ids: queued ones, and one running job started by the operator."""
+    ids = []
     with httpx.Client(base_url=server.url, headers=server.headers("operator")) as client:
         for index in range(SEEDED_JOBS):
             body = {"name": f"seeded-{index}", "metadata": {"index": index}}
             response = client.post("/api/jobs", json=body)
             assert response.status_code == 201, response.text
+            ids.append(response.json()["jobId"])
         started = client.post("/api/admin/jobs/start", json={"jobType": "llm_agent"})
         assert started.status_code == 201, started.text
+        ids.append(started.json()["jobId"])
+    return ids
 
 
-def _run_schemathesis(server: RunningServer, workdir: Path) -> tuple[dict[str, Any], str]:
+def _known_ids(ids: list[str]) -> str:
+    """Half the generated ``job_id``s are real ones: a random id is a 404 for every job
+    operation, and whether the stateful phase's links reached the operations of one job
+    (the heartbeat was seen missing its valid data with the machine's cores busy)
+    depended on timing."""
+    values = ", ".join(json.dumps(i) for i in ids)
+    return f"""
+[dictionaries.jobs]
+values = [{values}]
+
+[parameters]
+"path.job_id" = {{ dictionary = "jobs", probability = 0.5 }}
+"""
+
+
+def _run_schemathesis(
+    server: RunningServer, workdir: Path, ids: list[str]
+) -> tuple[dict[str, Any], str]:
     config = workdir / "schemathesis.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(CONFIG + _known_ids(ids), encoding="utf-8")
     report = workdir / "report.json"
     env = {**os.environ, "JOBDESK_SCHEMATHESIS_TOKEN": server.tokens["operator"]}
     command = [
@@ -126,9 +148,9 @@ def test_served_schema_holds_under_every_schemathesis_check(
     server: RunningServer, tmp_path: Path
 ) -> None:
     operations = _operation_count(server)
-    _seed_jobs(server)
+    ids = _seed_jobs(server)
 
-    report, output = _run_schemathesis(server, tmp_path)
+    report, output = _run_schemathesis(server, tmp_path, ids)
 
     assert report["failures"] == [], output
     assert report["errors"] == [], output
@@ -142,7 +164,10 @@ def test_served_schema_holds_under_every_schemathesis_check(
     # every operation got real traffic, and valid input reached its handler's own logic at
     # least once: accepted, or refused for the job's state (409: finished already)
     assert report["test_cases"]["generated"] >= operations * 10, output
-    assert report["warnings"]["missing_test_data"] == [], output
+    # Not Schemathesis' own "missing test data" warning: it fires when one phase's cases
+    # of an operation "repeatedly" met 404, which with the cores busy came and went from
+    # run to run (heartbeat, then fail) though every case is generated the same. What it
+    # stands for is asserted below, per operation: valid input reached its logic.
     reached = {
         label: sum(phase["accepted"] + phase["conflicts"] for phase in rates.values())
         for label, rates in report["valid_rates"].items()
