@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.core.connection import Transport
 from jobdesk.gui.controller import Controller
+from jobdesk.gui.main_thread_gc import collecting_on_this_thread
 from jobdesk.gui.new_job_dialog import NewJobDialog
 from jobdesk.protocol import Priority, Status
 from tests.conftest import RunningServer
@@ -33,11 +34,14 @@ def private_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def run_on_qasync(qapp: QApplication, scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run ``scenario`` on a qasync loop over the test's QApplication, as the app does."""
+    """Run ``scenario`` on a qasync loop over the test's QApplication, as the app does,
+    garbage collected on this thread only, as the app does too: a monitor quit inside a
+    scenario leaves Qt objects in cycles, and the in-process server's thread collecting
+    them deleted their timers from the wrong thread (warnings, then a segfault)."""
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
-        with loop:
+        with loop, collecting_on_this_thread(qapp):
             loop.run_until_complete(asyncio.wait_for(scenario(), timeout=60))
     finally:
         asyncio.set_event_loop(None)
