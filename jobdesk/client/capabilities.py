@@ -35,8 +35,6 @@ class Can(Flag):
     """Workers and queues (the jobdesk server's queue overview)."""
 
 
-ACTIONS = Can.SUBMIT | Can.CANCEL | Can.RETRY | Can.FORCE_FAIL
-
 _WORDS = {
     Can.LIST: "list jobs",
     Can.PUSH: "push changes",

@@ -131,10 +131,12 @@ class ProfilesDialog(QDialog):
         kind = kind_of(self._kind(row))
         self.settings.setTitle(f"{kind.title} settings")
         self.settings.setVisible(bool(kind.fields or kind.notes))
-        if kind.notes:
-            note = QLabel(kind.notes)
-            note.setWordWrap(True)
-            self._form.addRow(note)
+        lacks = kind.capabilities.lacks()
+        for text in (kind.notes, f"It cannot {', '.join(lacks)}." if lacks else ""):
+            if text:
+                note = QLabel(text)
+                note.setWordWrap(True)
+                self._form.addRow(note)
         options = self._options[row]
         for field in kind.fields:
             edit = QLineEdit(options.get(field.key, ""))

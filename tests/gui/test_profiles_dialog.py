@@ -6,7 +6,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLineEdit
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from jobdesk.client.capabilities import Can, Capabilities
@@ -104,6 +104,8 @@ def test_a_job_dashboard_profile_and_a_bad_progress_scale(qtbot: QtBot, tmp_path
     assert isinstance(scale, QLineEdit)
     assert listing.placeholderText() == "/api/admin/jobs?includePast=true"
     assert scale.placeholderText() == "100"
+    said = [label.text() for label in dialog.settings.findChildren(QLabel)]
+    assert any(text.startswith("It cannot resume after a reconnect, submit jobs") for text in said)
     scale.setText("percent")
     with qtbot.assertNotEmitted(dialog.saved):
         button = save_button(dialog).button(QDialogButtonBox.StandardButton.Save)
