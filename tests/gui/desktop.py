@@ -63,7 +63,9 @@ class Desktop:
         return bool(answer.stdout.strip())
 
 
-def _wait_for(condition: Any, what: str, within: float = 30.0) -> None:
+def _wait_for(condition: Any, what: str, within: float = 120.0) -> None:
+    """A deadline, not a measure: with the cores busy (two desktops at once in the suite)
+    the tray host was seen taking over 30 s to map its window."""
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
