@@ -64,6 +64,14 @@ def shown(line: dict[str, Any] | None) -> tuple[str, float, str] | None:
     return None if line is None else (line["status"], line["progress"], line["message"])
 
 
+def agrees(lines: dict[str, dict[str, Any]], jobs: dict[str, dict[str, Any]]) -> bool:
+    """The newest line of every job equals a seed 001-shaped job (0-1 progress)."""
+    return set(lines) == set(jobs) and all(
+        shown(lines.get(i)) == (parse_status(j["status"]).value, j["progress"] * 100, j["message"])
+        for i, j in jobs.items()
+    )
+
+
 async def test_watch_follows_an_admin_job_store() -> None:
     fake = Seed001("admin-token")
     await fake.start()
@@ -74,11 +82,7 @@ async def test_watch_follows_an_admin_job_store() -> None:
         async with watch_json(*args, env={"JOBDESK_TOKEN": "admin-token"}) as lines:
 
             def equal() -> bool:
-                return set(lines) == set(fake.jobs) and all(
-                    shown(lines.get(i))
-                    == (parse_status(j["status"]).value, j["progress"] * 100, j["message"])
-                    for i, j in fake.jobs.items()
-                )
+                return agrees(lines, fake.jobs)
 
             await until(equal)
             fake.message(second, "info", "Processing question 1")
@@ -119,11 +123,7 @@ async def test_watch_follows_a_job_dashboard_socket() -> None:
         async with watch_json(*args, env={"JOBDESK_TOKEN": "admin-token"}) as lines:
 
             def equal() -> bool:
-                return set(lines) == set(fake.jobs) and all(
-                    shown(lines.get(i))
-                    == (parse_status(j["status"]).value, j["progress"] * 100, j["message"])
-                    for i, j in fake.jobs.items()
-                )
+                return agrees(lines, fake.jobs)
 
             await until(equal)
             await until(lambda: fake.received["subscribe_jobs"] == 1)
