@@ -82,6 +82,15 @@ MAX_PAGE: Final = 500
 """The largest ``limit`` a list takes (400 beyond)."""
 
 
+class HistoryPage(Wire, Generic[AnyJob], frozen=True, kw_only=True):
+    """``GET /api/history``: a page of every job the database keeps (the live set and the
+    history retention moved out of it), newest created first, filtered by the query;
+    ``nextCursor`` asks for the older ones. The server sends ``HistoryPage[Job]``."""
+
+    jobs: list[AnyJob]
+    next_cursor: str | None = None
+
+
 class Snapshot(Wire, Generic[AnyJob], frozen=True, kw_only=True):
     """``GET /api/jobs``: a page of the jobs, in id order, at one consistent state; with
     ``since``, a page of what changed after it, in seq order.

@@ -25,6 +25,7 @@ from jobdesk.server.api.common import (
     replayed_handler,
     validation_handler,
 )
+from jobdesk.server.api.history import history_router
 from jobdesk.server.api.jobs import jobs_router
 from jobdesk.server.api.litestar_fixes import fix_openapi
 from jobdesk.server.api.queue import queue_router
@@ -54,7 +55,13 @@ def create_app(config: ServerConfig, service: JobService | None = None) -> Lites
             await job_service.stop()
 
     app = Litestar(
-        route_handlers=[jobs_router(), admin_router(), queue_router(), notifications],
+        route_handlers=[
+            jobs_router(),
+            history_router(),
+            admin_router(),
+            queue_router(),
+            notifications,
+        ],
         dependencies={"service": Provide(lambda: job_service, sync_to_thread=False)},
         middleware=[ReadPriority().middleware],
         exception_handlers={

@@ -38,6 +38,7 @@ from jobdesk.protocol.rest import (
 from jobdesk.server import lifecycle
 from jobdesk.server.changes import Change
 from jobdesk.server.config import ServerConfig
+from jobdesk.server.db.history import HistoryQuery
 from jobdesk.server.errors import ApiError, not_found
 from jobdesk.server.hub import Hub
 from jobdesk.server.idempotency import Once, Remembered, Replayed
@@ -52,6 +53,7 @@ from jobdesk.server.tokens import Principal, Role, TokenVerifier
 from jobdesk.server.writer import Transaction, Writer
 
 log = logging.getLogger(__name__)
+_decode_job = msgspec.json.Decoder(Job).decode
 Clock = Callable[[], datetime]
 
 
@@ -157,6 +159,20 @@ class JobService:
         if job is None:
             raise not_found(job_id)
         return job
+
+    async def find(self, job_id: str) -> Job:
+        """A job live or in the history (read from the database, off the event loop)."""
+        job = self.state.get(job_id)
+        if job is not None:
+            return job
+        data = await asyncio.to_thread(self.storage.stored_job, job_id)
+        if data is None:
+            raise not_found(job_id)
+        return _decode_job(data)
+
+    async def history(self, query: HistoryQuery) -> tuple[list[bytes], str | None]:
+        """A page of every job the database keeps (``db/history.py``), off the loop."""
+        return await asyncio.to_thread(self.storage.history, query)
 
     def stats(self) -> JobStats:
         return self.state.stats()

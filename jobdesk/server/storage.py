@@ -32,7 +32,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.db import schema
+from jobdesk.server.db.columns import COLUMNS, job_row
 from jobdesk.server.db.engine import open_engine
+from jobdesk.server.db.history import HistoryQuery, read_history, read_job
 from jobdesk.server.db.lock import ServerLock
 from jobdesk.server.db.repair import repair_seq
 from jobdesk.server.idempotency import Remembered
@@ -45,7 +47,7 @@ def _build_upsert() -> Insert:
     stmt = sqlite_insert(schema.jobs)
     return stmt.on_conflict_do_update(
         index_elements=[schema.jobs.c.id],
-        set_={name: stmt.excluded[name] for name in ("seq", "status", "owner", "job_type", "data")},
+        set_={name: stmt.excluded[name] for name in COLUMNS[1:]},
     )
 
 
@@ -131,9 +133,7 @@ class Storage:
         self._engine = engine
         self._lock = lock
         dialect = engine.dialect
-        self._upsert_jobs = _Compiled(
-            _UPSERT_JOBS, dialect, ("id", "seq", "status", "owner", "job_type", "data")
-        )
+        self._upsert_jobs = _Compiled(_UPSERT_JOBS, dialect, COLUMNS)
         self._insert_events = _Compiled(
             _INSERT_EVENTS, dialect, ("seq", "job_id", "kind", "version")
         )
@@ -179,7 +179,8 @@ class Storage:
             values = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
             floor = int(values["history_floor"])
             state = StoredState(epoch=values["epoch"], seq=int(values["seq"]), history_floor=floor)
-            for data, seq in conn.execute(select(schema.jobs.c.data, schema.jobs.c.seq)):
+            live = select(schema.jobs.c.data, schema.jobs.c.seq).where(schema.jobs.c.live)
+            for data, seq in conn.execute(live):
                 state.jobs.append((_decode_job(data), seq))
             removed = select(schema.events.c.seq, schema.events.c.job_id).where(
                 schema.events.c.kind == "removed", schema.events.c.seq > floor
@@ -194,6 +195,16 @@ class Storage:
                 for key, created, status, body in conn.execute(kept)
             ]
         return state
+
+    def history(self, query: HistoryQuery) -> tuple[list[bytes], str | None]:
+        """A page of the history (run in a thread: it may read many rows)."""
+        with self._engine.connect() as conn:
+            return read_history(conn, query)
+
+    def stored_job(self, job_id: str) -> bytes | None:
+        """A job no longer live, as the history keeps it."""
+        with self._engine.connect() as conn:
+            return read_job(conn, job_id)
 
     def commit(
         self,
@@ -212,11 +223,7 @@ class Storage:
         latest: dict[str, Change] = {}
         for change in changes:
             latest[change.job_id] = change
-        upserts = [
-            (c.job_id, c.seq, c.job.status.value, c.job.owner, c.job.job_type, c.data)
-            for c in latest.values()
-            if c.job is not None
-        ]
+        upserts = [job_row(c.job, c.seq, c.data) for c in latest.values() if c.job is not None]
         removed = [c.job_id for c in latest.values() if c.job is None]
         event_rows = [
             (c.seq, c.job_id, "update", c.job.version)
@@ -230,8 +237,9 @@ class Storage:
                 raise SeqNotAhead(seq)
             if upserts:
                 self._upsert_jobs.run(conn, upserts)
-            if removed:
-                conn.execute(delete(schema.jobs).where(schema.jobs.c.id.in_(removed)))
+            if removed:  # out of the live set, into the history
+                leave = schema.jobs.c.id.in_(removed)
+                conn.execute(update(schema.jobs).where(leave).values(live=False, due_s=None))
             if event_rows:
                 self._insert_events.run(conn, event_rows)
             if history_floor is not None:

@@ -37,7 +37,7 @@ def test_the_schema_is_migrated_to_the_newest_revision(tmp_path: Path) -> None:
         (revision,) = db.execute("select version_num from alembic_version").fetchone()
         tables = {row[0] for row in db.execute("select name from sqlite_master")}
         (mode,) = db.execute("pragma journal_mode").fetchone()
-    assert revision == "0004"
+    assert revision == "0005"
     assert {"meta", "jobs", "events", "tokens", "idempotency"} <= tables
     assert mode == "wal"
 

@@ -72,18 +72,18 @@ def _created(job: Job) -> CreateJobResponse:
 @get("/{job_id:str}", responses=errors(400, 401, 404), security=BEARER)
 async def poll_job(job_id: JobId, service: Service, principal: Caller) -> Seed002JobView:
     """A job's status for polling, in seed 002's words (queued|processing|completed|error)."""
-    return seed002_view(service.get(job_id))
+    return seed002_view(await service.find(job_id))
 
 
 @get("/{job_id:str}/detail", responses=errors(400, 401, 404), security=BEARER)
 async def job_detail(job_id: JobId, service: Service, principal: Caller) -> Job:
     """One job whole, in the canonical form the stream sends (log, sub-operations,
     payload, result, attempt history): what a monitor that keeps summaries shows for
-    the selected job."""
-    return service.get(job_id)
+    the selected job. A job retention moved to the history is read from there."""
+    return await service.find(job_id)
 
 
-def _status_filter(word: str | None) -> Status | None:
+def status_filter(word: str | None) -> Status | None:
     if word is None:
         return None
     try:
@@ -143,7 +143,7 @@ async def snapshot(
     """
     state = service.state
     query = JobQuery(
-        include_past=include_past, status=_status_filter(status), job_type=job_type, owner=owner
+        include_past=include_past, status=status_filter(status), job_type=job_type, owner=owner
     )
     start = parse_cursor(cursor)  # it says which list goes on, and where: ``since`` is not read
     if start.after_seq is not None or start.after_id is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -17,6 +18,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    text,
+    true,
 )
 
 metadata = MetaData()
@@ -38,9 +41,31 @@ jobs = Table(
     Column("owner", String(200), nullable=False),
     Column("job_type", String(100), nullable=False),
     Column("data", LargeBinary, nullable=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("live", Boolean, nullable=False, server_default=true()),
+    Column("priority", Integer, nullable=False, server_default="1"),
+    Column("created_at", String(40), nullable=False, server_default=""),
+    Column("due_s", Float, nullable=True),
+    Column("finished_s", Float, nullable=True),
     Index("ix_jobs_seq", "seq"),
     Index("ix_jobs_status", "status"),
+    Index(
+        "ix_jobs_claim",
+        "job_type",
+        "priority",
+        "created_at",
+        "id",
+        postgresql_where=text("due_s IS NOT NULL"),
+        sqlite_where=text("due_s IS NOT NULL"),
+    ),
+    Index("ix_jobs_live", "id", postgresql_where=text("live"), sqlite_where=text("live")),
+    Index("ix_jobs_created", "created_at", "id"),
+    Index("ix_jobs_finished", "finished_s"),
 )
+"""Every job the database keeps: the live set (``live``: what the servers hold in memory)
+and the history (finished jobs retention moved out of it). ``version`` fences writes
+from several replicas; ``priority``, ``created_at`` and ``due_s`` (set only while
+waiting) are the claim order (``columns.py``)."""
 
 events = Table(
     "events",
