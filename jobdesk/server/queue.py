@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 from jobdesk.protocol import Job, Status, parse_timestamp
+from jobdesk.server.claim_index import claim_key
 from jobdesk.server.state import WAITING, ServerState
 from jobdesk.server.writer import Transaction
 
@@ -25,42 +26,23 @@ def is_due(job: Job, now_s: float) -> bool:
     return False
 
 
-def claim_order(job: Job) -> tuple[int, str, str]:
-    """Highest priority first, then the oldest, then the id (so ties are stable)."""
-    return (job.priority.rank, job.created_at, job.id)
-
-
 def pick(tx: Transaction, types: Iterable[str], now_s: float) -> Job | None:
-    """The job a claim for ``types`` takes now, as this transaction sees the queue.
-
-    A linear scan over the waiting jobs of those types: at most ``max_active_jobs``
-    (10,000 by default), a few milliseconds at worst, and no index to keep in step with
-    rollbacks.
-    """
+    """The job a claim for ``types`` takes now, as this transaction sees the queue: the
+    best of what the batch's claim source offers (the committed state's heaps, or rows
+    a replica has locked for the batch) and of the waiting jobs the batch itself made."""
     wanted = set(types)
-    candidates: set[str] = set()
-    for job_type in wanted:
-        candidates |= tx.state.waiting.get(job_type, set())
-    candidates |= {job.id for job in tx.touched() if job.job_type in wanted}
-    best: Job | None = None
-    for job_id in candidates:
-        job = tx.get(job_id)
-        if job is None or job.job_type not in wanted or not is_due(job, now_s):
-            continue
-        if best is None or claim_order(job) < claim_order(best):
-            best = job
+    best = tx.candidates.best(tx, wanted, now_s)
+    for job in tx.touched():
+        if job.job_type in wanted and is_due(job, now_s):
+            if best is None or claim_key(job) < claim_key(best):
+                best = job
     return best
 
 
-def seconds_until_due(state: ServerState, types: Iterable[str], now_s: float) -> float:
-    """How long until the next retrying job of ``types`` becomes claimable (inf: none)."""
-    soonest = math.inf
-    for job_type in types:
-        for job_id in state.waiting.get(job_type, ()):
-            record = state.jobs.get(job_id)
-            if record is not None and record.retry_s is not None:
-                soonest = min(soonest, record.retry_s - now_s)
-    return max(0.0, soonest)
+def seconds_until_due(state: ServerState, now_s: float) -> float:
+    """How long until the next retrying job becomes claimable (inf: none)."""
+    due = state.claims.next_due_s()
+    return math.inf if due is None else max(0.0, due - now_s)
 
 
 class ClaimSignal:

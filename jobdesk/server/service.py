@@ -509,7 +509,7 @@ class JobService:
             remaining = deadline - loop.time()
             if job is not None or remaining <= 0 or self._claimable.closed:
                 return job
-            due = seconds_until_due(self.state, types, self._clock().timestamp())
+            due = seconds_until_due(self.state, self._clock().timestamp())
             self.waiting_claims += 1
             try:
                 with contextlib.suppress(TimeoutError):

@@ -15,6 +15,7 @@ from typing import Final
 
 from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
 from jobdesk.server.changes import Change, encode_job
+from jobdesk.server.claim_index import ClaimIndex
 from jobdesk.server.feed import Feed
 from jobdesk.server.idempotency import Answers, Remembered
 from jobdesk.server.orders import IdOrder
@@ -125,11 +126,22 @@ class ServerState:
         """Idempotency keys already answered, with the answer a retry gets."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
         self.waiting: dict[str, set[str]] = {}
-        """Job type -> ids of its queued and retrying jobs: where claims look."""
+        """Job type -> ids of its queued and retrying jobs (the overview counts them)."""
+        self.claims = ClaimIndex()
+        """Where claims look: heaps in claim order (``claim_index.py``)."""
+        self.swept: set[str] = set()
+        """Ids of the running and finished jobs: all the sweeper's rules look at (a
+        queued job has no timeout, lease or retention), so a sweep costs what runs and
+        what finished, however deep the queue."""
         for record in self.jobs.values():
             self._index(None, record.job)
 
     def _index(self, old: Job | None, new: Job | None) -> None:
+        self.claims.update(old, new)
+        if old is not None:
+            self.swept.discard(old.id)
+        if new is not None and new.status not in WAITING:
+            self.swept.add(new.id)
         if old is not None and old.status in WAITING:
             ids = self.waiting.get(old.job_type)
             if ids is not None:

@@ -36,8 +36,10 @@ def sweep(tx: Transaction, config: ServerConfig, moment: datetime) -> int:
     tx.forget_before_s = t - config.idempotency_window_s
     before = len(tx.changes)
     finished: list[tuple[float, str]] = []
-    for record in list(tx.state.jobs.values()):
-        job = tx.get(record.job.id)
+    jobs = tx.state.jobs
+    for job_id in list(tx.state.swept):
+        record = jobs[job_id]
+        job = tx.get(job_id)
         if job is None:
             continue
         if job.status is Status.RUNNING and (limit := _timed_out(job, record, t, config)):

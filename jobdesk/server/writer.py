@@ -20,6 +20,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from jobdesk.protocol import Job
+from jobdesk.server.candidates import CandidateSource, LocalCandidates
 from jobdesk.server.changes import Change
 from jobdesk.server.errors import ApiError
 from jobdesk.server.idempotency import Remembered
@@ -55,11 +56,24 @@ Mark = tuple[int, int, int, int]
 
 
 class Transaction:
-    """The working view of one batch: the committed state overlaid with its changes."""
+    """The working view of one batch: the committed state overlaid with its changes.
 
-    def __init__(self, state: ServerState) -> None:
+    ``seen`` holds jobs read from the database for this batch (a replica's locked claim
+    candidates), newer than the committed state may be; ``fences`` the version each
+    changed job had before the batch, which a replicated store's write checks."""
+
+    def __init__(
+        self,
+        state: ServerState,
+        candidates: CandidateSource | None = None,
+        seen: dict[str, Job] | None = None,
+    ) -> None:
         self.state = state
         """The committed state under this batch (read-only here)."""
+        self.candidates: CandidateSource = candidates or LocalCandidates()
+        """Where claims find their jobs (``candidates.py``)."""
+        self.seen = seen or {}
+        self.fences: dict[str, int | None] = {}
         self._overlay: dict[str, Job | None] = {}
         self._journal: list[tuple[str, Job | _Missing | None]] = []
         """Each put or remove with the overlay entry it replaced, so a rollback undoes
@@ -73,7 +87,17 @@ class Transaction:
     def get(self, job_id: str) -> Job | None:
         if job_id in self._overlay:
             return self._overlay[job_id]
-        return self.state.get(job_id)
+        seen = self.seen.get(job_id)
+        return seen if seen is not None else self.state.get(job_id)
+
+    def changed(self, job_id: str) -> bool:
+        """Whether this batch has changed the job (so the committed state is not its)."""
+        return job_id in self._overlay
+
+    def _fence(self, job_id: str) -> None:
+        if job_id not in self.fences:
+            before = self.get(job_id)
+            self.fences[job_id] = None if before is None else before.version
 
     def jobs(self) -> list[Job]:
         """Every job as this transaction sees it (for sweeps over all jobs)."""
@@ -92,6 +116,7 @@ class Transaction:
     def put(self, job: Job) -> Job:
         """Record a job's new state: the version goes up by one and it gets the next seq."""
         previous = self.get(job.id)
+        self._fence(job.id)
         job = msgspec.structs.replace(
             job,
             version=1 if previous is None else previous.version + 1,
@@ -112,6 +137,7 @@ class Transaction:
         self._answered[key] = record
 
     def remove(self, job_id: str) -> None:
+        self._fence(job_id)
         self.seq += 1
         self._journal.append((job_id, self._overlay.get(job_id, MISSING)))
         self._overlay[job_id] = None
@@ -131,6 +157,7 @@ class Transaction:
             job_id, before = self._journal.pop()
             if isinstance(before, _Missing):
                 del self._overlay[job_id]
+                self.fences.pop(job_id, None)
             else:
                 self._overlay[job_id] = before
 
