@@ -36,6 +36,7 @@ from jobdesk.protocol.rest import (
     StartJobRequest,
 )
 from jobdesk.server import lifecycle
+from jobdesk.server.batches import LocalBatches
 from jobdesk.server.changes import Change
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.db.history import HistoryQuery
@@ -84,7 +85,7 @@ class JobService:
         """Open WebSockets by token, closed when their token is revoked."""
         self._writer = Writer(
             self.state,
-            self.storage,
+            LocalBatches(self.storage),
             self._committed,
             batch_max=config.batch_max,
             history_events=config.history_events,
@@ -126,7 +127,7 @@ class JobService:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._writer.drain()
+        await self._writer.drain()
         self.storage.close()
 
     def _committed(self, changes: list[Change]) -> None:
@@ -504,7 +505,7 @@ class JobService:
         while True:
             woken = self._claimable.current()
             job = await self._writer.submit(
-                lambda tx: self._claim_now(tx, who, worker, types, request)
+                lambda tx: self._claim_now(tx, who, worker, types, request), frozenset(types)
             )
             remaining = deadline - loop.time()
             if job is not None or remaining <= 0 or self._claimable.closed:

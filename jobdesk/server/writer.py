@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
@@ -26,7 +27,7 @@ from jobdesk.server.errors import ApiError
 from jobdesk.server.idempotency import Remembered
 from jobdesk.server.ratelog import RateLimitedLog
 from jobdesk.server.state import ServerState
-from jobdesk.server.storage import Storage
+from jobdesk.server.batches import BatchStore, Conflict, Follower
 from jobdesk.server.storage_errors import refusal
 
 T = TypeVar("T")
@@ -165,34 +166,53 @@ class Transaction:
 @dataclass
 class _Command:
     run: Callable[[Transaction], Any]
+    claims: frozenset[str] | None = None
+    """The job types a claim command asks for (a replica locks candidates for it)."""
     done: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
 
+MAX_CONFLICTS: Final = 20
+"""A batch whose jobs another replica changed first is run again on the newer state this
+many times at most before it is refused (503, retry later)."""
+
+
 class Writer:
+    """Runs commands in batches and commits each batch in one transaction of its store.
+
+    The store (``batches.py``) says where a batch's claims look and whether its write
+    found every job as the batch saw it; a replica's ``follower`` applies what other
+    replicas committed, and the writer holds the follower's lock for the whole batch, so
+    the committed state changes only in seq order and never under a running batch."""
+
     def __init__(
         self,
         state: ServerState,
-        storage: Storage,
+        batches: BatchStore,
         on_commit: Callable[[list[Change]], None],
         *,
         batch_max: int,
         history_events: int,
         retry_after_s: int = 5,
+        follower: Follower | None = None,
     ) -> None:
         self._state = state
-        self._storage = storage
+        self._batches = batches
         self._on_commit = on_commit
         self._batch_max = batch_max
         self._history_events = history_events
         self._retry_after_s = retry_after_s
+        self._follower = follower
+        self._applying = follower.applying if follower is not None else asyncio.Lock()
         self._failures = RateLimitedLog(log)
         """A full disk refuses every batch: one line per kind and minute, not per batch."""
         self._queue: asyncio.Queue[_Command] = asyncio.Queue()
 
-    async def submit(self, run: Callable[[Transaction], T]) -> T:
-        command = _Command(run)
+    async def submit(
+        self, run: Callable[[Transaction], T], claims: frozenset[str] | None = None
+    ) -> T:
+        command = _Command(run, claims)
         self._queue.put_nowait(command)
         result: T = await asyncio.shield(command.done)
         return result
@@ -202,19 +222,42 @@ class Writer:
             batch = [await self._queue.get()]
             while len(batch) < self._batch_max and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            self._run_batch(batch)
+            await self._run_batch(batch)
             await asyncio.sleep(0)  # let the requests that arrived meanwhile in
 
-    def drain(self) -> None:
+    async def drain(self) -> None:
         """Run what is queued (used at shutdown, after new requests have stopped)."""
         while not self._queue.empty():
             batch = [
                 self._queue.get_nowait() for _ in range(min(self._queue.qsize(), self._batch_max))
             ]
-            self._run_batch(batch)
+            await self._run_batch(batch)
 
-    def _run_batch(self, batch: list[_Command]) -> None:
-        tx = Transaction(self._state)
+    async def _run_batch(self, batch: list[_Command]) -> None:
+        claims = [c.claims for c in batch if c.claims is not None]
+        for attempt in range(1, MAX_CONFLICTS + 1):
+            async with self._applying:
+                outcome = await self._try_batch(batch, claims, last=attempt == MAX_CONFLICTS)
+                if outcome is None:
+                    continue  # another replica changed a job first: run it again on its state
+                outcomes, changes = outcome
+                for command, result, error in outcomes:
+                    if command.done.done():
+                        continue
+                    if error is None:
+                        command.done.set_result(result)
+                    else:
+                        command.done.set_exception(error)
+                # After the answers: their requests then run before the 50 subscribers'
+                # sends the publish wakes, so a worker hears its ack without waiting for
+                # the fan-out. Nothing awaits in between: no reader can tell.
+                if changes:
+                    self._on_commit(changes)
+                return
+
+    def _run_commands(
+        self, tx: Transaction, batch: list[_Command]
+    ) -> list[tuple[_Command, Any, BaseException | None]]:
         outcomes: list[tuple[_Command, Any, BaseException | None]] = []
         for command in batch:
             mark = tx.mark()
@@ -225,36 +268,52 @@ class Writer:
                 if not isinstance(exc, ApiError):
                     log.exception("command failed")
                 outcomes.append((command, None, exc))
-        published = False
-        if tx.changes or tx.remembered or tx.forget_before_s is not None:
-            floor = self._next_floor(tx.seq)
-            try:
-                self._storage.commit(tx.changes, tx.seq, floor, tx.remembered, tx.forget_before_s)
-            except Exception as exc:
-                refused = refusal(exc, self._retry_after_s)
-                self._failures.log(
-                    refused.kind,
-                    logging.ERROR,
-                    "commit failed, the batch is refused and nothing changed: %s",
-                    exc,
-                    exc_info=None if refused.known else exc,
-                )
-                outcomes = [(c, None, refused.error) for c, _, _ in outcomes]
-            else:
-                self._state.install(tx.changes, tx.seq, floor, tx.remembered, tx.forget_before_s)
-                published = bool(tx.changes)
-        for command, result, error in outcomes:
-            if command.done.done():
-                continue
-            if error is None:
-                command.done.set_result(result)
-            else:
-                command.done.set_exception(error)
-        # After the answers: their requests then run before the 50 subscribers' sends the
-        # publish wakes, so a worker hears its ack without waiting for the fan-out (and
-        # sends its next batch sooner). Nothing awaits in between: no reader can tell.
-        if published:
-            self._on_commit(tx.changes)
+        return outcomes
+
+    async def _try_batch(
+        self, batch: list[_Command], claims: list[frozenset[str]], *, last: bool
+    ) -> tuple[list[tuple[_Command, Any, BaseException | None]], list[Change]] | None:
+        """One try at the batch: its outcomes and the changes committed, or None when a
+        replicated store found a job changed by another replica (nothing was written)."""
+        try:
+            scope = await self._batches.begin(claims, time.time())
+        except Exception as exc:
+            return self._refused(batch, exc), []
+        tx = Transaction(self._state, scope.candidates, scope.seen)
+        outcomes = self._run_commands(tx, batch)
+        if not (tx.changes or tx.remembered or tx.forget_before_s is not None):
+            await scope.abort()
+            return outcomes, []
+        floor = self._next_floor(tx.seq)
+        try:
+            base = await scope.commit(tx, floor)
+        except Conflict as conflict:
+            if self._follower is None or last:
+                return self._refused(batch, conflict), []
+            await self._follower.catch_up(conflict.keys)
+            return None
+        except Exception as exc:
+            return self._refused(batch, exc), []
+        if self._follower is not None and base > self._state.seq:
+            await self._follower.catch_up_to(base)  # what other replicas committed first
+        for offset, change in enumerate(tx.changes, start=1):
+            change.seq = base + offset
+        seq = base + len(tx.changes)
+        self._state.install(tx.changes, seq, floor, tx.remembered, tx.forget_before_s)
+        return outcomes, tx.changes
+
+    def _refused(
+        self, batch: list[_Command], exc: BaseException
+    ) -> list[tuple[_Command, Any, BaseException | None]]:
+        refused = refusal(exc, self._retry_after_s)
+        self._failures.log(
+            refused.kind,
+            logging.ERROR,
+            "commit failed, the batch is refused and nothing changed: %s",
+            exc,
+            exc_info=None if refused.known else exc,
+        )
+        return [(c, None, refused.error) for c in batch]
 
     def _next_floor(self, seq: int) -> int | None:
         """Prune the event history once it is a tenth over its limit (not every batch)."""

@@ -67,5 +67,5 @@ def test_history_pages_and_filters(worker: httpx.Client, operator: httpx.Client)
 def test_history_refuses_bad_bounds(operator: httpx.Client) -> None:
     answer = operator.get("/api/history", params={"from": "yesterday"})
     assert answer.status_code == 400
-    assert answer.json()["error"]["field"] == "from"
+    assert answer.json()["error"]["code"] == "INVALID_INPUT"
     assert operator.get("/api/history", params={"cursor": "nonsense"}).status_code == 400
