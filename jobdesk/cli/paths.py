@@ -47,6 +47,19 @@ def default_db_path() -> Path:
 
 
 DB_HELP: Final = (
-    f"the SQLite database (default: ${DB_ENV}, else {DB_NAME} in the per-user data "
-    "directory, e.g. ~/.local/share/jobdesk on Linux)"
+    f"the database: a SQLite file (default: ${DB_ENV}, else {DB_NAME} in the per-user data "
+    "directory, e.g. ~/.local/share/jobdesk on Linux; sqlite:///PATH says the same), or "
+    "postgresql://USER@HOST:PORT/DB, which several servers may share as replicas"
 )
+
+Database = Path | str
+"""A SQLite file's path, or a PostgreSQL URL."""
+
+
+def database(text: str) -> Database:
+    """``--db``'s value: a PostgreSQL URL as it is; ``sqlite:///PATH`` or a path as a Path."""
+    if text.startswith(("postgresql://", "postgres://")):
+        return text
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") :]
+    return Path(text).expanduser()

@@ -8,7 +8,7 @@ from pathlib import Path
 from jobdesk.cli import options
 from jobdesk.cli.errors import CliError
 from jobdesk.cli.parser import Commands, Parser, command
-from jobdesk.cli.paths import DB_HELP, default_db_path
+from jobdesk.cli.paths import DB_HELP, Database, database, default_db_path
 from jobdesk.cli.serve_limits import add_limit_options, limits_from
 
 DESCRIPTION = """\
@@ -32,7 +32,7 @@ def register(commands: Commands[Parser]) -> None:
     parser.add_argument(
         "--port", type=options.port, default=8765, help="port (default: 8765; 0 picks a free one)"
     )
-    parser.add_argument("--db", type=Path, help=DB_HELP)
+    parser.add_argument("--db", type=database, help=DB_HELP)
     parser.add_argument(
         "--stale-after",
         type=options.seconds,
@@ -66,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
     from jobdesk.server.config import ServerConfig
     from jobdesk.server.db.lock import DatabaseInUse
 
-    db_path: Path = args.db or default_db_path()
+    db_path: Database = args.db or default_db_path()
     config = ServerConfig(
-        db_path=db_path,
+        db_path=db_path if isinstance(db_path, Path) else default_db_path(),
+        db_url=db_path if isinstance(db_path, str) else None,
         host=args.host,
         port=args.port,
         stale_after_s=args.stale_after,

@@ -11,12 +11,11 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 from jobdesk.cli import options
 from jobdesk.cli.errors import CliError
 from jobdesk.cli.parser import Commands, Parser, add_commands, command
-from jobdesk.cli.paths import DB_HELP, default_db_path
+from jobdesk.cli.paths import DB_HELP, Database, database, default_db_path
 
 ROLES = ("operator", "worker", "viewer")
 
@@ -54,16 +53,16 @@ def register(commands: Commands[Parser]) -> None:
     create.add_argument(
         "--name", required=True, type=options.name, help="who uses it, e.g. worker-1"
     )
-    create.add_argument("--db", type=Path, help=DB_HELP)
+    create.add_argument("--db", type=database, help=DB_HELP)
     create.set_defaults(handler=run_create)
 
     listing = command(sub, "list", "list the tokens", LIST_DESCRIPTION)
-    listing.add_argument("--db", type=Path, help=DB_HELP)
+    listing.add_argument("--db", type=database, help=DB_HELP)
     listing.set_defaults(handler=run_list)
 
     revoke = command(sub, "revoke", "revoke a token", REVOKE_DESCRIPTION)
     revoke.add_argument("token", metavar="NAME-or-ID", help="the token's name, or its id")
-    revoke.add_argument("--db", type=Path, help=DB_HELP)
+    revoke.add_argument("--db", type=database, help=DB_HELP)
     revoke.set_defaults(handler=run_revoke)
 
 
@@ -71,7 +70,7 @@ def run_create(args: argparse.Namespace) -> int:
     from jobdesk.server.token_store import DuplicateName
     from jobdesk.server.tokens import create_token
 
-    db_path: Path = args.db or default_db_path()
+    db_path: Database = args.db or default_db_path()
     with _database(db_path, "write"):
         try:
             token = create_token(db_path, args.role, args.name)
@@ -89,7 +88,7 @@ def run_create(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from jobdesk.server.tokens import list_tokens
 
-    db_path: Path = args.db or default_db_path()
+    db_path: Database = args.db or default_db_path()
     with _database(db_path, "read"):
         records = list_tokens(db_path)
     if not records:
@@ -105,7 +104,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_revoke(args: argparse.Namespace) -> int:
     from jobdesk.server.tokens import revoke_token
 
-    db_path: Path = args.db or default_db_path()
+    db_path: Database = args.db or default_db_path()
     with _database(db_path, "write"):
         revoked = revoke_token(db_path, args.token)
     if not revoked:
@@ -118,7 +117,7 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _database(db_path: Path, doing: str) -> Iterator[None]:
+def _database(db_path: Database, doing: str) -> Iterator[None]:
     """The database's own errors as one line naming the file."""
     from sqlalchemy.exc import SQLAlchemyError
 

@@ -77,9 +77,7 @@ class LocalScope:
         self.seen: dict[str, Job] = {}
 
     async def commit(self, tx: Transaction, history_floor: int | None) -> int:
-        self._storage.commit(
-            tx.changes, tx.seq, history_floor, tx.remembered, tx.forget_before_s
-        )
+        self._storage.commit(tx.changes, tx.seq, history_floor, tx.remembered, tx.forget_before_s)
         return tx.state.seq
 
     async def abort(self) -> None:

@@ -19,7 +19,7 @@ import heapq
 from collections.abc import Callable
 from typing import Final
 
-from jobdesk.protocol import Job, Status
+from jobdesk.protocol import Job
 from jobdesk.server.db.columns import due_s
 
 ClaimKey = tuple[int, str, str]
@@ -52,7 +52,11 @@ class ClaimIndex:
         """A committed change of a job (``new`` None: removed)."""
         due = None if new is None else due_s(new)
         if old is not None:
-            if new is not None and due == self._due.get(old.id) and claim_key(new) == self._keys.get(old.id):
+            if (
+                new is not None
+                and due == self._due.get(old.id)
+                and claim_key(new) == self._keys.get(old.id)
+            ):
                 return  # still waiting as it was: its entry stands
             self._keys.pop(old.id, None)
             self._due.pop(old.id, None)
@@ -74,9 +78,7 @@ class ClaimIndex:
             if self._due.get(job_id) == due:
                 heapq.heappush(self._ready.setdefault(job_type, []), self._keys[job_id])
 
-    def best(
-        self, job_type: str, now_s: float, changed: Callable[[str], bool]
-    ) -> ClaimKey | None:
+    def best(self, job_type: str, now_s: float, changed: Callable[[str], bool]) -> ClaimKey | None:
         """The first claimable key of ``job_type`` among jobs the batch has not changed."""
         self._release_due(now_s)
         heap = self._ready.get(job_type)

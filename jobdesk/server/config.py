@@ -11,6 +11,9 @@ from jobdesk.protocol.connections import SERVER_KEEP_ALIVE_S
 @dataclass(frozen=True, kw_only=True)
 class ServerConfig:
     db_path: Path = Path("jobdesk.db")
+    db_url: str | None = None
+    """A PostgreSQL database (``postgresql://USER@HOST:PORT/DB``) several replicas may
+    share; None: the SQLite file ``db_path``, for one server."""
     host: str = "127.0.0.1"
     port: int = 8765
     stale_after_s: float = 10 * 60
@@ -23,8 +26,18 @@ class ServerConfig:
     """Terminal jobs kept, newest first; older ones are removed."""
     retention_age_s: float = 7 * 24 * 3600
     """Terminal jobs older than this are removed."""
-    max_active_jobs: int = 10_000
-    """Creating a job beyond this many queued, running or retrying ones answers 429."""
+    max_active_jobs: int = 1_000_000
+    """Creating a job beyond this many queued, running or retrying ones answers 429: a
+    safety limit on the live set's memory (about 1 KB per job), sized for a farm."""
+    history_age_s: float = 90 * 24 * 3600
+    """Finished jobs retention moved out of the live set stay in the database's history
+    this long (``GET /api/history``), then the sweeper deletes them."""
+    feed_poll_s: float = 0.25
+    """A replica reads the shared change feed this often besides each NOTIFY hint (the
+    hints are lost while its LISTEN connection is down)."""
+    resume_wait_s: float = 5.0
+    """A resume ``since`` ahead of what this replica applied waits this long for it to
+    catch up before answering 410."""
     history_events: int = 100_000
     """Events kept for replay (GET /api/jobs?since=, subscribe_jobs since); older ones 410."""
     max_messages_per_job: int = 500

@@ -33,9 +33,9 @@ def pick(tx: Transaction, types: Iterable[str], now_s: float) -> Job | None:
     wanted = set(types)
     best = tx.candidates.best(tx, wanted, now_s)
     for job in tx.touched():
-        if job.job_type in wanted and is_due(job, now_s):
-            if best is None or claim_key(job) < claim_key(best):
-                best = job
+        due = job.job_type in wanted and is_due(job, now_s)
+        if due and (best is None or claim_key(job) < claim_key(best)):
+            best = job
     return best
 
 

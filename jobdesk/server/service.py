@@ -36,7 +36,7 @@ from jobdesk.protocol.rest import (
     StartJobRequest,
 )
 from jobdesk.server import lifecycle
-from jobdesk.server.batches import LocalBatches
+from jobdesk.server.batches import BatchStore, LocalBatches
 from jobdesk.server.changes import Change
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.db.history import HistoryQuery
@@ -44,6 +44,7 @@ from jobdesk.server.errors import ApiError, not_found
 from jobdesk.server.hub import Hub
 from jobdesk.server.idempotency import Once, Remembered, Replayed
 from jobdesk.server.overview import Overview
+from jobdesk.server.pg.replica import Replica
 from jobdesk.server.queue import ClaimSignal, pick, seconds_until_due, wakes_claims
 from jobdesk.server.sessions import Sessions
 from jobdesk.server.state import ServerState
@@ -70,7 +71,11 @@ class JobService:
     def __init__(self, config: ServerConfig, clock: Clock = _utc_now) -> None:
         self.config = config
         self._clock = clock
-        self.storage = Storage.open_for_server(config.db_path, config.max_db_bytes)
+        self.storage = (
+            Storage.open_postgres(config.db_url)
+            if config.db_url is not None
+            else Storage.open_for_server(config.db_path, config.max_db_bytes)
+        )
         window_start = clock().timestamp() - config.idempotency_window_s
         try:
             self.state = ServerState(self.storage.load(remembered_after_s=window_start))
@@ -83,13 +88,20 @@ class JobService:
         self.tokens = TokenVerifier(self.storage, retry_after_s=config.storage_retry_after_s)
         self.sessions = Sessions()
         """Open WebSockets by token, closed when their token is revoked."""
+        self.replica: Replica | None = None
+        """On PostgreSQL: the connections that make this server one replica of many."""
+        batches: BatchStore = LocalBatches(self.storage)
+        if config.db_url is not None:
+            self.replica = Replica(config, self.state, self._committed)
+            batches = self.replica.batches
         self._writer = Writer(
             self.state,
-            LocalBatches(self.storage),
+            batches,
             self._committed,
             batch_max=config.batch_max,
             history_events=config.history_events,
             retry_after_s=config.storage_retry_after_s,
+            follower=None if self.replica is None else self.replica.follower,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._stats_dirty = asyncio.Event()
@@ -100,6 +112,8 @@ class JobService:
     # --- running -----------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.replica is not None:
+            await self.replica.start()
         self._tasks = [
             asyncio.create_task(self._writer.run_forever(), name="jobdesk-writer"),
             asyncio.create_task(self._sweep_forever(), name="jobdesk-sweeper"),
@@ -128,7 +142,21 @@ class JobService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._writer.drain()
+        if self.replica is not None:
+            await self.replica.stop()
         self.storage.close()
+
+    @property
+    def leads(self) -> bool:
+        """Whether this server runs the singleton work: always on one machine; on
+        PostgreSQL, the one replica holding the leader's lock."""
+        return self.replica is None or self.replica.leader.is_leader
+
+    async def caught_up(self, since: int | None) -> None:
+        """Before a resume: a ``since`` beyond what this replica applied (the client was
+        on a replica further on) waits, bounded, for this one to get there."""
+        if since is not None and self.replica is not None and since > self.state.seq:
+            await self.replica.follower.wait_for(since, self.config.resume_wait_s)
 
     def _committed(self, changes: list[Change]) -> None:
         self.hub.publish(changes)
@@ -562,12 +590,20 @@ class JobService:
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.config.sweep_interval_s)
+            if not self.leads:
+                continue
             try:
                 await self.sweep()
+                await self._prune_history()
             except ApiError:
                 continue  # a refused commit: the writer has logged why, once a minute
             except Exception:
                 log.exception("sweep failed")
+
+    async def _prune_history(self) -> None:
+        """Delete history older than ``history_age_s``, a bounded chunk per sweep."""
+        cutoff = self._clock().timestamp() - self.config.history_age_s
+        await asyncio.to_thread(self.storage.prune_history, cutoff)
 
     async def _overview_forever(self) -> None:
         """Sample the queue depth per type, and send the overview to its subscribers."""

@@ -33,7 +33,7 @@ from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.db import schema
 from jobdesk.server.db.columns import COLUMNS, job_row
-from jobdesk.server.db.engine import open_engine
+from jobdesk.server.db.engine import open_engine, open_postgres_engine
 from jobdesk.server.db.history import HistoryQuery, read_history, read_job
 from jobdesk.server.db.lock import ServerLock
 from jobdesk.server.db.repair import repair_seq
@@ -133,6 +133,8 @@ class Storage:
         self._engine = engine
         self._lock = lock
         dialect = engine.dialect
+        if dialect.name != "sqlite":
+            return  # a replicated store writes its batches itself (``pg/batch.py``)
         self._upsert_jobs = _Compiled(_UPSERT_JOBS, dialect, COLUMNS)
         self._insert_events = _Compiled(
             _INSERT_EVENTS, dialect, ("seq", "job_id", "kind", "version")
@@ -144,9 +146,12 @@ class Storage:
         )
 
     @classmethod
-    def open(cls, db_path: Path) -> Storage:
-        """The database for a tool that writes a row of its own (``jobdesk token``)."""
-        return cls(open_engine(db_path))
+    def open(cls, location: Path | str) -> Storage:
+        """The database for a tool that writes a row of its own (``jobdesk token``): a
+        SQLite file, or a PostgreSQL URL."""
+        if isinstance(location, str):
+            return cls.open_postgres(location)
+        return cls(open_engine(location))
 
     @classmethod
     def open_for_server(cls, db_path: Path, max_bytes: int | None = None) -> Storage:
@@ -166,6 +171,15 @@ class Storage:
         self._engine.dispose()
         if self._lock is not None:
             self._lock.release()
+
+    @classmethod
+    def open_postgres(cls, url: str) -> Storage:
+        """A PostgreSQL database, migrated (replicas starting at once take turns)."""
+        return cls(open_postgres_engine(url))
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     @property
     def tokens(self) -> TokenStore:
@@ -205,6 +219,18 @@ class Storage:
         """A job no longer live, as the history keeps it."""
         with self._engine.connect() as conn:
             return read_job(conn, job_id)
+
+    def prune_history(self, finished_before_s: float, chunk: int = 1000) -> int:
+        """Delete up to ``chunk`` history jobs finished before the time; returns how many."""
+        jobs = schema.jobs
+        old = (
+            select(jobs.c.id)
+            .where(~jobs.c.live, jobs.c.finished_s < finished_before_s)
+            .limit(chunk)
+            .scalar_subquery()
+        )
+        with self._engine.begin() as conn:
+            return conn.execute(delete(jobs).where(jobs.c.id.in_(old))).rowcount
 
     def commit(
         self,

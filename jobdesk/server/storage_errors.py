@@ -14,7 +14,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+import psycopg
+
 from jobdesk.protocol import ErrorCode
+from jobdesk.server.batches import Conflict
 from jobdesk.server.errors import ApiError
 from jobdesk.server.storage import SeqNotAhead
 
@@ -56,6 +59,22 @@ def refusal(exc: BaseException, retry_after_s: int) -> Refusal:
     if isinstance(exc, SeqNotAhead):
         error = ApiError(ErrorCode.UNKNOWN_ERROR, "the database was changed by another process")
         return Refusal("SEQ_NOT_AHEAD", error, known=True)
+    if isinstance(exc, Conflict):
+        error = ApiError(
+            ErrorCode.STORAGE_UNAVAILABLE,
+            "other replicas kept changing the same jobs; try again",
+            retry_after_s=retry_after_s,
+        )
+        return Refusal("CONFLICT", error, known=True)
+    if isinstance(exc, psycopg.OperationalError) or isinstance(
+        getattr(exc, "orig", None), psycopg.OperationalError
+    ):
+        error = ApiError(
+            ErrorCode.STORAGE_UNAVAILABLE,
+            "the database is unreachable",
+            retry_after_s=retry_after_s,
+        )
+        return Refusal("POSTGRES_UNAVAILABLE", error, known=True)
     driver = _sqlite_error(exc)
     if driver is not None and (passing := _PASSING.get(driver.sqlite_errorcode & 0xFF)):
         code, what = passing

@@ -87,18 +87,18 @@ def issue_token(storage: Storage, role: Role, name: str) -> str:
     return token
 
 
-def create_token(db_path: Path, role: str, name: str) -> str:
+def create_token(db_path: Path | str, role: str, name: str) -> str:
     """Create a token in the database at ``db_path`` (created if missing); returns it once."""
     with closing(Storage.open(db_path)) as storage:
         return issue_token(storage, parse_role(role), name)
 
 
-def list_tokens(db_path: Path) -> list[TokenRecord]:
+def list_tokens(db_path: Path | str) -> list[TokenRecord]:
     with closing(Storage.open(db_path)) as storage:
         return storage.tokens.all()
 
 
-def revoke_token(db_path: Path, name_or_id: str) -> list[TokenRecord]:
+def revoke_token(db_path: Path | str, name_or_id: str) -> list[TokenRecord]:
     """Delete the token(s) named so, or the one with this id; a running server refuses
     them within a second. Returns what was revoked (empty: nothing matched)."""
     with closing(Storage.open(db_path)) as storage:

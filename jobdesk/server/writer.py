@@ -21,13 +21,13 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from jobdesk.protocol import Job
+from jobdesk.server.batches import BatchStore, Conflict, Follower
 from jobdesk.server.candidates import CandidateSource, LocalCandidates
 from jobdesk.server.changes import Change
 from jobdesk.server.errors import ApiError
 from jobdesk.server.idempotency import Remembered
 from jobdesk.server.ratelog import RateLimitedLog
 from jobdesk.server.state import ServerState
-from jobdesk.server.batches import BatchStore, Conflict, Follower
 from jobdesk.server.storage_errors import refusal
 
 T = TypeVar("T")

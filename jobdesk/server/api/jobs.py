@@ -141,6 +141,7 @@ async def snapshot(
     server's state. Answers 410 RESYNC_REQUIRED when ``since`` is older than the kept
     history, ahead of the server, or ``epoch`` is not the server's.
     """
+    await service.caught_up(since)  # a resume from a replica further on
     state = service.state
     query = JobQuery(
         include_past=include_past, status=status_filter(status), job_type=job_type, owner=owner

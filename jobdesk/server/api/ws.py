@@ -232,6 +232,7 @@ class Connection:
             if isinstance(message, Ping):
                 self.send(Pong())
             elif isinstance(message, SubscribeJobs):
+                await self.service.caught_up(message.since)  # a replica a step behind
                 self.subscribe(message)
             elif isinstance(message, UnsubscribeJobs):
                 self.service.hub.discard(self.outbox)

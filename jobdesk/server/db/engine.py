@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 
 from jobdesk.server.db import schema
 
@@ -52,32 +52,68 @@ def open_engine(db_path: Path, max_bytes: int | None = None) -> Engine:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{db_path}", future=True)
     _sqlite_hooks(engine, max_bytes)
-    migrate(engine)
-    _ensure_meta(engine)
+    prepare(engine)
     return engine
 
 
-def migrate(engine: Engine) -> None:
+MIGRATION_LOCK = 0x6A6F6264  # "jobd"
+"""The PostgreSQL advisory lock replicas starting at once take around their migration."""
+
+
+def prepare(engine: Engine) -> None:
+    """Migrate the schema to the newest revision and fix the epoch, in one transaction;
+    on PostgreSQL under an advisory lock, so replicas starting at once take turns (the
+    first migrates, the others find the schema current)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        migrate(connection)
+        _ensure_meta(connection)
+
+
+def migrate(connection: Connection) -> None:
     """Bring the schema to the newest Alembic revision."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
 
 
-def _ensure_meta(engine: Engine) -> None:
+def _ensure_meta(connection: Connection) -> None:
     """Fix the epoch when the database is created; it never changes afterwards."""
-    with engine.begin() as connection:
-        present = set(connection.execute(select(schema.meta.c.key)).scalars())
-        rows = [
-            {"key": key, "value": value}
-            for key, value in (
-                ("epoch", str(uuid.uuid4())),
-                ("seq", "0"),
-                ("history_floor", "0"),
-            )
-            if key not in present
-        ]
-        if rows:
-            connection.execute(schema.meta.insert(), rows)
+    present = set(connection.execute(select(schema.meta.c.key)).scalars())
+    rows = [
+        {"key": key, "value": value}
+        for key, value in (
+            ("epoch", str(uuid.uuid4())),
+            ("seq", "0"),
+            ("history_floor", "0"),
+        )
+        if key not in present
+    ]
+    if rows:
+        connection.execute(schema.meta.insert(), rows)
+
+
+def open_postgres_engine(url: str) -> Engine:
+    """The synchronous engine of a PostgreSQL database (``postgresql://...``), migrated:
+    migrations, tokens, the history and the start-up load use it; the writer and the
+    feed use their own async connections (``pg/``)."""
+    engine = create_engine(sqlalchemy_url(url), future=True, pool_size=4, pool_pre_ping=True)
+    prepare(engine)
+    return engine
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL SQLAlchemy takes for psycopg 3 (libpq's own form is ``postgresql://``)."""
+    _, _, rest = url.partition("://")
+    return f"postgresql+psycopg://{rest}"
+
+
+def libpq_url(url: str) -> str:
+    _, _, rest = url.partition("://")
+    return f"postgresql://{rest}"
