@@ -20,6 +20,8 @@ from jobdesk.server.config import ServerConfig
 from jobdesk.server.embedded import EmbeddedServer
 from jobdesk.server.tokens import create_token
 
+pytest_plugins = ["tests.postgres"]  # postgres_server, pg_url
+
 
 @dataclass(frozen=True)
 class RunningServer:
