@@ -160,7 +160,8 @@ def run_server(config: ServerConfig) -> None:
     sock = bind_socket(config.host, config.port)
     host, port = sock.getsockname()[:2]
     log = logging.getLogger("jobdesk")
-    log.info("jobdesk %s serving http://%s:%d (db %s)", __version__, host, port, config.db_path)
+    where = _redacted(config.db_url) if config.db_url is not None else config.db_path
+    log.info("jobdesk %s serving http://%s:%d (db %s)", __version__, host, port, where)
     if not service.storage.tokens.any():
         log.warning(
             "no tokens yet: every request will be refused until you run "
@@ -169,3 +170,10 @@ def run_server(config: ServerConfig) -> None:
         )
     server = JobdeskServer(uvicorn_config(app, config), service)
     server.run(sockets=[sock])
+
+
+def _redacted(url: str) -> str:
+    """A database URL as logged: without its password."""
+    scheme, _, rest = url.partition("://")
+    credentials, at, place = rest.rpartition("@")
+    return f"{scheme}://{credentials.partition(':')[0]}{at}{place}" if at else url
