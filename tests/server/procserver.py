@@ -26,7 +26,8 @@ class ServerProcess:
     def __init__(
         self, db_path: Path, port: int = 0, config: dict[str, object] | None = None
     ) -> None:
-        """``config``: ServerConfig fields to change (numbers and strings: they pass as JSON; ``db_url`` runs it on PostgreSQL)."""
+        """``config``: ServerConfig fields to change (numbers and strings: they pass as
+        JSON; ``db_url`` runs it on PostgreSQL)."""
         self.db_path = db_path
         self.process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCH, str(db_path), str(port), json.dumps(config or {})],
