@@ -317,7 +317,7 @@ class Engine:
         following = failover.fail_over()
         if self._round < len(failover.urls):
             log.info("%s: %s failed (%s); trying %s", self.server, left, detail, following)
-            self._failover_note = f"{host_port(left)}: {detail}" if detail else ""
+            self._failover_note = f"{host_port(left)} failed ({detail or 'closed'})"
             return True
         log.info(
             "%s: every replica failed (%s last: %s); trying %s after the backoff",

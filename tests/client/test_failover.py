@@ -218,11 +218,11 @@ async def test_a_hung_replica_is_left_for_the_next_once_the_silence_watch_says_s
             left_a = [
                 s
                 for s in run.states
-                if s.transport is Transport.CONNECTING and s.detail.endswith("not answering")
+                if s.transport is Transport.CONNECTING and s.detail.endswith("(not answering)")
             ]
             assert left_a
             assert left_a[0].via == host_port(b.url)
-            assert left_a[0].detail == f"{host_port(a.url)}: not answering"
+            assert left_a[0].detail == f"{host_port(a.url)} failed (not answering)"
             assert run.subscribed[-1].url == b.url
             assert run.subscribed[-1].resumed
     finally:
@@ -244,7 +244,7 @@ async def test_a_round_of_dead_replicas_is_tried_at_once_then_waits_the_backoff(
         assert run.engine.handshakes == 2
         tried = [s for s in run.states if s.transport is Transport.CONNECTING]
         assert [s.via for s in tried] == [host_port(a_url), host_port(b_url)]
-        assert tried[1].detail == f"{host_port(a_url)}: connection refused"
+        assert tried[1].detail == f"{host_port(a_url)} failed (connection refused)"
         retry_at = run.engine.state.value.next_retry_at
         assert retry_at is not None
         assert retry_at - time.time() > 20
