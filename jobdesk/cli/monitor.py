@@ -7,7 +7,13 @@ import os
 import sys
 
 from jobdesk.cli import options
-from jobdesk.cli.backend_options import add_backend_options, backend_from, needs_token
+from jobdesk.cli.backend_options import (
+    add_backend_options,
+    add_url_argument,
+    backend_from,
+    needs_token,
+    urls_from,
+)
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 
@@ -18,6 +24,8 @@ start it asks). Tokens are kept in the system keyring.
 With a URL it watches that one server instead (token from --token or ${options.TOKEN_ENV}),
 of any kind --backend names, beside a monitor already running:
   jobdesk monitor http://127.0.0.1:8765
+Several URLs are replicas of one jobdesk cluster, followed with failover:
+  jobdesk monitor http://10.0.0.1:8765 http://10.0.0.2:8765
 """
 
 
@@ -29,9 +37,7 @@ def register(commands: Commands[Parser]) -> None:
         metavar="SECONDS",
         help="quit by itself after this long (for screenshots and tests)",
     )
-    parser.add_argument(
-        "url", metavar="URL", nargs="?", help="watch this server only, not the saved ones"
-    )
+    add_url_argument(parser, "watch this server only, not the saved ones (more URLs: its replicas)")
     options.add_token_option(parser)
     add_backend_options(parser)
     parser.set_defaults(handler=run)
@@ -55,9 +61,10 @@ def require_display() -> None:
 def run(args: argparse.Namespace) -> int:
     require_display()
     kind, backend_options = backend_from(args)
+    url, backend_options = urls_from(args, kind, backend_options)
     from jobdesk.gui.app import run_monitor
 
-    if args.url is None:
+    if url is None:
         if args.option or kind != "jobdesk":
             raise UsageError("--backend and --option need a URL")
         return run_monitor(duration=args.duration)
@@ -65,9 +72,9 @@ def run(args: argparse.Namespace) -> int:
     from jobdesk.client.monitor import ServerProfile
 
     try:
-        name = server_name(args.url)
+        name = server_name(url)
     except ValueError as exc:
         raise UsageError(f"argument URL: {exc}") from None
     token = options.token(args.token, required=needs_token(kind))
-    profile = ServerProfile(name, args.url, token, kind, backend_options)
+    profile = ServerProfile(name, url, token, kind, backend_options)
     return run_monitor([profile], duration=args.duration)

@@ -6,7 +6,13 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from jobdesk.cli import options
-from jobdesk.cli.backend_options import add_backend_options, backend_from, needs_token
+from jobdesk.cli.backend_options import (
+    add_backend_options,
+    add_url_argument,
+    backend_from,
+    needs_token,
+    urls_from,
+)
 from jobdesk.cli.errors import CliError, UsageError
 from jobdesk.cli.parser import Commands, Parser, command
 from jobdesk.cli.watch_filter import job_test, status_words
@@ -27,17 +33,19 @@ The token comes from --token or ${options.TOKEN_ENV} (a backend without credenti
 --backend jobs-api, needs none); any role may watch (viewer is enough):
   JOBDESK_TOKEN=$(jobdesk token create --role viewer --name wall-screen) jobdesk watch
   jobdesk watch http://127.0.0.1:8765 --json | jq -c 'select(.status == "failed")'
+
+Several URLs (as arguments, or separated by commas) are replicas of one jobdesk
+cluster: it connects to the first and fails over to the next in order, resuming where
+it left off; the connection line names the one in use ("live via host:port").
 """
 
 
 def register(commands: Commands[Parser]) -> None:
     parser = command(commands, "watch", "watch jobs live in the terminal", DESCRIPTION)
-    parser.add_argument(
-        "url",
-        metavar="URL",
-        nargs="?",
-        help=f"the server, http(s):// or ws(s):// (default: ${options.URL_ENV}, "
-        f"else {options.DEFAULT_URL})",
+    add_url_argument(
+        parser,
+        f"the server, http(s):// or ws(s):// (default: ${options.URL_ENV}, "
+        f"else {options.DEFAULT_URL}); more URLs: replicas of the same cluster",
     )
     options.add_token_option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON lines, not a table")
@@ -54,8 +62,9 @@ def register(commands: Commands[Parser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = args.url or options.server_url(None)
     kind, backend_options = backend_from(args)
+    first, backend_options = urls_from(args, kind, backend_options)
+    url = first or options.server_url(None)
     token = options.token(args.token, required=needs_token(kind))
     try:
         server = server_name(url)
@@ -77,14 +86,9 @@ def server_name(url: str) -> str:
 
     ValueError for a URL that is not a server's.
     """
-    from urllib.parse import urlsplit
+    from jobdesk.client.replicas import host_port
 
-    from jobdesk.client.endpoints import endpoints
-
-    parts = urlsplit(endpoints(url).base_url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return host_port(url)
 
 
 def watch(

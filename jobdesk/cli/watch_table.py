@@ -145,9 +145,8 @@ def render_table(
 
 def _title(title: str, state: ConnectionState, confirmed_at: float | None, now: datetime) -> Text:
     """The title and the transport; when not live, how old the shown data is."""
-    text = Text.assemble(
-        (title, "bold"), "  ", (WORDS[state.transport], STATE_STYLE[state.transport])
-    )
+    words = WORDS[state.transport] + state.where()  # with replicas, the one in use
+    text = Text.assemble((title, "bold"), "  ", (words, STATE_STYLE[state.transport]))
     if state.transport is not Transport.LIVE and confirmed_at is not None:
         age = _ago(now.timestamp() - confirmed_at)
         text.append(f"  data as of {age}", style="bold yellow")

@@ -16,6 +16,13 @@ doing: a server that has said nothing for ``unreachable_after`` seconds is shown
 OFFLINE ("not answering", with the age of its data) whatever the transport is doing.
 A hung server (SIGSTOP) still accepts connections, so a reconnect could hang in its
 handshake and a live socket could look healthy for a minute; the watch sees silence.
+
+A profile may name several replicas of one cluster (a ``FailoverSource``): when a push
+session fails (refused, closed, or silent for ``unreachable_after`` seconds, which the
+silence watch then declares hung), the next attempt goes to the next URL in order. Within
+one round of the URLs a failover is tried at once, without a backoff step; once every URL
+of the round has failed, the usual backoff delay is waited, and grows, per round. A
+connection that proved stable starts a new round (as it resets the backoff).
 """
 
 from __future__ import annotations
@@ -26,15 +33,25 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from jobdesk.client.capabilities import Can, Capabilities
-from jobdesk.client.errors import AuthRejected, EngineStopped, ProtocolBroken
+from jobdesk.client.errors import AuthRejected, EngineStopped, NotAnswering, ProtocolBroken
 from jobdesk.client.kinds import DEFAULT_KIND, SourceContext, kind_of, make_source
+from jobdesk.client.replicas import host_port
 from jobdesk.client.settings import EngineSettings
-from jobdesk.client.source import OverviewSource, SessionHooks, Source, SubmitSource
+from jobdesk.client.source import (
+    FailoverSource,
+    OverviewSource,
+    PushSession,
+    SessionHooks,
+    Source,
+    SubmitSource,
+    Subscribed,
+)
 from jobdesk.core.away import AwaySummary, statuses, summarize
 from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
 from jobdesk.core.connection import ConnectionState, Transport
@@ -55,6 +72,8 @@ def describe_failure(exc: BaseException) -> str:
     so the same outage does not flip the state back and forth."""
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
+    if isinstance(exc, NotAnswering):
+        return "not answering"
     if isinstance(exc, httpx.ConnectError):
         return "cannot connect"
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
@@ -119,12 +138,35 @@ class Engine:
         """What the engine is doing and why (the published state may say more)."""
         self._heard_at: float | None = None
         self._watching_since = wall()
+        self._failover: FailoverSource | None = None
+        """The source, when it has several URLs (replicas) to fail over between."""
+        self._round = 0
+        """Failed attempts in the current round of the replicas."""
+        self._failover_note = ""
+        """Why the engine left the last replica, said while it connects to the next."""
+        self._session_started: float | None = None
+        self._hung: asyncio.Future[None] | None = None
+        """Set by the silence watch when the running push session has been silent too long
+        (only with replicas: with one server there is nowhere else to go)."""
+        self._subscribed_listeners: list[Callable[[Subscribed], None]] = []
 
     # --- what the GUI and the command line call ----------------------------------------
 
     def on_away(self, listener: Callable[[AwaySummary], None]) -> None:
         """Called after a reconnect or resync with the jobs that changed state meanwhile."""
         self._away_listeners.append(listener)
+
+    def on_subscribed(self, listener: Callable[[Subscribed], None]) -> None:
+        """Called each time a push session's subscription is answered: on which URL, and
+        whether it resumed (``since``) or loaded every job again."""
+        self._subscribed_listeners.append(listener)
+
+    @property
+    def url(self) -> str:
+        """The URL in use: the profile's, or with replicas the one the engine is on now
+        (or tries next). Requests made from above (operator actions) go there too."""
+        failover = self._failover
+        return self._url if failover is None else failover.url
 
     def set_token(self, token: str) -> None:
         """New credentials: after auth_failed this is the only thing that retries."""
@@ -167,7 +209,10 @@ class Engine:
     async def run(self) -> None:
         """Run until cancelled."""
         context = SourceContext(self._url, self._token, self.settings, self._wall, self._batch)
-        self._source = make_source(self._kind, context, self._options)
+        self._source = source = make_source(self._kind, context, self._options)
+        if isinstance(source, FailoverSource) and len(source.urls) > 1:
+            self._failover = source
+        self._round = 0
         self._watching_since = self._wall()
         watch = asyncio.create_task(self._watch_silence(), name=f"silence {self.server}")
         try:
@@ -183,7 +228,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
             await self._stop_poller()
-            source, self._source = self._source, None
+            source, self._source, self._failover = self._source, None, None
             await source.aclose()
 
     # --- the socket --------------------------------------------------------------------
@@ -191,18 +236,20 @@ class Engine:
     async def _attempt(self) -> None:
         assert self._source is not None
         self._next_retry_at = None  # trying now: there is no planned retry to count down to
-        self._publish(Transport.POLLING if self._poll_ok else Transport.CONNECTING)
+        note, self._failover_note = self._failover_note, ""
+        self._publish(Transport.POLLING if self._poll_ok else Transport.CONNECTING, note)
         hooks = SessionHooks(
             on_authenticated=self._stop_poller,
             on_synced=self._live,
             on_stats=self.stats.set,
             on_heard=self._heard,
+            on_subscribed=self._subscribed,
         )
         session = self._source.push_session(self.store, self.server, hooks)
         self.handshakes += 1
         verdict, detail = Verdict.RETRY, ""
         try:
-            await session.run()
+            await self._run_session(session)
         except AuthRejected as exc:
             verdict, detail = Verdict.GIVE_UP, str(exc)
         except InvalidStatus as exc:
@@ -215,7 +262,7 @@ class Engine:
         except _NETWORK_ERRORS as exc:
             detail = describe_failure(exc)
         ended = asyncio.get_running_loop().time()
-        self._policy.connection_ended(session.authenticated_at, ended)
+        stable = self._policy.connection_ended(session.authenticated_at, ended)
         if verdict is Verdict.GIVE_UP:
             await self._fail_auth(detail)
             return
@@ -226,11 +273,69 @@ class Engine:
         elif self._down_since is None:
             self._down_since = ended
         self._failures += 1
+        if self._fail_over(stable, detail):
+            self._start_poller(ended)
+            return  # the next replica at once: no wait, no backoff step
         delay = self._policy.delay(verdict)
         self._next_retry_at = self._wall() + delay
         self._start_poller(ended)
         self._publish(Transport.POLLING if self._poll_ok else Transport.OFFLINE, detail)
         await self._wait_for_wake(delay)
+
+    async def _run_session(self, session: PushSession) -> None:
+        """Run the session until it ends; with replicas, also until the silence watch
+        declares it hung (``NotAnswering``), so the next replica gets its turn."""
+        if self._failover is None:
+            await session.run()
+            return
+        hung = self._hung = asyncio.get_running_loop().create_future()
+        self._session_started = self._wall()
+        run: asyncio.Future[Any] = asyncio.ensure_future(session.run())
+        try:
+            done, _ = await asyncio.wait((run, hung), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._hung = self._session_started = None
+            if not run.done():
+                run.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await run
+        if run in done:
+            run.result()  # raises what ended it
+            return
+        raise NotAnswering(f"nothing heard for {self.settings.unreachable_after:.0f} s")
+
+    def _fail_over(self, stable: bool, detail: str) -> bool:
+        """After a failed session with replicas: move on to the next URL, and say whether
+        to try it at once (True) or after the backoff (False: the round is over)."""
+        failover = self._failover
+        if failover is None:
+            return False
+        if stable:
+            self._round = 0  # it proved itself: a new outage, a new round
+        self._round += 1
+        left = failover.url
+        following = failover.fail_over()
+        if self._round < len(failover.urls):
+            log.info("%s: %s failed (%s); trying %s", self.server, left, detail, following)
+            self._failover_note = f"{host_port(left)} failed ({detail or 'closed'})"
+            return True
+        log.info(
+            "%s: every replica failed (%s last: %s); trying %s after the backoff",
+            self.server,
+            left,
+            detail,
+            following,
+        )
+        self._round = 0
+        return False
+
+    def _subscribed(self, answer: Subscribed) -> None:
+        if answer.resumed:
+            log.info("%s: resumed on %s after seq %s", self.server, answer.url, answer.since)
+        else:
+            log.info("%s: loading every job from %s (%s)", self.server, answer.url, answer.mode)
+        for listener in list(self._subscribed_listeners):
+            listener(answer)
 
     def _live(self) -> None:
         self._failures = 0
@@ -326,9 +431,10 @@ class Engine:
         if transport in _HOPEFUL and silent > self.settings.unreachable_after:
             transport, detail = Transport.OFFLINE, "not answering"
         retry = self._next_retry_at if transport in (Transport.POLLING, Transport.OFFLINE) else None
-        state = ConnectionState(transport, retry, detail)
+        via = "" if self._failover is None else host_port(self._failover.url)
+        state = ConnectionState(transport, retry, detail, via=via)
         if not state.trusted:  # only then does the age of the data matter (and change)
-            state = ConnectionState(transport, retry, detail, self._heard_at)
+            state = ConnectionState(transport, retry, detail, self._heard_at, via=via)
         self.state.set(state)
 
     def _heard(self) -> None:
@@ -343,6 +449,17 @@ class Engine:
         while True:
             await asyncio.sleep(1.0)
             self._show()
+            self._check_hung()
+
+    def _check_hung(self) -> None:
+        """A push session to a replica that has said nothing for ``unreachable_after``
+        seconds (since it started, or since last heard) is hung: end it."""
+        hung, started = self._hung, self._session_started
+        if hung is None or hung.done() or started is None:
+            return
+        since = max(started, self._heard_at or started)
+        if self._wall() - since > self.settings.unreachable_after:
+            hung.set_result(None)
 
     def _report_away(self) -> None:
         before, self._away_before = self._away_before, None

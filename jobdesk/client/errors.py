@@ -17,3 +17,8 @@ class ProtocolBroken(Exception):
 
 class EngineStopped(Exception):
     """The server is not being watched (its engine is not running): nothing to ask it with."""
+
+
+class NotAnswering(TimeoutError):
+    """A push session the engine gave up on: nothing heard from its server for
+    ``unreachable_after`` seconds, while other replicas might answer."""

@@ -20,7 +20,7 @@ once its jobs are decoded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import Final
@@ -86,8 +86,21 @@ class RestApi:
             limits=LIMITS,
         )
 
+        self.on_answer: Callable[[], None] | None = None
+        """Called whenever the server answers a request (not a 5xx, which a proxy says for
+        a server that is not there): it is alive, for the engine's measure of silence
+        while a long snapshot is read."""
+
     def set_token(self, token: str) -> None:
         self._http.headers["Authorization"] = f"Bearer {token}"
+
+    def set_base_url(self, base_url: str) -> None:
+        """Send the next requests to another server (a replica of the same cluster)."""
+        self._http.base_url = base_url
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url).rstrip("/")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -116,7 +129,7 @@ class RestApi:
     async def job(self, job_id: str) -> Job | None:
         """One job whole (``GET /api/jobs/{id}/detail``), or None when the server has no
         such job (removed by retention, or another server's)."""
-        response = await self._http.get(f"/api/jobs/{quote(job_id, safe='')}/detail")
+        response = await self._get(f"/api/jobs/{quote(job_id, safe='')}/detail")
         if response.status_code == 404:
             return None
         self._check(response)
@@ -124,7 +137,7 @@ class RestApi:
 
     async def overview(self) -> QueueOverview:
         """Workers and queues (``GET /api/queue/overview``), for the workers view."""
-        response = await self._http.get("/api/queue/overview")
+        response = await self._get("/api/queue/overview")
         self._check(response)
         return _decode_overview(response.content)
 
@@ -134,7 +147,7 @@ class RestApi:
         pages: list[_RawPage] = []
         params: dict[str, int | str] = {**query, "limit": self._page_size}
         while True:
-            response = await self._http.get("/api/jobs", params=params)
+            response = await self._get("/api/jobs", params=params)
             if response.status_code == 410:
                 raise ResyncRequired(response.text)
             self._check(response)
@@ -145,6 +158,12 @@ class RestApi:
             if page.next_cursor is None:
                 return pages
             params["cursor"] = page.next_cursor
+
+    async def _get(self, path: str, params: dict[str, int | str] | None = None) -> httpx.Response:
+        response = await self._http.get(path, params=params)
+        if self.on_answer is not None and response.status_code < 500:
+            self.on_answer()
+        return response
 
     @staticmethod
     def _check(response: httpx.Response) -> None:

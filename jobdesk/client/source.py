@@ -20,6 +20,32 @@ from jobdesk.protocol.rest import CreateJobRequest
 
 
 @dataclass(frozen=True)
+class Subscribed:
+    """How a push session caught up, as the backend answered its subscription: resumed
+    (``replay``: only what changed after ``since``), or everything loaded again."""
+
+    url: str
+    """The server (replica) that answered."""
+    mode: str
+    """The backend's word: ``replay`` (resumed after ``since``), ``snapshot`` (it could
+    not replay: every job reloaded), ``live`` (a first load: no ``since`` was asked)."""
+    since: int | None
+    """The seq the session asked to resume after (None: it asked for everything)."""
+    epoch: str
+    """The epoch the backend answered with."""
+    known_epoch: str | None
+    """The epoch the store held (None: nothing yet); another one is another database."""
+
+    @property
+    def resumed(self) -> bool:
+        return self.mode == "replay"
+
+
+def _ignore(_: Subscribed) -> None:
+    return None
+
+
+@dataclass(frozen=True)
 class SessionHooks:
     """What a push session tells the engine."""
 
@@ -30,6 +56,8 @@ class SessionHooks:
     on_stats: Callable[[JobStats], None]
     on_heard: Callable[[], None]
     """The backend said anything at all: the engine's measure of silence."""
+    on_subscribed: Callable[[Subscribed], None] = _ignore
+    """The backend answered the subscription (a backend with replay says how it resumed)."""
 
 
 class PushSession(Protocol):
@@ -73,3 +101,20 @@ class OverviewSource(Protocol):
     """A source that also tells of its workers and queues (capability WORKERS)."""
 
     async def fetch_overview(self) -> QueueOverview: ...
+
+
+@runtime_checkable
+class FailoverSource(Protocol):
+    """A source that knows several URLs of one backend (replicas of a jobdesk cluster)
+    and uses one at a time: the push session's, the poll's and every REST call's."""
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every URL, in the order they are tried."""
+
+    @property
+    def url(self) -> str:
+        """The URL in use."""
+
+    def fail_over(self) -> str:
+        """Move on to the next URL (round robin); returns it."""

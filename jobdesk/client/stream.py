@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from jobdesk.client.errors import AuthRejected, ProtocolBroken
 from jobdesk.client.rest import RestApi
 from jobdesk.client.settings import EngineSettings
+from jobdesk.client.source import Subscribed
 from jobdesk.client.sync import Next, StreamSync
 from jobdesk.protocol import (
     Auth,
@@ -57,8 +58,14 @@ class StreamSession:
         on_synced: Callable[[], None],
         on_stats: Callable[[JobStats], None],
         on_heard: Callable[[], None],
+        on_subscribed: Callable[[Subscribed], None] | None = None,
+        url: str = "",
     ) -> None:
+        """``url``: the server as the profile names it, for ``on_subscribed`` (default:
+        ``ws_url``)."""
         self._ws_url = ws_url
+        self._url = url or ws_url
+        self._on_subscribed = on_subscribed
         self._token = token
         self._sync = sync
         self._rest = rest
@@ -157,6 +164,12 @@ class StreamSession:
         if isinstance(message, JobUpdate | JobRemoved):
             return sync.on_event(message)
         if isinstance(message, JobsSubscribed):
+            if self._on_subscribed is not None:
+                self._on_subscribed(
+                    Subscribed(
+                        self._url, message.mode, sync.asked_since, message.epoch, sync.known_epoch
+                    )
+                )
             return sync.on_subscribed(message)
         if isinstance(message, Heartbeat):
             return sync.on_heartbeat(message)

@@ -75,6 +75,8 @@ class StreamSync:
         self._awaiting_answer = False
         """A subscribe was sent and its ``jobs_subscribed`` has not arrived: events still
         in flight from before it are applied by version only."""
+        self.asked_since: int | None = None
+        """The seq the last subscribe asked to resume after (None: from scratch)."""
 
     def subscribe_request(self) -> SubscribeJobs:
         """Subscribe since what the store holds (a replay), or from scratch."""
@@ -83,8 +85,15 @@ class StreamSync:
         self._replay_until = None
         self._awaiting_answer = True
         if view.epoch is None:
+            self.asked_since = None
             return SubscribeJobs(batch=self._batch)
+        self.asked_since = view.seq
         return SubscribeJobs(since=view.seq, epoch=view.epoch, batch=self._batch)
+
+    @property
+    def known_epoch(self) -> str | None:
+        """The epoch the store holds for this server (None: nothing yet)."""
+        return self._store.server(self._server).epoch
 
     def on_subscribed(self, message: JobsSubscribed) -> Next:
         self._awaiting_answer = False

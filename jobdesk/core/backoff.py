@@ -83,10 +83,13 @@ class ReconnectPolicy:
             return Verdict.RETRY_SOON
         return Verdict.RETRY
 
-    def connection_ended(self, authenticated_at: float | None, ended_at: float) -> None:
-        """Record how long the connection lasted; a stable one resets the backoff."""
-        if authenticated_at is not None and ended_at - authenticated_at >= self.stable_after:
+    def connection_ended(self, authenticated_at: float | None, ended_at: float) -> bool:
+        """Record how long the connection lasted; a stable one resets the backoff (and
+        is said: True)."""
+        stable = authenticated_at is not None and ended_at - authenticated_at >= self.stable_after
+        if stable:
             self.backoff.reset()
+        return stable
 
     def delay(self, verdict: Verdict) -> float:
         if verdict is Verdict.RETRY_SOON:

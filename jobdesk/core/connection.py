@@ -29,6 +29,7 @@ WORDS = {
     Transport.AUTH_FAILED: "auth failed",
 }
 """How each transport is said to an operator."""
+_WHERE = {Transport.LIVE: "via", Transport.POLLING: "via", Transport.CONNECTING: "to"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class ConnectionState:
     heard_at: float | None = None
     """Wall-clock time the server last answered anything (None: never, this session):
     how old the data shown of it may be."""
+    via: str = ""
+    """With several replicas of one cluster: the one in use (``host:port``); empty with
+    one server."""
 
     @property
     def trusted(self) -> bool:
@@ -53,6 +57,15 @@ class ConnectionState:
             return None
         return max(0.0, now - self.heard_at)
 
+    def where(self) -> str:
+        """`` via host:port`` (live, polling), `` to host:port`` (connecting), `` at
+        host:port`` (auth failed): the replica in use, when there are several. Nothing
+        when unreachable: that is said of the cluster, not of one replica."""
+        if not self.via or self.transport is Transport.OFFLINE:
+            return ""
+        word = _WHERE.get(self.transport, "at")
+        return f" {word} {self.via}"
+
     def describe(self, now: float) -> str:
         """One line for a status bar or a terminal:
         ``unreachable (data 25 s old, socket retry in 7 s): not answering``."""
@@ -62,7 +75,7 @@ class ConnectionState:
             notes.append(f"data {format_duration(age)} old")
         if self.next_retry_at is not None:
             notes.append(f"socket retry in {max(0.0, self.next_retry_at - now):.0f} s")
-        text = WORDS[self.transport]
+        text = WORDS[self.transport] + self.where()
         if notes:
             text += f" ({', '.join(notes)})"
         if self.detail:

@@ -8,6 +8,7 @@ results come back through the store.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -259,8 +260,7 @@ class Controller:
             return
         self.monitor.engines[server].set_token(token)
         self.window.status.server(server).set_token_missing(False)
-        old = self.profiles[server]
-        self.profiles[server] = ServerProfile(old.name, old.url, token)
+        self.profiles[server] = dataclasses.replace(self.profiles[server], token=token)
         if self.profiles_store is not None:
             self.profiles_store.set_token(server, token)
 
@@ -356,7 +356,7 @@ class Controller:
             if profile is None:
                 outcomes += [Outcome(i, False, f"{server} is no longer watched") for i in ids]
                 continue
-            outcomes += await call(OperatorActions(profile.url, profile.token), ids)
+            outcomes += await call(OperatorActions(self._url_of(server), profile.token), ids)
         message = outcome_text(verb, outcomes, skipped=len(keys) - len(chosen))
         self.window.statusBar().showMessage(message, 10_000)
 
@@ -379,11 +379,16 @@ class Controller:
     async def _cleanup(self, server: str) -> None:
         profile = self.profiles[server]
         try:
-            count = await OperatorActions(profile.url, profile.token).emergency_cleanup()
+            count = await OperatorActions(self._url_of(server), profile.token).emergency_cleanup()
         except Exception as exc:  # shown to the operator, not lost
             self.window.statusBar().showMessage(f"Emergency cleanup on {server} failed: {exc}")
             return
         self.window.statusBar().showMessage(f"Emergency cleanup on {server}: {count} job(s) failed")
+
+    def _url_of(self, server: str) -> str:
+        """Where to send a server's actions: with replicas, the one its engine is on."""
+        engine = self.monitor.engines.get(server)
+        return self.profiles[server].url if engine is None else engine.url
 
     def _refresh(self) -> None:
         for engine in self.monitor.engines.values():

@@ -31,12 +31,16 @@ def transport_text(state: ConnectionState, now: float, capabilities: Capabilitie
     """``unreachable · data 25 s old · retry in 7 s``: how old what is shown may be, and
     the countdown, are what an operator watches. A backend's own delivery words replace
     "live push" ("live, no replay") and "polling fallback" ("polled", when polling is
-    all it offers)."""
+    all it offers). With replicas, which one is in use: ``live push via host:8766``."""
     text = TRANSPORT_TEXT[state.transport]
     if state.transport is Transport.LIVE:
         text = capabilities.delivery
     elif state.transport is Transport.POLLING and Can.PUSH not in capabilities:
         text = "polled"
+    if state.transport is Transport.CONNECTING:
+        text = text.removesuffix("…") + state.where() + ("…" if state.via else "")
+    else:
+        text += state.where()
     age = state.data_age(now)
     if age is not None:
         text += f" · data {format_duration(age)} old"

@@ -103,6 +103,10 @@ def test_the_title_says_live_or_how_old_the_data_is() -> None:
     assert "data as of 42s ago" in text
     offline = ConnectionState(Transport.OFFLINE, detail="connection refused")
     assert "unreachable" in text_of(render_table(view, "t", offline, now=NOW, max_rows=5))
+    on_replica = ConnectionState(Transport.LIVE, via="10.0.0.2:8765")
+    assert "live via 10.0.0.2:8765" in text_of(
+        render_table(view, "t", on_replica, now=NOW, max_rows=5)
+    )
 
 
 def test_json_lines_have_exactly_the_documented_keys_and_the_stores_seq() -> None:

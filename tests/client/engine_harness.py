@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 import httpx
 
 from jobdesk.client.engine import Engine
 from jobdesk.client.settings import EngineSettings
+from jobdesk.client.source import Subscribed
 from jobdesk.core.away import AwaySummary
 from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.store import JobStore
@@ -42,6 +44,8 @@ class Running:
     store: JobStore
     states: list[ConnectionState] = field(default_factory=list)
     away: list[AwaySummary] = field(default_factory=list)
+    subscribed: list[Subscribed] = field(default_factory=list)
+    """Each push session's answered subscription: where, and whether it resumed."""
 
     @property
     def transport(self) -> Transport:
@@ -56,13 +60,19 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running_engine(
-    url: str, token: str, settings: EngineSettings = FAST, server: str = "srv"
+    url: str,
+    token: str,
+    settings: EngineSettings = FAST,
+    server: str = "srv",
+    options: Mapping[str, str] | None = None,
+    rng: random.Random | None = None,
 ) -> AsyncIterator[Running]:
     store = JobStore()
-    engine = Engine(server, url, token, store, settings=settings)
+    engine = Engine(server, url, token, store, settings=settings, options=options, rng=rng)
     running = Running(engine, store)
     engine.state.subscribe(running.states.append)
     engine.on_away(running.away.append)
+    engine.on_subscribed(running.subscribed.append)
     task = asyncio.create_task(engine.run())
     try:
         yield running

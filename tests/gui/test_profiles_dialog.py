@@ -14,7 +14,7 @@ from jobdesk.client.kinds import DEFAULT_KIND, KINDS, Field, Kind
 from jobdesk.client.monitor import ServerProfile
 from jobdesk.client.profiles import ProfileStore
 from jobdesk.gui.profiles_dialog import ProfilesDialog
-from tests.client.test_profiles import BrokenKeyring
+from tests.client.test_profiles import BrokenKeyring, MemoryKeyring
 
 
 def save_button(dialog: ProfilesDialog) -> QDialogButtonBox:
@@ -127,5 +127,30 @@ def test_without_a_keyring_the_dialog_warns_before_a_token_is_typed(
         qtbot.addWidget(dialog)
         assert dialog.keyring_note.isVisibleTo(dialog)
         assert "this session only" in dialog.keyring_note.text()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_a_jobdesk_server_takes_its_replicas_checked_as_urls(qtbot: QtBot, tmp_path: Path) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        store = ProfileStore(tmp_path)
+        dialog = ProfilesDialog(store, [ServerProfile("prod", "http://10.0.0.1:8765", "jd_p")])
+        qtbot.addWidget(dialog)
+        replicas = dialog.findChild(QLineEdit, "option-replicas")
+        assert isinstance(replicas, QLineEdit)
+        assert "same cluster" in replicas.toolTip()
+        button = save_button(dialog).button(QDialogButtonBox.StandardButton.Save)
+        assert button is not None
+        replicas.setText("http://10.0.0.2:8765, 10.0.0.3:8765")
+        with qtbot.assertNotEmitted(dialog.saved):
+            button.click()
+        assert "replicas: '10.0.0.3:8765' is not an http(s) or ws(s) URL" in dialog.error.text()
+        replicas.setText("http://10.0.0.2:8765, http://10.0.0.3:8765")
+        with qtbot.waitSignal(dialog.saved):
+            button.click()
+        (saved,) = store.load()
+        assert saved.options == {"replicas": "http://10.0.0.2:8765, http://10.0.0.3:8765"}
     finally:
         keyring.set_keyring(previous)

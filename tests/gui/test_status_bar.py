@@ -97,3 +97,20 @@ def test_order_paused_shows_while_held(qtbot: QtBot) -> None:
     assert bar.order.text() == "order paused"
     bar.set_order_held(False)
     assert not bar.order.isVisible()
+
+
+def test_with_replicas_the_one_in_use_is_named() -> None:
+    via = "10.0.0.2:8765"
+    live = ConnectionState(Transport.LIVE, via=via)
+    assert transport_text(live, 0.0) == "live push via 10.0.0.2:8765"
+    assert live.describe(0.0) == "live via 10.0.0.2:8765"
+    polling = ConnectionState(Transport.POLLING, next_retry_at=7.0, via=via)
+    assert transport_text(polling, 0.0) == "polling fallback via 10.0.0.2:8765 · retry in 7 s"
+    left = "10.0.0.1:8765 failed (closed (1012))"
+    connecting = ConnectionState(Transport.CONNECTING, detail=left, via=via)
+    assert transport_text(connecting, 0.0) == "connecting to 10.0.0.2:8765…"
+    assert connecting.describe(0.0) == f"connecting to 10.0.0.2:8765: {left}"
+    # unreachable is said of the whole cluster: no replica is named
+    offline = ConnectionState(Transport.OFFLINE, next_retry_at=7.0, via=via)
+    assert transport_text(offline, 0.0) == "unreachable · retry in 7 s"
+    assert transport_text(ConnectionState(Transport.LIVE), 0.0) == "live push"
