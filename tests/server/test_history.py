@@ -29,7 +29,10 @@ def test_finished_jobs_leave_the_live_set_and_stay_in_the_history(
     worker: httpx.Client, operator: httpx.Client
 ) -> None:
     done = [_finish(worker, f"frame {n}") for n in range(5)]
-    live = lambda: {j["id"] for j in operator.get("/api/jobs").json()["jobs"]}  # noqa: E731
+
+    def live() -> set[str]:
+        return {j["id"] for j in operator.get("/api/jobs").json()["jobs"]}
+
     wait_for(lambda: live() == set(done[-2:]))
     page = operator.get("/api/history").json()
     assert [j["id"] for j in page["jobs"]] == done[::-1]  # newest created first
