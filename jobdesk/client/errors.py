@@ -17,3 +17,14 @@ class ProtocolBroken(Exception):
 
 class EngineStopped(Exception):
     """The server is not being watched (its engine is not running): nothing to ask it with."""
+
+
+class RequestRefused(Exception):
+    """The server refused a request as bad input (HTTP 400 with an error body): its code,
+    its message and the field at fault (e.g. ``from`` for a time it cannot read)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.field = field
+        super().__init__(f"{message} ({field})" if field else message)
