@@ -63,10 +63,13 @@ class HistoryBrowser:
         readable: Callable[[str], bool],
         *,
         cap: int = MAX_ROWS,
+        rows: HistoryRows | None = None,
     ) -> None:
+        """``rows``: where to keep the rows (a view's, already adapted to Qt); otherwise
+        a new ``HistoryRows`` of ``cap``."""
         self._fetch = fetch
         self._readable = readable
-        self.rows = HistoryRows(cap)
+        self.rows = rows if rows is not None else HistoryRows(cap)
         self.status: Observable[HistoryStatus] = Observable(HistoryStatus())
         self._cursor: str | None = None
         self._generation = 0

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         )
         self._make_actions()
         self.views = ViewSwitch(self, self.view_menu)
-        """Jobs (Ctrl+1) or workers and queues (Ctrl+2), in the View menu."""
+        """Jobs (Ctrl+1), workers and queues (Ctrl+2) or history (Ctrl+3), in the View menu."""
         self._restore_layout()
 
     # --- actions -----------------------------------------------------------------------
