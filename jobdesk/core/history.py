@@ -12,6 +12,8 @@ created first. This module is what is the same for every reader of it:
   next page at the bottom; past the cap the newest rows (the top) are let go, so memory
   stays bounded however far back the operator pages, and the rows being read (the
   bottom) stay where they are. ``dropped`` counts what was let go, for the view to say.
+  ``refresh`` puts a newer state of a row's job in its place (a job still in the live
+  set goes on changing after its page was read), where it is, so no row moves.
 - ``duration_text``: how long a job ran, for the table and the command line.
 """
 
@@ -132,6 +134,8 @@ class RowsChange:
     """Rows let go from the top (the newest) to stay within the cap."""
     added: int = 0
     """Rows appended at the bottom (older ones), after the drop."""
+    updated: tuple[int, ...] = ()
+    """Rows whose job was replaced by a newer state of it, in place."""
 
 
 RowsListener = Callable[[RowsChange], None]
@@ -195,6 +199,22 @@ class HistoryRows:
         if drop or fresh:
             self._tell(change)
         return change
+
+    def refresh(self, jobs: Iterable[JobSummary]) -> tuple[int, ...]:
+        """Newer states of jobs shown (a higher ``version``) take their rows' places;
+        the rows changed. A job not shown is not added: the rows are the search's."""
+        newer = {job.id: job for job in jobs if job.id in self._ids}
+        updated = []
+        for row, shown in enumerate(self.jobs):
+            if not newer:
+                break
+            fresher = newer.pop(shown.id, None)
+            if fresher is not None and fresher.version > shown.version:
+                self.jobs[row] = fresher
+                updated.append(row)
+        if updated:
+            self._tell(RowsChange(updated=tuple(updated)))
+        return tuple(updated)
 
     def row_of(self, job_id: str) -> int | None:
         if job_id not in self._ids:

@@ -3,7 +3,8 @@
 The rows (newest created first, in the server's order, bounded) live in the Qt-free
 ``HistoryRows``; this tells Qt what each change did, as it did it: a new search resets
 the model, "Load older" removes the rows let go at the top (past the cap) and inserts
-the older page at the bottom, so the selection and the scroll position survive paging.
+the older page at the bottom, so the selection and the scroll position survive paging;
+a row whose job changed (one still live) is repainted in place.
 It keeps its own list of the rows, so each ``begin...`` call precedes the change it
 announces, as Qt requires. Not sortable: the order is the server's, which paging follows.
 """
@@ -26,7 +27,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 HEADERS: Final = ("Name", "Status", "Type", "Owner", "Created", "Finished", "Duration", "Error")
 NAME, STATUS, TYPE, OWNER, CREATED, FINISHED, DURATION, ERROR = range(len(HEADERS))
-WIDTHS: Final = (220, 100, 110, 90, 100, 100, 90, 300)
+WIDTHS: Final = (200, 95, 120, 100, 75, 75, 70)
+"""Name to duration; the error, last, takes the rest of the width."""
 
 
 def first_line(text: str | None) -> str:
@@ -138,3 +140,9 @@ class HistoryTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), start, start + change.added - 1)
             self._jobs.extend(self._source.jobs[-change.added :])
             self.endInsertRows()
+        updated = [row for row in change.updated if row < len(self._jobs)]
+        if updated:
+            for row in updated:
+                self._jobs[row] = self._source.jobs[row]
+            first, last = min(updated), max(updated)
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(HEADERS) - 1))

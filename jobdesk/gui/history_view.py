@@ -43,6 +43,8 @@ from jobdesk.gui.new_job_dialog import ERROR_COLOUR, tinted
 from jobdesk.protocol import Status
 
 ANY: Final = "Any status"
+PANEL_MIN: Final = 440
+"""The detail panel's width when it opens, at least (its sub-operation bars and log)."""
 
 
 def no_history_text(server: str) -> str:
@@ -125,6 +127,7 @@ class HistoryView(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.model.modelReset.connect(self._selection_changed)
         self.model.rowsRemoved.connect(lambda *_: self._selection_changed())  # the cap
+        self.setFocusProxy(self.table)  # shown, the keyboard moves through the rows
         self.detail = DetailPanel()
         self.detail.hide()  # shown with a selected job, as in the jobs view
         self.splitter = QSplitter()
@@ -161,7 +164,8 @@ class HistoryView(QWidget):
         bar.addWidget(self.search_button)
         below = QHBoxLayout()
         below.addWidget(self.load_older)
-        below.addWidget(self.capped, 1)
+        below.addWidget(self.capped)
+        below.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.state)
@@ -315,7 +319,12 @@ class HistoryView(QWidget):
     def _selection_changed(self) -> None:
         job_id = self.selected_job_id()
         server = self._status.server
+        opening = job_id is not None and self.detail.isHidden()
         self.detail.setVisible(job_id is not None)
+        if opening:  # a third of the width: the table keeps its error column in sight
+            width = self.splitter.width()
+            panel = max(PANEL_MIN, width // 3)
+            self.splitter.setSizes([max(0, width - panel), panel])
         self.job_selected.emit(None if job_id is None or server is None else (server, job_id))
 
     # --- visibility --------------------------------------------------------------------

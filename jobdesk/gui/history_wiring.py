@@ -10,6 +10,9 @@ come back to it.
   ``/detail`` endpoint answers for jobs that left the live set too). A job still in the
   live set is shown by the newest copy the monitor has: the row, the store's or the
   one fetched, whichever has the highest version.
+- Rows of jobs still in the live set show the newest state the monitor has of them
+  (the store's, as it changes), in place: a job read as running does not stay so in
+  the view once it ends. Searching again is what filters anew.
 - The servers offered are the watched ones, those that keep a history first; a server
   whose kind keeps none is said so by the view.
 """
@@ -22,7 +25,7 @@ from typing import Any
 from jobdesk.client.details import Detail, DetailFollower
 from jobdesk.client.history import HistoryBrowser
 from jobdesk.client.monitor import Monitor
-from jobdesk.core.history import HistoryFilter
+from jobdesk.core.history import HistoryFilter, RowsChange
 from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.history_view import HistoryView
 from jobdesk.protocol import JobSummary
@@ -51,6 +54,7 @@ class HistoryWiring:
         view.job_selected.connect(self._select)
         view.visibility_changed.connect(self._visibility_changed)
         store.subscribe(self._store_changed)
+        self.browser.rows.subscribe(self._rows_changed)
         spawn(self.details.run())
 
     def servers_changed(self) -> None:
@@ -94,9 +98,23 @@ class HistoryWiring:
             self._show()
 
     def _store_changed(self, changes: list[StoreChange]) -> None:
+        rows = self.browser.rows
+        server = self.browser.status.value.server
+        if len(rows) and server is not None:
+            rows.refresh(c.job for c in changes if c.server == server and c.job is not None)
         key = self._key
         if key is not None and any((c.server, c.job_id) == key for c in changes):
             self._show()
+
+    def _rows_changed(self, change: RowsChange) -> None:
+        """Rows just read may be older than the store's copies of their jobs."""
+        server = self.browser.status.value.server
+        if server is None or not (change.reset or change.added):
+            return
+        rows = self.browser.rows
+        fresh = rows.jobs if change.reset else rows.jobs[-change.added :]
+        stored = (self._store.get((server, job.id)) for job in fresh)
+        rows.refresh(job for job in stored if job is not None)
 
     def _show(self) -> None:
         panel = self._view.detail

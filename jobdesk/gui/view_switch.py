@@ -3,12 +3,14 @@ in a View menu.
 
 The jobs view (table and detail panel) stays what the window built; this puts it and the
 other views on a stack and adds them to the View menu, so the window itself changes by one line.
+The jobs toolbar (the table's search and status filter, the job actions) shows with the
+jobs view only: over the History view its search box read as the history's.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget, QToolBar, QWidget
 
 from jobdesk.core.history import HistoryRows
 from jobdesk.gui.history_view import HistoryView
@@ -16,8 +18,12 @@ from jobdesk.gui.workers_view import WorkersView
 
 
 class ViewSwitch:
-    def __init__(self, window: QMainWindow, menu: QMenu) -> None:
-        """``menu``: the window's View menu, which the views open the way in."""
+    def __init__(
+        self, window: QMainWindow, menu: QMenu, *, jobs_toolbar: QToolBar | None = None
+    ) -> None:
+        """``menu``: the window's View menu, which the views open the way in;
+        ``jobs_toolbar``: shown with the jobs view only."""
+        self._jobs_toolbar = jobs_toolbar
         self.pages = QStackedWidget()
         jobs = window.takeCentralWidget()
         assert jobs is not None, "the window builds its jobs view first"
@@ -48,6 +54,9 @@ class ViewSwitch:
     def _show(self, page: QWidget, action: QAction) -> None:
         self.pages.setCurrentWidget(page)
         action.setChecked(True)
+        page.setFocus()  # the keyboard goes with the view (the History view: its table)
+        if self._jobs_toolbar is not None:
+            self._jobs_toolbar.setVisible(page is self.jobs)
 
     def show_jobs(self) -> None:
         self._show(self.jobs, self.jobs_action)

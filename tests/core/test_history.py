@@ -55,6 +55,20 @@ def test_a_job_already_shown_is_not_shown_twice() -> None:
     assert rows.extend([job(1)]) == RowsChange()  # nothing new: nothing told
 
 
+def test_newer_states_of_shown_jobs_take_their_places() -> None:
+    rows = HistoryRows(cap=10)
+    rows.reset([job(3, status=Status.RUNNING, version=4), job(2), job(1)])
+    changes: list[RowsChange] = []
+    rows.subscribe(changes.append)
+    done = job(3, status=Status.COMPLETED, version=5)
+    assert rows.refresh([job(9), job(1, version=1), done]) == (0,)
+    assert rows.jobs[0] is done
+    assert changes == [RowsChange(updated=(0,))]
+    assert rows.refresh([job(3, status=Status.RUNNING, version=4)]) == ()  # older: kept
+    assert ids(rows) == ["job_3", "job_2", "job_1"]  # a job not shown is not added
+    assert len(changes) == 1
+
+
 def test_a_page_larger_than_the_cap_keeps_its_oldest() -> None:
     rows = HistoryRows(cap=2)
     rows.reset([job(n) for n in (5, 4, 3)])

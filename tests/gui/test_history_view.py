@@ -68,6 +68,10 @@ def test_the_model_passes_the_model_tester_while_paging_past_its_cap(
     assert failed.siblingAtColumn(ERROR).data(Qt.ItemDataRole.ToolTipRole) == "GPU lost\nat step 3"
     assert failed.siblingAtColumn(DURATION).data() == "2 min 05 s"
     assert "(UTC)" in failed.siblingAtColumn(CREATED).data(Qt.ItemDataRole.ToolTipRole)
+    with qtbot.waitSignal(model.dataChanged) as changed:
+        rows.refresh([summary(4, status=Status.CANCELLED, version=2)])
+    assert changed.args[0].row() == changed.args[1].row() == 3
+    assert model.index(3, STATUS).data() == "cancelled"
     rows.reset([])
     assert model.rowCount() == 0
 
@@ -169,10 +173,20 @@ def test_ctrl_3_reads_the_history_pages_back_and_shows_a_job_whole(
             views.history_action.trigger()
             view = views.history
             assert views.pages.currentWidget() is view
+            assert window.jobs_toolbar.isHidden()  # the jobs' search is not the history's
+            assert view.focusProxy() is view.table
             rows = controller.history.browser.rows
             await until(lambda: [j.id for j in rows] == [failed, made[3]])
             assert view.state.text() == "2 jobs, newest first; older ones match too"
             assert view.load_older.isEnabled()
+
+            fetches = controller.history.browser.fetches
+            window.find_action.trigger()  # Find searches the jobs: back to them
+            assert views.pages.currentWidget() is views.jobs
+            assert not window.jobs_toolbar.isHidden()
+            views.history_action.trigger()
+            assert len(rows) == 2  # shown again: what was read is kept, nothing asked
+            assert controller.history.browser.fetches == fetches
 
             view.load_older.click()
             await until(lambda: len(rows) == 4)
@@ -199,6 +213,15 @@ def test_ctrl_3_reads_the_history_pages_back_and_shows_a_job_whole(
             view.text.setText("FRAME 2")
             view.text.returnPressed.emit()
             await until(lambda: [j.id for j in rows] == [made[2]])
+
+            started = await http.post("/api/admin/jobs/start", json={"name": "live one"})
+            live = started.json()["jobId"]
+            view.text.clear()
+            view.search_button.click()
+            await until(lambda: rows.row_of(live) == 0)
+            assert view.model.index(0, STATUS).data() == "running"
+            await http.post(f"/api/admin/jobs/{live}/complete", json={})
+            await until(lambda: view.model.index(0, STATUS).data() == "completed")  # in place
 
             revoke_token(server.db_path, "viewer-1")  # the server refuses it from now on
             engine = controller.monitor.engines["local"]
