@@ -5,6 +5,7 @@ a filter, a failed request), and a server whose kind keeps no history."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Callable
@@ -19,12 +20,14 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from jobdesk.client.history import HistoryStatus
-from jobdesk.client.monitor import ServerProfile
+from jobdesk.client.monitor import Monitor, ServerProfile
 from jobdesk.core.connection import Transport
 from jobdesk.core.history import HistoryRows
+from jobdesk.core.store import JobStore
 from jobdesk.gui.controller import Controller
 from jobdesk.gui.history_model import CREATED, DURATION, ERROR, NAME, STATUS, HistoryTableModel
 from jobdesk.gui.history_view import HistoryView
+from jobdesk.gui.history_wiring import HistoryWiring
 from jobdesk.protocol import JobSummary, Status
 from jobdesk.server.tokens import revoke_token
 from tests.client.engine_harness import FAST
@@ -250,5 +253,46 @@ def test_a_server_whose_kind_keeps_no_history_says_so(
             assert view.message.text() == "local keeps no history jobdesk can read"
             assert not view.load_older.isEnabled()
             assert controller.history.browser.fetches == 0
+
+    run_on_qasync(qapp, scenario)
+
+
+@pytest.mark.parametrize("config_overrides", [{"sweep_interval_s": 0.05, "retention_count": 1}])
+def test_paging_past_the_cap_lets_the_newest_go_and_says_so(
+    qapp: QApplication, qtbot: QtBot, server: RunningServer
+) -> None:
+    async def scenario() -> None:
+        store = JobStore()
+        monitor = Monitor(store, dataclasses.replace(FAST, history_page=2))
+        tasks: list[asyncio.Task[None]] = []
+        view = HistoryView(HistoryRows(cap=3))
+        qtbot.addWidget(view)
+        wiring = HistoryWiring(
+            view, store, monitor, lambda work: tasks.append(asyncio.ensure_future(work))
+        )
+        try:
+            async with httpx.AsyncClient(
+                base_url=server.url, headers=server.headers("worker")
+            ) as http:
+                made = [await finish(http, f"frame {n}") for n in range(5)]
+            monitor.add(ServerProfile("local", server.url, server.tokens["viewer"]))
+            wiring.servers_changed()
+            view.show()  # the first show searches
+            rows = wiring.browser.rows
+            await until(lambda: [j.id for j in rows] == made[:2:-1])
+            assert not view.capped.isVisibleTo(view)
+            view.load_older.click()
+            await until(lambda: [j.id for j in rows] == made[3:0:-1])  # the newest let go
+            assert view.capped.isVisibleTo(view)
+            assert view.capped.text().startswith("At most 3 rows are kept: the 1 newest")
+            assert view.model.rowCount() == 3
+            view.search_button.click()  # searching again starts from the newest
+            await until(lambda: [j.id for j in rows] == made[:2:-1])
+            assert not view.capped.isVisibleTo(view)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await monitor.aclose()
 
     run_on_qasync(qapp, scenario)
