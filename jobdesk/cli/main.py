@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jobdesk import __version__
-from jobdesk.cli import demo, jobs, monitor, serve, tokens, watch
+from jobdesk.cli import demo, history, jobs, monitor, serve, tokens, watch
 from jobdesk.cli.errors import EXIT_RUNTIME, CliError
 from jobdesk.cli.parser import Parser, add_commands
 
@@ -29,6 +29,7 @@ workers and scripts use to report to it.
   jobdesk token create --role operator --name me   # make a token (printed once)
   jobdesk serve                                   # run the server on 127.0.0.1:8765
   jobdesk watch                                   # follow the jobs in the terminal
+  jobdesk history --status failed                 # the jobs it keeps, finished ones too
   jobdesk demo                                    # all of it, with simulated workers
 """
 
@@ -46,7 +47,7 @@ def build_parser() -> Parser:
         help="check this installation end to end, offscreen (server, queue, monitor), and exit",
     )
     commands = add_commands(parser, "commands")
-    for module in (monitor, serve, tokens, jobs, watch, demo):
+    for module in (monitor, serve, tokens, jobs, watch, history, demo):
         module.register(commands)
     return parser
 

@@ -33,6 +33,9 @@ class Can(Flag):
     """An endpoint that says whether the backend is healthy."""
     WORKERS = auto()
     """Workers and queues (the jobdesk server's queue overview)."""
+    HISTORY = auto()
+    """Finished jobs read back from the backend's database, filtered and paged (the
+    jobdesk server's ``GET /api/history``), after they left its live set."""
 
 
 _WORDS = {
@@ -48,6 +51,7 @@ _WORDS = {
     Can.STATS: "report queue counts",
     Can.HEALTH: "report health",
     Can.WORKERS: "show workers and queues",
+    Can.HISTORY: "show the history of finished jobs",
 }
 
 

@@ -45,6 +45,7 @@ from jobdesk.client.replicas import host_port
 from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import (
     FailoverSource,
+    HistorySource,
     OverviewSource,
     PushSession,
     SessionHooks,
@@ -55,11 +56,12 @@ from jobdesk.client.source import (
 from jobdesk.core.away import AwaySummary, statuses, summarize
 from jobdesk.core.backoff import Backoff, ReconnectPolicy, Verdict
 from jobdesk.core.connection import ConnectionState, Transport
+from jobdesk.core.history import HistoryFilter
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore
-from jobdesk.protocol import Job, JobStats, Status
+from jobdesk.protocol import Job, JobStats, JobSummary, Status
 from jobdesk.protocol.overview import QueueOverview
-from jobdesk.protocol.rest import CreateJobRequest
+from jobdesk.protocol.rest import CreateJobRequest, HistoryPage
 
 log = logging.getLogger(__name__)
 _NETWORK_ERRORS = (OSError, TimeoutError, WebSocketException, httpx.HTTPError, ProtocolBroken)
@@ -205,6 +207,16 @@ class Engine:
         if not isinstance(source, OverviewSource) or Can.WORKERS not in self.capabilities:
             raise EngineStopped(f"{self.server} is not being watched for its workers")
         return await source.fetch_overview()
+
+    async def fetch_history(
+        self, wanted: HistoryFilter, cursor: str | None = None
+    ) -> HistoryPage[JobSummary]:
+        """One page of the backend's history; raises as ``fetch_job`` does, and
+        ``RequestRefused`` for a filter the backend refuses."""
+        source = self._source
+        if not isinstance(source, HistorySource) or Can.HISTORY not in self.capabilities:
+            raise EngineStopped(f"{self.server} keeps no history jobdesk can read")
+        return await source.fetch_history(wanted, cursor)
 
     async def run(self) -> None:
         """Run until cancelled."""

@@ -22,3 +22,14 @@ class EngineStopped(Exception):
 class NotAnswering(TimeoutError):
     """A push session the engine gave up on: nothing heard from its server for
     ``unreachable_after`` seconds, while other replicas might answer."""
+
+
+class RequestRefused(Exception):
+    """The server refused a request as bad input (HTTP 400 with an error body): its code,
+    its message and the field at fault (e.g. ``from`` for a time it cannot read)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.field = field
+        super().__init__(f"{message} ({field})" if field else message)

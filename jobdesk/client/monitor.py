@@ -11,10 +11,11 @@ from jobdesk.client.engine import Engine
 from jobdesk.client.errors import EngineStopped
 from jobdesk.client.kinds import DEFAULT_KIND
 from jobdesk.client.settings import EngineSettings
+from jobdesk.core.history import HistoryFilter
 from jobdesk.core.store import JobKey, JobStore
-from jobdesk.protocol import Job
+from jobdesk.protocol import Job, JobSummary
 from jobdesk.protocol.overview import QueueOverview
-from jobdesk.protocol.rest import CreateJobRequest
+from jobdesk.protocol.rest import CreateJobRequest, HistoryPage
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,19 @@ class Monitor:
         if engine is None:
             raise EngineStopped(f"{server} is not being watched")
         return await engine.fetch_overview()
+
+    def servers_with_history(self) -> list[str]:
+        """The watched servers whose history of finished jobs can be read."""
+        return [name for name, e in self.engines.items() if Can.HISTORY in e.capabilities]
+
+    async def fetch_history(
+        self, server: str, wanted: HistoryFilter, cursor: str | None = None
+    ) -> HistoryPage[JobSummary]:
+        """One page of ``server``'s history; see ``Engine.fetch_history``."""
+        engine = self.engines.get(server)
+        if engine is None:
+            raise EngineStopped(f"{server} is not being watched")
+        return await engine.fetch_history(wanted, cursor)
 
     def cancel(self) -> None:
         """Cancel every engine without waiting: for when the loop is about to stop."""

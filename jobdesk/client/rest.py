@@ -1,4 +1,5 @@
-"""The REST calls the engine makes: the snapshot, the resync since a seq, and one job whole.
+"""The REST calls the engine makes: the snapshot, the resync since a seq, and one job whole;
+and the ones the views make: the queue overview, the history a page at a time.
 
 Snapshots are read as summaries (``JobSummary``): the monitor keeps 100,000 jobs, and
 only the selected one's log, sub-operations, payload, result and history are shown, so
@@ -23,18 +24,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote
 
 import httpx
 import msgspec
 
-from jobdesk.client.errors import AuthRejected, ProtocolBroken, ResyncRequired
+from jobdesk.client.errors import AuthRejected, ProtocolBroken, RequestRefused, ResyncRequired
 from jobdesk.client.pool import LIMITS
-from jobdesk.protocol import Job, JobSummary
+from jobdesk.core.history import HistoryFilter
+from jobdesk.protocol import ErrorBody, Job, JobSummary
+from jobdesk.protocol.models import AnyJob
 from jobdesk.protocol.overview import QueueOverview
-from jobdesk.protocol.rest import MAX_PAGE
+from jobdesk.protocol.rest import MAX_PAGE, HistoryPage
 
+HISTORY_PAGE: Final = 200
+"""Jobs per history page the monitor asks for (the server allows 1 to 500)."""
 SNAPSHOT_TRIES: Final = 3
 """Snapshots started over (the history ran out, or the database changed, while the
 pages were read) before giving up on this connection."""
@@ -65,6 +70,26 @@ _decode_raw_page = msgspec.json.Decoder(_RawPage).decode
 _decode_summary = msgspec.json.Decoder(JobSummary).decode
 _decode_job = msgspec.json.Decoder(Job).decode
 _decode_overview = msgspec.json.Decoder(QueueOverview).decode
+_decode_error = msgspec.json.Decoder(ErrorBody).decode
+_history_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def history_params(
+    wanted: HistoryFilter, *, limit: int = HISTORY_PAGE, cursor: str | None = None
+) -> dict[str, str | int]:
+    """The query of ``GET /api/history`` for ``wanted`` (blank filters are left out)."""
+    given = {
+        "status": wanted.status,
+        "jobType": wanted.job_type,
+        "owner": wanted.owner,
+        "q": wanted.text,
+        "from": wanted.created_from,
+        "to": wanted.created_to,
+        "cursor": cursor,
+    }
+    params: dict[str, str | int] = {k: v for k, v in given.items() if v}
+    params["limit"] = limit
+    return params
 
 
 def _decoded(pages: list[_RawPage]) -> Iterator[JobSummary]:
@@ -141,6 +166,28 @@ class RestApi:
         self._check(response)
         return _decode_overview(response.content)
 
+    async def history(
+        self,
+        wanted: HistoryFilter,
+        as_type: type[AnyJob],
+        *,
+        limit: int = HISTORY_PAGE,
+        cursor: str | None = None,
+    ) -> HistoryPage[AnyJob]:
+        """One page of every job the server's database keeps (``GET /api/history``),
+        newest created first, each decoded as ``as_type`` (``JobSummary`` for a view,
+        ``Job`` for the whole); ``RequestRefused`` for a filter the server cannot use."""
+        params = history_params(wanted, limit=limit, cursor=cursor)
+        response = await self._http.get("/api/history", params=params)
+        if response.status_code == 400:
+            raise _refusal(response)
+        self._check(response)
+        decoder = _history_decoders.get(as_type)
+        if decoder is None:
+            decoder = _history_decoders[as_type] = msgspec.json.Decoder(HistoryPage[as_type])  # type: ignore[valid-type]
+        page: HistoryPage[AnyJob] = decoder.decode(response.content)
+        return page
+
     async def _pages(self, query: dict[str, int | str]) -> list[_RawPage]:
         """Every page of one list, following ``nextCursor``; ResyncRequired when the
         server answers 410 or its epoch changes between pages."""
@@ -170,3 +217,12 @@ class RestApi:
         if response.status_code in (401, 403):
             raise AuthRejected(f"the server refused the token (HTTP {response.status_code})")
         response.raise_for_status()
+
+
+def _refusal(response: httpx.Response) -> RequestRefused:
+    """A 400's error body as an exception; one that is not the server's own says so."""
+    try:
+        detail = _decode_error(response.content).error
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return RequestRefused("INVALID_INPUT", "the server refused the request (HTTP 400)")
+    return RequestRefused(detail.code.value, detail.message, detail.field)

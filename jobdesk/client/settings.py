@@ -38,3 +38,6 @@ class EngineSettings:
     http_timeout: float = 10.0
     page_size: int = MAX_PAGE
     """Jobs per page of a snapshot or a resync (the server's largest page)."""
+    history_page: int = 200
+    """Jobs per page of the history (``GET /api/history`` takes 1 to 500): a page is what
+    the History view shows first and what "Load older" adds."""

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from jobdesk.client.capabilities import Capabilities
+from jobdesk.core.history import HistoryFilter
 from jobdesk.core.store import JobStore
-from jobdesk.protocol import Job, JobStats
+from jobdesk.protocol import Job, JobStats, JobSummary
 from jobdesk.protocol.overview import QueueOverview
-from jobdesk.protocol.rest import CreateJobRequest
+from jobdesk.protocol.rest import CreateJobRequest, HistoryPage
 
 
 @dataclass(frozen=True)
@@ -118,3 +119,14 @@ class FailoverSource(Protocol):
 
     def fail_over(self) -> str:
         """Move on to the next URL (round robin); returns it."""
+
+
+@runtime_checkable
+class HistorySource(Protocol):
+    """A source that reads back the jobs its backend keeps after they left the live set
+    (capability HISTORY): one page, newest created first; ``cursor`` is the previous
+    page's ``next_cursor``. Raises ``RequestRefused`` for a filter the backend refuses."""
+
+    async def fetch_history(
+        self, wanted: HistoryFilter, cursor: str | None = None
+    ) -> HistoryPage[JobSummary]: ...

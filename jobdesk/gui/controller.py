@@ -22,11 +22,13 @@ from jobdesk.client.details import Detail, DetailFollower
 from jobdesk.client.monitor import Monitor, ServerProfile
 from jobdesk.client.preferences import Preferences
 from jobdesk.client.profiles import ProfileStore
+from jobdesk.client.settings import EngineSettings
 from jobdesk.core.notify_policy import NotifyPolicy, NotifySettings
 from jobdesk.core.store import JobKey, JobStore, StoreChange
 from jobdesk.gui.autostart import Autostart, supported
 from jobdesk.gui.autostart_action import AutostartToggle
 from jobdesk.gui.eta_tracker import EtaTracker
+from jobdesk.gui.history_wiring import HistoryWiring
 from jobdesk.gui.job_actions import (
     CANCELLABLE,
     FORCE_FAILABLE,
@@ -48,9 +50,12 @@ log = logging.getLogger(__name__)
 
 
 class Controller:
-    def __init__(self, profiles: ProfileStore | None = None) -> None:
+    def __init__(
+        self, profiles: ProfileStore | None = None, *, settings: EngineSettings | None = None
+    ) -> None:
+        """``settings``: the engines' timings and page sizes (tests shrink them)."""
         self.store = JobStore()
-        self.monitor = Monitor(self.store)
+        self.monitor = Monitor(self.store, settings)
         self.profiles_store = profiles
         self.profiles: dict[str, ServerProfile] = {}
         self.model = JobTableModel(
@@ -79,6 +84,10 @@ class Controller:
         self.workers = WorkersWiring(
             self.window.views.workers, self.window.detail, self.store, self.monitor, self._spawn
         )
+        self.history = HistoryWiring(
+            self.window.views.history, self.store, self.monitor, self._spawn
+        )
+        """The History view (Ctrl+3): the servers' finished jobs, asked for page by page."""
         self.closed = asyncio.Event()
         w = self.window
         w.selection_changed.connect(self._selection_changed)
@@ -196,6 +205,7 @@ class Controller:
         engine.state.subscribe(lambda _: self._show_selected())  # the ETA, the note
         status.token_requested.connect(self._ask_token)
         self._offer_actions()
+        self.history.servers_changed()
 
     async def replace(self, profiles: list[ServerProfile]) -> None:
         """The servers dialog was saved: watch exactly these servers now. A server whose
@@ -222,6 +232,7 @@ class Controller:
             if profile.name not in self.monitor.engines:
                 self.watch(profile)
         self._offer_actions()
+        self.history.servers_changed()
 
     def _offer_actions(self) -> None:
         """The window shows the actions some watched backend offers, and only those."""

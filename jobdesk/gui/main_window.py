@@ -134,8 +134,8 @@ class MainWindow(QMainWindow):
             self,
         )
         self._make_actions()
-        self.views = ViewSwitch(self, self.view_menu)
-        """Jobs (Ctrl+1) or workers and queues (Ctrl+2), in the View menu."""
+        self.views = ViewSwitch(self, self.view_menu, jobs_toolbar=self.jobs_toolbar)
+        """Jobs (Ctrl+1), workers and queues (Ctrl+2) or history (Ctrl+3), in the View menu."""
         self._restore_layout()
 
     # --- actions -----------------------------------------------------------------------
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
         jobs_menu.addAction(self.cleanup_action)
         self.view_menu = menus.addMenu("&View")
         self.view_menu.addAction(self.triage_action)
-        toolbar = QToolBar("Jobs")
+        self.jobs_toolbar = toolbar = QToolBar("Jobs")
         toolbar.setObjectName("jobs-toolbar")
         toolbar.addWidget(self.search)
         toolbar.addWidget(self.status_filter)
@@ -244,6 +244,8 @@ class MainWindow(QMainWindow):
             self.no_matches.setGeometry(0, header + 8, self.table.width(), 32)
 
     def _focus_search(self) -> None:
+        if self.jobs_toolbar.isHidden():  # Find searches the jobs: go back to them
+            self.views.show_jobs()
         self.search.setFocus()
         self.search.selectAll()
 

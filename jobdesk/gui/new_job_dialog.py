@@ -227,7 +227,7 @@ class NewJobDialog(QDialog):
             if bool(widget.property("invalid")) == on:
                 continue
             widget.setProperty("invalid", on)
-            widget.setPalette(_tinted(widget.palette()) if on else QPalette())
+            widget.setPalette(tinted(widget.palette()) if on else QPalette())
             label.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold" if on else "")
 
     def highlighted(self) -> list[QWidget]:
@@ -240,7 +240,7 @@ class NewJobDialog(QDialog):
         self.submit_requested.emit(self.server.currentText(), self.request())
 
 
-def _tinted(palette: QPalette) -> QPalette:
+def tinted(palette: QPalette) -> QPalette:
     """``palette`` with its field and button backgrounds a quarter of the way to red, so
     the tint reads in light and dark themes alike."""
     red = QColor(ERROR_COLOUR)

@@ -22,6 +22,7 @@ COMMANDS = [
     (["job", "complete"], "--result"),
     (["job", "fail"], "ERROR"),
     (["watch"], "--json"),
+    (["history"], "--from"),
     (["monitor"], "--duration"),
     (["demo"], "--duration"),
 ]
@@ -70,6 +71,8 @@ BAD = [
     (["serve", "--port", "70000"], "argument --port", "65535"),
     (["serve", "--stale-after", "0"], "argument --stale-after", "positive"),
     (["job", "create", "--retry-for", "-1"], "argument --retry-for", "0 or more"),
+    (["history", "--from", "yesterday"], "argument --from", "YYYY-MM-DD"),
+    (["history", "--limit", "0"], "argument --limit", "whole number"),
     (["job"], "COMMAND", "required"),
     (["frobnicate"], "invalid choice", "frobnicate"),
 ]
@@ -92,6 +95,7 @@ def test_bad_input_is_one_line_and_exit_2(cli: Cli, argv: list[str], names: str,
         ["job", "progress", "job_1", "50"],
         ["job", "fail", "job_1", "boom"],
         ["watch", "http://127.0.0.1:1"],
+        ["history"],
     ],
 )
 def test_a_missing_token_names_the_environment_variable(cli: Cli, argv: list[str]) -> None:

@@ -301,6 +301,7 @@ def test_one_view_menu_holds_the_views_and_the_triage_order(window: MainWindow) 
         "Triage order",
         "Jobs",
         "Workers and queues",
+        "History",
     ]
 
 

@@ -26,10 +26,11 @@ from jobdesk.client.settings import EngineSettings
 from jobdesk.client.source import SessionHooks, Source, Subscribed
 from jobdesk.client.stream import StreamSession
 from jobdesk.client.sync import StreamSync
+from jobdesk.core.history import HistoryFilter
 from jobdesk.core.store import JobStore
-from jobdesk.protocol import Job
+from jobdesk.protocol import Job, JobSummary
 from jobdesk.protocol.overview import QueueOverview
-from jobdesk.protocol.rest import CreateJobRequest
+from jobdesk.protocol.rest import CreateJobRequest, HistoryPage
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,13 @@ class JobdeskSource:
 
     async def fetch_overview(self) -> QueueOverview:
         return await self.rest.overview()
+
+    async def fetch_history(
+        self, wanted: HistoryFilter, cursor: str | None = None
+    ) -> HistoryPage[JobSummary]:
+        return await self.rest.history(
+            wanted, JobSummary, limit=self._settings.history_page, cursor=cursor
+        )
 
     def set_token(self, token: str) -> None:
         self._token = token
