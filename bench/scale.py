@@ -49,7 +49,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -276,7 +276,7 @@ def build_queue(path: Path, queued: int) -> dict[str, str]:
     finished = [j for s in (Status.COMPLETED, Status.FAILED) for j in pool[s]]
     now = time.time()
     encode = msgspec.json.Encoder().encode
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for number in range(queued):
         job = _active_job(rng.choice(pool[Status.QUEUED]), Status.QUEUED, number, now, rng)
         rows.append(job_row(job, len(rows) + 1, encode(job)))
@@ -766,12 +766,13 @@ def goals(
             f"({_n(slowest.plan.total)} jobs)",
         )
     )
-    for label, pick in (
+    picks: tuple[tuple[str, Callable[[Measured], float]], ...] = (
         ("quiet sweep", lambda r: max(r.sweep_stall_ms)),
         ("stale sweep", lambda r: r.stale_stall_ms),
         ("snapshot", lambda r: r.snapshot_stall_ms),
         ("idle", lambda r: r.idle_stall_ms),
-    ):
+    )
+    for label, pick in picks:
         worst = max(sizes, key=lambda s: pick(results[s]))
         stall = pick(results[worst])
         verdicts.append(
