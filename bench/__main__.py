@@ -1,5 +1,6 @@
-"""``python -m bench NAME``: run one benchmark; ``all`` runs every one in turn; with no
-name, list them.
+"""``python -m bench NAME [OPTIONS]``: run one benchmark; ``all`` runs every one in turn;
+with no name, list them. A benchmark whose ``main`` takes an argument list has options
+of its own (``python -m bench scale --help``).
 
 Each benchmark prints its own table, its figure beside a baseline measured in the same
 run. ``all`` starts each in a fresh process, so one's Qt application, caches and memory
@@ -9,6 +10,7 @@ cannot colour the next one's figures.
 from __future__ import annotations
 
 import importlib
+import inspect
 import subprocess
 import sys
 import time
@@ -23,6 +25,11 @@ BENCHES = {
     "keepalive": ("bench.keepalive", "Requests lost when an idle connection is closed as reused"),
     "floods": ("bench.ws_floods", "Other clients' latency while a WebSocket client floods"),
     "lists": ("bench.list_load", "Progress-write latency while four viewers loop over the lists"),
+    "cluster": ("bench.cluster", "Replicas on PostgreSQL behind HAProxy: SDK call to 50 monitors"),
+    "scale": (
+        "bench.scale",
+        "10k-1M jobs in the database: RSS, start-up, snapshot, stalls, claims",
+    ),
 }
 
 
@@ -43,13 +50,20 @@ def run_all() -> int:
 def main(argv: list[str]) -> int:
     if argv == ["all"]:
         return run_all()
-    if len(argv) != 1 or argv[0] not in BENCHES:
-        print("usage: python -m bench NAME|all\n")
+    if not argv or argv[0] not in BENCHES:
+        print("usage: python -m bench NAME [OPTIONS]|all\n")
         for name, (_, what) in BENCHES.items():
             print(f"  {name:9} {what}")
         return 2
     module = importlib.import_module(BENCHES[argv[0]][0])
-    result: int = module.main()
+    options = argv[1:]
+    if not inspect.signature(module.main).parameters:
+        if options:
+            print(f"{argv[0]} takes no options", file=sys.stderr)
+            return 2
+        result: int = module.main()
+        return result
+    result = module.main(options)
     return result
 
 

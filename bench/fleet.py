@@ -337,6 +337,9 @@ class _Watch:
         self.recording = False
         self.applies = 0
         self.states = 0
+        self.arrivals: list[tuple[int, int]] | None = None
+        """While recording with ``record arrivals``: (stamp, time.time_ns() applied) of
+        each stamped state this monitor applied, to tell when *every* monitor had one."""
 
     def __call__(self, changes: list[Any]) -> None:
         now = time.time_ns()
@@ -347,8 +350,11 @@ class _Watch:
                 continue
             self.states += 1
             if self.recording and job.message.startswith(STAMP_PREFIX):
-                self.ages.append(now - int(job.message[2:]))
+                stamp = int(job.message[2:])
+                self.ages.append(now - stamp)
                 self.since_server.append(now - _ns(job.updated_at))
+                if self.arrivals is not None:
+                    self.arrivals.append((stamp, now))
 
 
 class _GcClock:
@@ -405,21 +411,23 @@ async def run_monitors(url: str, token: str, count: int, batch: bool) -> None:
                 since_server.clear()
                 for watch in watches:
                     watch.recording, watch.applies, watch.states = True, 0, 0
+                    watch.arrivals = [] if command[1:] == ["arrivals"] else None
                 _reply({"recording": True})
             elif name == "stop_record":
                 for watch in watches:
                     watch.recording = False
-                _reply(
-                    {
-                        "ages": ages,
-                        "since_server": since_server,
-                        "applies": [w.applies for w in watches],
-                        "states": [w.states for w in watches],
-                        "reconnects": sum(e.handshakes - 1 for e in engines),
-                        "gc_seconds": collector.seconds,
-                        "gc_runs": collector.runs,
-                    }
-                )
+                answer: dict[str, Any] = {
+                    "ages": ages,
+                    "since_server": since_server,
+                    "applies": [w.applies for w in watches],
+                    "states": [w.states for w in watches],
+                    "reconnects": sum(e.handshakes - 1 for e in engines),
+                    "gc_seconds": collector.seconds,
+                    "gc_runs": collector.runs,
+                }
+                if any(w.arrivals is not None for w in watches):
+                    answer["arrivals"] = [w.arrivals or [] for w in watches]
+                _reply(answer)
             elif name == "digest":
                 views = [store.server(f"m{i}") for i, store in enumerate(stores)]
                 _reply(
@@ -458,12 +466,14 @@ async def run_producers(url: str, token: str, jobs: int, batch: bool, interval: 
         calls = 0
         pacer: asyncio.Task[None] | None = None
 
-        async def pace(rate: float, stamped: bool, tick: float) -> None:
+        async def pace(rate: float, stamped: bool, tick: float, limit: int | None) -> None:
             nonlocal calls
             loop = asyncio.get_running_loop()
             began, done, turn = loop.time(), 0, 0
-            while True:
+            while limit is None or done < limit:
                 due = int((loop.time() - began) * rate) - done
+                if limit is not None:
+                    due = min(due, limit - done)
                 for _ in range(due):
                     reporter = reporters[turn % len(reporters)]
                     turn += 1
@@ -481,9 +491,14 @@ async def run_producers(url: str, token: str, jobs: int, batch: bool, interval: 
             name = command[0]
             if name == "go":
                 rate, stamped, tick = float(command[1]), command[2] == "1", float(command[3])
+                limit = int(command[4]) if len(command) > 4 else None
                 calls = 0
-                pacer = asyncio.create_task(pace(rate, stamped, tick))
+                pacer = asyncio.create_task(pace(rate, stamped, tick, limit))
                 _reply({"going": True})
+            elif name == "wait_done":  # a ``go`` with a limit: until its last call is made
+                if pacer is not None:
+                    await pacer
+                _reply({"calls": calls})
             elif name == "stop":
                 if pacer is not None:
                     pacer.cancel()

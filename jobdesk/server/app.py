@@ -166,7 +166,7 @@ def run_server(config: ServerConfig) -> None:
         log.warning(
             "no tokens yet: every request will be refused until you run "
             "'jobdesk token create --role operator --name NAME --db %s'",
-            config.db_path,
+            where,
         )
     server = JobdeskServer(uvicorn_config(app, config), service)
     server.run(sockets=[sock])

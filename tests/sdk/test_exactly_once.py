@@ -203,7 +203,11 @@ def test_every_job_ends_by_its_rules_and_is_done_exactly_once(tmp_path: Path) ->
     db_path = tmp_path / "jobdesk.db"
     operator = create_token(db_path, "operator", "ops")
     tokens = [create_token(db_path, "worker", f"worker-{i}") for i in range(WORKERS)]
-    config = {"sweep_interval_s": 0.2, "retention_count": 2 * JOBS, "stats_interval_s": 1.0}
+    config: dict[str, object] = {
+        "sweep_interval_s": 0.2,
+        "retention_count": 2 * JOBS,
+        "stats_interval_s": 1.0,
+    }
     server = ServerProcess(db_path, config=config)
     crew: Crew | None = None
     try:
