@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import gc
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,26 @@ import pytest
 
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.embedded import EmbeddedServer
-from jobdesk.server.tokens import create_token
+from jobdesk.server.storage import Storage
+from jobdesk.server.tokens import issue_token, parse_role
+from tests.stores import Database
 
 pytest_plugins = ["tests.postgres"]  # postgres_server, pg_url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "stores(*names): run the test once per store named (sqlite, postgres); see tests/stores.py",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.stores(...)`` (the closest one: a test's own before its module's)
+    runs a test that uses the ``store`` fixture once per store it names."""
+    marker = metafunc.definition.get_closest_marker("stores")
+    if marker is not None and "store" in metafunc.fixturenames:
+        metafunc.parametrize("store", marker.args)
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,7 @@ class RunningServer:
     db_path: Path
     tokens: dict[str, str]
     embedded: EmbeddedServer
+    database: Database
 
     def headers(self, who: str = "operator") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -43,8 +62,14 @@ TOKEN_NAMES = {
 }
 
 
-def make_tokens(db_path: Path) -> dict[str, str]:
-    return {key: create_token(db_path, role, name) for key, (role, name) in TOKEN_NAMES.items()}
+def make_tokens(db: Path | str) -> dict[str, str]:
+    """One token per role in a database: a SQLite file, or a PostgreSQL URL (opened once:
+    each open of a PostgreSQL database checks its migrations under a lock)."""
+    with closing(Storage.open(db)) as storage:
+        return {
+            key: issue_token(storage, parse_role(role), name)
+            for key, (role, name) in TOKEN_NAMES.items()
+        }
 
 
 @pytest.fixture(autouse=True)
@@ -66,14 +91,33 @@ def config_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def server_config(tmp_path: Path, config_overrides: dict[str, Any]) -> ServerConfig:
-    """A fresh database file and a free port, with the overrides applied."""
-    return ServerConfig(db_path=tmp_path / "jobdesk.db", port=0, **config_overrides)
+def store() -> str:
+    """Which store the test's database is: SQLite unless ``@pytest.mark.stores`` says
+    otherwise (tests/stores.py)."""
+    return "sqlite"
 
 
 @pytest.fixture
-def server(server_config: ServerConfig) -> Iterator[RunningServer]:
-    tokens = make_tokens(server_config.db_path)
+def database(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Database:
+    """A fresh database of the test's store: a SQLite file in ``tmp_path``, or a new
+    PostgreSQL database (``pg_url``, dropped after the test)."""
+    path = tmp_path / "jobdesk.db"
+    if store == "sqlite":
+        return Database(store, path)
+    assert store == "postgres", store
+    url: str = request.getfixturevalue("pg_url")
+    return Database(store, path, url)
+
+
+@pytest.fixture
+def server_config(database: Database, config_overrides: dict[str, Any]) -> ServerConfig:
+    """A fresh database and a free port, with the overrides applied."""
+    return database.config(**config_overrides)
+
+
+@pytest.fixture
+def server(server_config: ServerConfig, database: Database) -> Iterator[RunningServer]:
+    tokens = make_tokens(database.location)
     with EmbeddedServer(server_config) as embedded:
         yield RunningServer(
             url=embedded.url,
@@ -81,6 +125,7 @@ def server(server_config: ServerConfig) -> Iterator[RunningServer]:
             db_path=server_config.db_path,
             tokens=tokens,
             embedded=embedded,
+            database=database,
         )
 
 

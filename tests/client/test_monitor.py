@@ -16,6 +16,7 @@ from jobdesk.server.embedded import EmbeddedServer
 from tests.client.engine_harness import FAST
 from tests.conftest import RunningServer, make_tokens
 from tests.polling import eventually
+from tests.stores import Database
 
 
 @pytest.fixture
@@ -23,7 +24,10 @@ def second(tmp_path: Path) -> Iterator[RunningServer]:
     config = ServerConfig(db_path=tmp_path / "second.db", port=0)
     tokens = make_tokens(config.db_path)
     with EmbeddedServer(config) as embedded:
-        yield RunningServer(embedded.url, embedded.ws_url, config.db_path, tokens, embedded)
+        database = Database("sqlite", config.db_path)
+        yield RunningServer(
+            embedded.url, embedded.ws_url, config.db_path, tokens, embedded, database
+        )
 
 
 async def test_two_servers_feed_one_store_apart(

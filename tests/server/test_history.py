@@ -9,6 +9,8 @@ import pytest
 
 from tests.polling import wait_for
 
+pytestmark = pytest.mark.stores("sqlite", "postgres")
+
 
 @pytest.fixture
 def config_overrides() -> dict[str, Any]:

@@ -15,6 +15,8 @@ from tests.server.test_websocket import subscribed
 
 STALE_AND_RETENTION = {"stale_after_s": 0.4, "sweep_interval_s": 0.05, "retention_count": 2}
 
+pytestmark = pytest.mark.stores("sqlite", "postgres")
+
 
 @pytest.fixture
 def config_overrides() -> dict[str, Any]:

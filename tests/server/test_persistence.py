@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import httpx
+import pytest
 
-from jobdesk.server.config import ServerConfig
 from jobdesk.server.embedded import EmbeddedServer
 from tests.conftest import make_tokens
 from tests.server.procserver import ServerProcess
+from tests.stores import Database
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 
-def test_state_seq_and_epoch_survive_a_clean_restart(tmp_path: Path) -> None:
-    config = ServerConfig(db_path=tmp_path / "j.db", port=0)
-    tokens = make_tokens(config.db_path)
+def test_state_seq_and_epoch_survive_a_clean_restart(database: Database) -> None:
+    config = database.config()
+    tokens = make_tokens(database.location)
     headers = {"Authorization": f"Bearer {tokens['worker']}"}
     with EmbeddedServer(config) as first:
         job_id = httpx.post(f"{first.url}/api/admin/jobs/start", json={}, headers=headers).json()[
@@ -39,11 +41,10 @@ def test_state_seq_and_epoch_survive_a_clean_restart(tmp_path: Path) -> None:
         )
 
 
-def test_every_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
-    db_path = tmp_path / "k.db"
-    tokens = make_tokens(db_path)
+def test_every_acknowledged_write_survives_kill_9(database: Database) -> None:
+    tokens = make_tokens(database.location)
     headers = {"Authorization": f"Bearer {tokens['worker']}"}
-    server = ServerProcess(db_path)
+    server = ServerProcess(database.path, config=database.process_config())
     acked: list[str] = []
     lock = threading.Lock()
     enough = threading.Event()
@@ -70,7 +71,7 @@ def test_every_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
     for thread in threads:
         thread.join(timeout=10)
 
-    restarted = ServerProcess(db_path)
+    restarted = ServerProcess(database.path, config=database.process_config())
     try:
         snapshot = httpx.get(f"{restarted.url}/api/jobs", headers=headers).json()
     finally:

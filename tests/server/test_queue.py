@@ -5,18 +5,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from jobdesk.protocol import JobUpdate
-from jobdesk.server.config import ServerConfig
 from jobdesk.server.embedded import EmbeddedServer
 from tests.conftest import RunningServer, make_tokens
 from tests.polling import wait_for
 from tests.server.test_websocket import subscribed
+from tests.stores import Database
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 FAST: dict[str, Any] = {"sweep_interval_s": 0.05, "retry_base_s": 0.2, "retry_max_s": 0.2}
 
@@ -157,7 +158,7 @@ def test_a_failed_attempt_retries_after_its_backoff(
 def test_a_retrying_job_is_not_claimed_before_its_backoff_ends(
     server: RunningServer, operator: httpx.Client, worker: httpx.Client
 ) -> None:
-    slow = ServerConfig(db_path=server.db_path, port=0, retry_base_s=60)
+    slow = server.database.config(retry_base_s=60)
     server.embedded.stop()
     with (
         EmbeddedServer(slow) as restarted,
@@ -399,9 +400,9 @@ def test_shutdown_answers_a_waiting_claim_at_once(
     assert got == [200]  # at once: the claim's own 30 s timeout is shorter than its wait
 
 
-def test_the_queue_survives_a_restart(tmp_path: Path) -> None:
-    config = ServerConfig(db_path=tmp_path / "q.db", port=0, **FAST)
-    tokens = make_tokens(config.db_path)
+def test_the_queue_survives_a_restart(database: Database) -> None:
+    config = database.config(**FAST)
+    tokens = make_tokens(database.location)
     headers = {"Authorization": f"Bearer {tokens['operator']}"}
     with EmbeddedServer(config) as first, httpx.Client(base_url=first.url, headers=headers) as c:
         job_id = submit(c, payload={"n": 1}, maxAttempts=3, priority="LOW")

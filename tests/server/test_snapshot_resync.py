@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import RunningServer
+
+pytestmark = pytest.mark.stores("sqlite", "postgres")
 
 
 def test_snapshot_carries_epoch_and_seq(operator: httpx.Client) -> None:
@@ -34,6 +37,9 @@ def test_since_returns_only_what_changed_after_it(operator: httpx.Client) -> Non
     assert nothing["jobs"] == []
 
 
+# A replica waits up to resume_wait_s (5 s) for a since ahead of it to arrive from the
+# others before its 410, as long as httpx's default timeout: waited for here briefly.
+@pytest.mark.parametrize("config_overrides", [{"resume_wait_s": 0.3}])
 def test_410_for_another_epoch_or_a_seq_ahead(operator: httpx.Client) -> None:
     operator.post("/api/jobs", json={})
     wrong_epoch = operator.get("/api/jobs?since=0&epoch=00000000-0000-0000-0000-000000000000")
