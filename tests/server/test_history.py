@@ -70,4 +70,5 @@ def test_history_refuses_bad_bounds(operator: httpx.Client) -> None:
     answer = operator.get("/api/history", params={"from": "yesterday"})
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "INVALID_INPUT"
+    assert answer.json()["error"]["field"] == "from"
     assert operator.get("/api/history", params={"cursor": "nonsense"}).status_code == 400

@@ -177,8 +177,19 @@ def _field_of(extra: Any) -> tuple[str | None, str]:
             field = "body"
             if message == "'data'":  # Litestar's KeyError when there is no body at all
                 message = "a JSON body is required"
+        field = _WIRE_NAMES.get(str(field), field) if field else field
         return (str(field) if field else None), message
     return "body", "invalid input"
+
+
+_WIRE_NAMES = {
+    "created_from": "from",
+    "created_to": "to",
+    "job_type": "jobType",
+    "include_past": "includePast",
+}
+"""Query parameters whose handler argument is named otherwise: the client is told the
+name it sent."""
 
 
 def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
