@@ -15,6 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy.pool import NullPool
 
 from jobdesk.server.db import schema
 
@@ -99,7 +100,10 @@ def open_postgres_engine(url: str) -> Engine:
     """The synchronous engine of a PostgreSQL database (``postgresql://...``), migrated:
     migrations, tokens, the history and the start-up load use it; the writer and the
     feed use their own async connections (``pg/``)."""
-    engine = create_engine(sqlalchemy_url(url), future=True, pool_size=4, pool_pre_ping=True)
+    # No pool: a connection is closed when given back, so one still in a thread's hands
+    # when the server stops (a token check) is closed by that thread, never left to the
+    # garbage collector; these reads are seldom enough for a connection each.
+    engine = create_engine(sqlalchemy_url(url), future=True, poolclass=NullPool)
     prepare(engine)
     return engine
 
