@@ -1,4 +1,8 @@
-"""A jobdesk server in its own process, for tests that kill it (kill -9) and restart it."""
+"""A jobdesk server in its own process, for tests that kill it (kill -9) and restart it.
+
+Its stderr is read to the end by a thread of the test, kept as the last ``LOG_LINES``
+lines: a server that logs a lot (a replica whose peers die) must never block on a full
+pipe, and a test may look for what it logged (``logged``)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from pathlib import Path
 
 import httpx
@@ -20,6 +26,7 @@ _LAUNCH = (
     "**json.loads(sys.argv[3])))"
 )
 _SERVING = re.compile(r"serving http://127\.0\.0\.1:(\d+)")
+LOG_LINES = 2000
 
 
 class ServerProcess:
@@ -35,7 +42,10 @@ class ServerProcess:
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+        self.lines: deque[str] = deque(maxlen=LOG_LINES)
         self.port = self._wait_for_port()
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
         self.url = f"http://127.0.0.1:{self.port}"
         self._wait_until_ready()
 
@@ -46,6 +56,7 @@ class ServerProcess:
             line = self.process.stderr.readline()
             if not line and self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}")
+            self.lines.append(line)
             found = _SERVING.search(line)
             if found:
                 return int(found.group(1))
@@ -61,6 +72,15 @@ class ServerProcess:
                 time.sleep(0.05)
         raise TimeoutError("server did not answer")
 
+    def _read_log(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    def logged(self, text: str) -> bool:
+        """Whether a line of its log so far holds ``text``."""
+        return any(text in line for line in list(self.lines))
+
     def kill(self) -> None:
         """kill -9: no shutdown code runs."""
         self.process.send_signal(signal.SIGKILL)
@@ -74,5 +94,6 @@ class ServerProcess:
         self._close_pipe()
 
     def _close_pipe(self) -> None:
+        self._reader.join(timeout=10)  # the process is gone: its pipe ends
         if self.process.stderr is not None:
             self.process.stderr.close()
