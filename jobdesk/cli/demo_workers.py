@@ -24,6 +24,7 @@ from random import Random
 from typing import Any, Final
 
 from jobdesk.cli.demo_scenarios import KINDS, JobFailed, Kind, Outcome, Sim, Spec, Stalled
+from jobdesk.core.waits import wait_set
 from jobdesk.protocol import Priority
 from jobdesk.sdk import (
     AsyncClaimedJob,
@@ -218,8 +219,4 @@ async def work(job: AsyncJobReporter, kind: Kind, sim: Sim, spec: Spec) -> None:
 
 async def _stopped(stop: asyncio.Event, seconds: float) -> bool:
     """Wait up to ``seconds``; True when ``stop`` was set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
+    return await wait_set(stop, seconds)

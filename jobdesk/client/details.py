@@ -13,7 +13,6 @@ that interval plus one round trip. A failed fetch is tried again after
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ import httpx
 
 from jobdesk.client.errors import AuthRejected, EngineStopped
 from jobdesk.core.store import JobKey, JobStore, StoreChange
+from jobdesk.core.waits import wait_set
 from jobdesk.protocol import Job
 
 log = logging.getLogger(__name__)
@@ -137,8 +137,7 @@ class DetailFollower:
         if remaining <= 0:
             return
         self._chosen.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._chosen.wait(), remaining)
+        await wait_set(self._chosen, remaining)
 
     def _changed(self, changes: list[StoreChange]) -> None:
         """A newer version than the one shown: fetch again (if a fetch is under way, once

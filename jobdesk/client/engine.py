@@ -59,6 +59,7 @@ from jobdesk.core.connection import ConnectionState, Transport
 from jobdesk.core.history import HistoryFilter
 from jobdesk.core.observable import Observable
 from jobdesk.core.store import JobStore
+from jobdesk.core.waits import wait_set
 from jobdesk.protocol import Job, JobStats, JobSummary, Status
 from jobdesk.protocol.overview import QueueOverview
 from jobdesk.protocol.rest import CreateJobRequest, HistoryPage
@@ -392,8 +393,7 @@ class Engine:
         delay = first_delay
         while True:
             self._poll_now.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poll_now.wait(), delay)
+            await wait_set(self._poll_now, delay)
             self._polled = True
             try:
                 await self._source.poll(self.store, self.server, self._wall())
@@ -484,5 +484,4 @@ class Engine:
 
     async def _wait_for_wake(self, delay: float | None) -> None:
         self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
+        await wait_set(self._wake, delay)

@@ -9,13 +9,13 @@ every ``interval`` seconds; a failed read keeps the last good overview and says 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from jobdesk.client.details import FETCH_ERRORS, describe
 from jobdesk.core.observable import Observable
+from jobdesk.core.waits import wait_set
 from jobdesk.protocol.overview import QueueOverview
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,7 @@ class OverviewFollower:
                 await self._wanted.wait()
             await self.refresh()
             self._wanted.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wanted.wait(), self._interval)
+            await wait_set(self._wanted, self._interval)
 
     async def refresh(self) -> None:
         servers = list(self._servers())

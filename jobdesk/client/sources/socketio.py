@@ -35,6 +35,7 @@ from jobdesk.client.source import SessionHooks
 from jobdesk.client.sources.socketio_mapping import Seen, job_id_of
 from jobdesk.client.sources.socketio_options import CAPABILITIES, SocketIoOptions
 from jobdesk.core.store import JobStore
+from jobdesk.core.waits import wait_set
 from jobdesk.protocol import Job, Status
 
 FETCHES_AT_ONCE: Final = 8
@@ -301,8 +302,7 @@ class SocketIoSession:
         assert isinstance(eio, _HeardEngineIO)
         loop = asyncio.get_running_loop()
         while not self._ended.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ended.wait(), 1.0)
+            await wait_set(self._ended, 1.0)
             window = eio.ping_interval + eio.ping_timeout
             if eio.heard_at is not None and loop.time() - eio.heard_at < window:
                 self.hooks.on_heard()

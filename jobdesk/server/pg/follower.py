@@ -26,6 +26,7 @@ import msgspec
 from psycopg import AsyncConnection
 from psycopg.rows import TupleRow
 
+from jobdesk.core.waits import wait_set
 from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.idempotency import Remembered
@@ -121,8 +122,7 @@ class PgFollower:
                 return False
             self._hint.set()
             moved = self._moved
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(moved.wait(), min(remaining, self._poll_s))
+            await wait_set(moved, min(remaining, self._poll_s))
         return True
 
     # --- reading the feed -------------------------------------------------------------
@@ -167,8 +167,7 @@ class PgFollower:
 
     async def _follow_forever(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._hint.wait(), self._poll_s)
+            await wait_set(self._hint, self._poll_s)
             self._hint.clear()
             try:
                 async with self.applying:
