@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from jobdesk.core.waits import wait_set
 from jobdesk.protocol import (
     Attempt,
     ErrorCode,
@@ -49,6 +50,7 @@ from jobdesk.server.queue import ClaimSignal, pick, seconds_until_due, wakes_cla
 from jobdesk.server.sessions import Sessions
 from jobdesk.server.state import ServerState
 from jobdesk.server.storage import Storage
+from jobdesk.server.sweep import MAX_COMMANDS as MAX_SWEEP_COMMANDS
 from jobdesk.server.sweep import retry_at, sweep
 from jobdesk.server.token_watch import watch_tokens
 from jobdesk.server.tokens import Principal, Role, TokenVerifier
@@ -541,8 +543,7 @@ class JobService:
             due = seconds_until_due(self.state, self._clock().timestamp())
             self.waiting_claims += 1
             try:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken.wait(), min(remaining, due + 0.001))
+                await wait_set(woken, min(remaining, due + 0.001))
             finally:
                 self.waiting_claims -= 1
 
@@ -583,9 +584,17 @@ class JobService:
     # --- background rules --------------------------------------------------------------
 
     async def sweep(self) -> int:
-        """Apply the timeout, lease, stale and retention rules (see ``sweep.py``)."""
+        """Apply the timeout, lease, stale and retention rules (see ``sweep.py``): one
+        bounded command after another, each its own transaction, so requests are served
+        between them. Returns how many changes it made."""
         moment, _ = self._now()
-        return await self._writer.submit(lambda tx: sweep(tx, self.config, moment))
+        changes = 0
+        for _ in range(MAX_SWEEP_COMMANDS):
+            swept = await self._writer.submit(lambda tx: sweep(tx, self.config, moment))
+            changes += swept.changes
+            if not swept.more:
+                break
+        return changes
 
     async def _sweep_forever(self) -> None:
         while True:

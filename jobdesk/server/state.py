@@ -16,6 +16,7 @@ from typing import Final
 from jobdesk.protocol import Job, JobFilter, JobStats, Status, parse_timestamp
 from jobdesk.server.changes import Change, encode_job
 from jobdesk.server.claim_index import ClaimIndex
+from jobdesk.server.deadlines import Deadlines
 from jobdesk.server.feed import Feed
 from jobdesk.server.idempotency import Answers, Remembered
 from jobdesk.server.orders import IdOrder
@@ -129,19 +130,15 @@ class ServerState:
         """Job type -> ids of its queued and retrying jobs (the overview counts them)."""
         self.claims = ClaimIndex()
         """Where claims look: heaps in claim order (``claim_index.py``)."""
-        self.swept: set[str] = set()
-        """Ids of the running and finished jobs: all the sweeper's rules look at (a
-        queued job has no timeout, lease or retention), so a sweep costs what runs and
-        what finished, however deep the queue."""
+        self.deadlines = Deadlines()
+        """Where sweeps look: running jobs by when a rule may apply, finished ones by
+        age (``deadlines.py``), so a sweep costs what falls due."""
         for record in self.jobs.values():
-            self._index(None, record.job)
+            self._index(None, record.job, record.finished_s)
 
-    def _index(self, old: Job | None, new: Job | None) -> None:
+    def _index(self, old: Job | None, new: Job | None, finished_s: float | None) -> None:
         self.claims.update(old, new)
-        if old is not None:
-            self.swept.discard(old.id)
-        if new is not None and new.status not in WAITING:
-            self.swept.add(new.id)
+        self.deadlines.update(old, new, finished_s)
         if old is not None and old.status in WAITING:
             ids = self.waiting.get(old.job_type)
             if ids is not None:
@@ -169,14 +166,16 @@ class ServerState:
             old = self.jobs.get(change.job_id)
             if old is not None:
                 self._counts[old.job.status] -= 1
-            self._index(None if old is None else old.job, change.job)
             if change.job is None:
+                self._index(None if old is None else old.job, None, None)
                 if self.jobs.pop(change.job_id, None) is not None:
                     self.by_id.discard(change.job_id)
             else:
                 if old is None:
                     self.by_id.add(change.job_id)
-                self.jobs[change.job_id] = JobRecord.of(change.job, change.seq, change.data)
+                fresh = JobRecord.of(change.job, change.seq, change.data)
+                self._index(None if old is None else old.job, change.job, fresh.finished_s)
+                self.jobs[change.job_id] = fresh
                 self._counts[change.job.status] += 1
             self.feed.record(change.seq, change.job_id)
         self.seq = seq
