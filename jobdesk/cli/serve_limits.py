@@ -83,6 +83,14 @@ LIMITS = (
           "the largest request body; a bigger one answers 413 before it is decoded"),
     Limit("--idempotency-window", "idempotency_window_s", options.seconds, "SECONDS",
           "how long the answer to a write with an Idempotency-Key is kept for its retries"),
+    Limit("--retention-count", "retention_count", options.positive_int, "N",
+          "finished jobs kept in the live set, newest first; older ones move to the history"),
+    Limit("--retention-age", "retention_age_s", options.seconds, "SECONDS",
+          "finished jobs older than this move from the live set to the history"),
+    Limit("--history-age", "history_age_s", options.seconds, "SECONDS",
+          "how long the history keeps a finished job before the sweeper deletes it"),
+    Limit("--max-active-jobs", "max_active_jobs", options.positive_int, "N",
+          "queued, running and retrying jobs at most; creating one more answers 429"),
 )  # fmt: skip
 
 
