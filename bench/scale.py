@@ -335,6 +335,7 @@ def serve_child(argv: list[str]) -> None:
     answer line each on stdout."""
     marks = {"python_up": time.monotonic()}
     from jobdesk.server.app import JobdeskServer, bind_socket, create_app, uvicorn_config
+    from jobdesk.server.collector import freeze_loaded
     from jobdesk.server.config import ServerConfig
     from jobdesk.server.service import JobService
 
@@ -347,6 +348,7 @@ def serve_child(argv: list[str]) -> None:
         return datetime.now(UTC) + timedelta(seconds=ahead[0])
 
     service = JobService(config, clock=clock)
+    freeze_loaded()
     marks["loaded"] = time.monotonic()
     app = create_app(config, service)
     sock = bind_socket(config.host, config.port)

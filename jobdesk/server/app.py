@@ -32,6 +32,7 @@ from jobdesk.server.api.queue import queue_router
 from jobdesk.server.api.read_priority import ReadPriority
 from jobdesk.server.api.strict_body import StrictJsonRequest
 from jobdesk.server.api.ws import notifications
+from jobdesk.server.collector import freeze_loaded
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.errors import ApiError
 from jobdesk.server.idempotency import Replayed
@@ -156,6 +157,7 @@ def run_server(config: ServerConfig) -> None:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     service = JobService(config)
+    freeze_loaded()
     app = create_app(config, service)
     sock = bind_socket(config.host, config.port)
     host, port = sock.getsockname()[:2]

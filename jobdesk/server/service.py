@@ -39,6 +39,7 @@ from jobdesk.protocol.rest import (
 from jobdesk.server import lifecycle
 from jobdesk.server.batches import BatchStore, LocalBatches
 from jobdesk.server.changes import Change
+from jobdesk.server.collector import collector_paused
 from jobdesk.server.config import ServerConfig
 from jobdesk.server.db.history import HistoryQuery
 from jobdesk.server.errors import ApiError, not_found
@@ -80,7 +81,8 @@ class JobService:
         )
         window_start = clock().timestamp() - config.idempotency_window_s
         try:
-            self.state = ServerState(self.storage.load(remembered_after_s=window_start))
+            with collector_paused():
+                self.state = ServerState(self.storage.load(remembered_after_s=window_start))
         except BaseException:
             self.storage.close()  # frees the file for the next try
             raise
