@@ -77,17 +77,16 @@ class Deadlines:
         self._running_keys[job_id] = moment
         _push(self._running, (moment, job_id), self._running_keys)
 
-    def take_running(self, now_s: float, limit: int) -> list[str]:
-        """Up to ``limit`` running jobs whose moment has come, soonest first; taken out
-        of the heap (file them again, or ``give_back`` them)."""
-        taken: list[str] = []
+    def next_running(self, now_s: float) -> str | None:
+        """The running job whose moment came first, if one has come; taken out of the
+        heap (file it again, or ``give_back`` it)."""
         heap, keys = self._running, self._running_keys
-        while heap and heap[0][0] <= now_s and len(taken) < limit:
+        while heap and heap[0][0] <= now_s:
             moment, job_id = heapq.heappop(heap)
             if keys.get(job_id) == moment:
                 del keys[job_id]
-                taken.append(job_id)
-        return taken
+                return job_id
+        return None
 
     # --- finished jobs -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ from jobdesk.server.batches import BatchStore, LocalBatches
 from jobdesk.server.changes import Change
 from jobdesk.server.collector import collector_paused
 from jobdesk.server.config import ServerConfig
+from jobdesk.server.db.checkpoint import INTERVAL_S as CHECKPOINT_INTERVAL_S
 from jobdesk.server.db.history import HistoryQuery
 from jobdesk.server.errors import ApiError, not_found
 from jobdesk.server.hub import Hub
@@ -123,6 +125,11 @@ class JobService:
             asyncio.create_task(self._sweep_forever(), name="jobdesk-sweeper"),
             asyncio.create_task(self._stats_forever(), name="jobdesk-stats"),
             asyncio.create_task(self._overview_forever(), name="jobdesk-overview"),
+            *(
+                [asyncio.create_task(self._checkpoint_forever(), name="jobdesk-checkpoint")]
+                if self.storage.checkpointer is not None
+                else []
+            ),
             asyncio.create_task(
                 watch_tokens(
                     self.storage.tokens,
@@ -610,6 +617,17 @@ class JobService:
                 continue  # a refused commit: the writer has logged why, once a minute
             except Exception:
                 log.exception("sweep failed")
+
+    async def _checkpoint_forever(self) -> None:
+        """SQLite: copy the write-ahead log into the file, in a thread, every second."""
+        checkpointer = self.storage.checkpointer
+        assert checkpointer is not None
+        while True:
+            await asyncio.sleep(CHECKPOINT_INTERVAL_S)
+            try:
+                await asyncio.to_thread(checkpointer.run)
+            except sqlite3.Error as exc:  # busy or full: the next one tries again
+                log.debug("WAL checkpoint skipped: %s", exc)
 
     async def _prune_history(self) -> None:
         """Delete history older than ``history_age_s``, a bounded chunk per sweep."""

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from jobdesk.protocol import Job
 from jobdesk.server.changes import Change
 from jobdesk.server.db import schema
+from jobdesk.server.db.checkpoint import Checkpointer
 from jobdesk.server.db.columns import COLUMNS, job_row
 from jobdesk.server.db.engine import open_engine, open_postgres_engine
 from jobdesk.server.db.history import HistoryQuery, read_history, read_job
@@ -132,6 +133,8 @@ class Storage:
     def __init__(self, engine: Engine, lock: ServerLock | None = None) -> None:
         self._engine = engine
         self._lock = lock
+        self.checkpointer: Checkpointer | None = None
+        """The server's SQLite file: WAL checkpoints it runs in a thread (db/checkpoint.py)."""
         dialect = engine.dialect
         if dialect.name != "sqlite":
             return  # a replicated store writes its batches itself (``pg/batch.py``)
@@ -160,14 +163,18 @@ class Storage:
         db_path = db_path.expanduser()
         lock = ServerLock.acquire(db_path)
         try:
-            engine = open_engine(db_path, max_bytes)
+            engine = open_engine(db_path, max_bytes, checkpoint_by_hand=True)
             repair_seq(engine, db_path)
         except BaseException:
             lock.release()
             raise
-        return cls(engine, lock)
+        storage = cls(engine, lock)
+        storage.checkpointer = Checkpointer(db_path)
+        return storage
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         self._engine.dispose()
         if self._lock is not None:
             self._lock.release()

@@ -14,8 +14,21 @@ NOW = "2026-12-02T10:00:00.000Z"
 
 def job(job_id: str, status: Status = Status.RUNNING, *, stale: bool = False) -> Job:
     return Job(
-        id=job_id, name=job_id, owner="w", status=status, stale=stale, created_at=NOW, updated_at=NOW
+        id=job_id,
+        name=job_id,
+        owner="w",
+        status=status,
+        stale=stale,
+        created_at=NOW,
+        updated_at=NOW,
     )
+
+
+def take(deadlines: Deadlines, now_s: float, limit: int) -> list[str]:
+    taken: list[str] = []
+    while len(taken) < limit and (job_id := deadlines.next_running(now_s)) is not None:
+        taken.append(job_id)
+    return taken
 
 
 def moved(old: Job, **fields: object) -> Job:
@@ -26,22 +39,22 @@ def test_a_running_job_is_looked_at_once_then_when_its_moment_comes() -> None:
     deadlines = Deadlines()
     running = job("a")
     deadlines.update(None, running, None)
-    assert deadlines.take_running(0.0, 10) == ["a"]  # new: looked at at the next sweep
-    assert deadlines.take_running(0.0, 10) == []  # taken: not twice
+    assert take(deadlines, 0.0, 10) == ["a"]  # new: looked at at the next sweep
+    assert take(deadlines, 0.0, 10) == []  # taken: not twice
     deadlines.file_running("a", 100.0)
-    assert deadlines.take_running(99.0, 10) == []
+    assert take(deadlines, 99.0, 10) == []
     deadlines.update(running, moved(running, progress=0.5), None)  # a report: no new entry
-    assert deadlines.take_running(100.0, 10) == ["a"]
+    assert take(deadlines, 100.0, 10) == ["a"]
 
 
 def test_a_stale_job_that_reports_again_is_filed_earlier() -> None:
     deadlines = Deadlines()
     stale = job("a", stale=True)
     deadlines.update(None, stale, None)
-    deadlines.take_running(0.0, 10)
+    take(deadlines, 0.0, 10)
     deadlines.file_running("a", 5_000.0)  # stale: only its timeout or lease is left
     deadlines.update(stale, moved(stale, stale=False), None)
-    assert deadlines.take_running(1.0, 10) == ["a"]
+    assert take(deadlines, 1.0, 10) == ["a"]
 
 
 def test_an_ended_or_removed_job_is_dropped_and_a_limit_holds() -> None:
@@ -51,8 +64,8 @@ def test_an_ended_or_removed_job_is_dropped_and_a_limit_holds() -> None:
         deadlines.update(None, running, None)
     deadlines.update(jobs[0], moved(jobs[0], status=Status.QUEUED), None)
     deadlines.update(jobs[1], None, None)
-    assert deadlines.take_running(0.0, 2) == ["j2", "j3"]
-    assert deadlines.take_running(0.0, 2) == ["j4"]
+    assert take(deadlines, 0.0, 2) == ["j2", "j3"]
+    assert take(deadlines, 0.0, 2) == ["j4"]
 
 
 def test_retention_takes_the_oldest_beyond_the_count_or_past_the_age() -> None:
@@ -78,20 +91,20 @@ def test_what_a_sweep_gives_back_comes_up_again_unless_the_commit_made_it_moot()
 
     running = job("r")
     deadlines.update(None, running, None)
-    deadlines.take_running(0.0, 10)
+    take(deadlines, 0.0, 10)
     deadlines.give_back(running=[(50.0, "r")])
     deadlines.update(running, moved(running, status=Status.QUEUED), None)  # lease expired
-    assert deadlines.take_running(math.inf, 10) == []
+    assert take(deadlines, math.inf, 10) == []
 
 
 def test_refiling_again_and_again_keeps_the_heap_bounded() -> None:
     deadlines = Deadlines()
     deadlines.update(None, job("a"), None)
     deadlines.update(None, job("b"), None)
-    assert deadlines.take_running(0.0, 10) == ["a", "b"]
+    assert take(deadlines, 0.0, 10) == ["a", "b"]
     deadlines.file_running("b", 1e9)
     for moment in range(10 * COMPACT_SLACK, 0, -1):  # each sooner than the last
         deadlines.file_running("a", float(moment))
     assert len(deadlines._running) <= 2 * 2 + COMPACT_SLACK + 1
-    assert deadlines.take_running(1.0, 10) == ["a"]
-    assert deadlines.take_running(math.inf, 10) == ["b"]
+    assert take(deadlines, 1.0, 10) == ["a"]
+    assert take(deadlines, math.inf, 10) == ["b"]

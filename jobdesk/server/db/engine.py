@@ -22,7 +22,7 @@ from jobdesk.server.db import schema
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def _sqlite_hooks(engine: Engine, max_bytes: int | None) -> None:
+def _sqlite_hooks(engine: Engine, max_bytes: int | None, checkpoint_by_hand: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -33,6 +33,8 @@ def _sqlite_hooks(engine: Engine, max_bytes: int | None) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if checkpoint_by_hand:  # the server's: see db/checkpoint.py
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         if max_bytes is not None:
             # SQLite then answers SQLITE_FULL past this size, as it does on a full disk.
             page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
@@ -44,15 +46,18 @@ def _sqlite_hooks(engine: Engine, max_bytes: int | None) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def open_engine(db_path: Path, max_bytes: int | None = None) -> Engine:
+def open_engine(
+    db_path: Path, max_bytes: int | None = None, *, checkpoint_by_hand: bool = False
+) -> Engine:
     """Create the engine for ``db_path``, creating and migrating the database as needed.
 
     ``max_bytes``: the file grows no larger (a write beyond answers "database or disk is
-    full"; SQLite keeps a file already larger at its size)."""
+    full"; SQLite keeps a file already larger at its size). ``checkpoint_by_hand``: no
+    automatic WAL checkpoints; the caller runs a ``Checkpointer`` (db/checkpoint.py)."""
     db_path = db_path.expanduser()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{db_path}", future=True)
-    _sqlite_hooks(engine, max_bytes)
+    _sqlite_hooks(engine, max_bytes, checkpoint_by_hand)
     prepare(engine)
     return engine
 
