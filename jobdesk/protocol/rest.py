@@ -27,6 +27,7 @@ from jobdesk.protocol.models import (
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(max_length=10_000)]
 JobTypeName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+JobIdText = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 Seed002Status = Literal["queued", "processing", "completed", "error"]
 Seed001Status = Literal["pending", "running", "completed", "failed"]
@@ -61,6 +62,25 @@ class CreateJobRequest(Wire, frozen=True, kw_only=True):
 
 class CreateJobResponse(Wire, frozen=True, kw_only=True):
     job_id: str
+    status: Literal["queued"] = "queued"
+    timestamp: str
+
+
+MAX_SUBMIT_JOBS = 1000
+"""Most jobs in one ``POST /api/jobs/batch``; the SDK splits a longer list."""
+
+
+class CreateJobsRequest(Wire, frozen=True, kw_only=True):
+    """``POST /api/jobs/batch`` (jobdesk's addition): many queued jobs in one request and
+    one transaction: all are created or, refused, none. Each is what ``POST /api/jobs``
+    takes."""
+
+    jobs: Annotated[list[CreateJobRequest], msgspec.Meta(min_length=1, max_length=MAX_SUBMIT_JOBS)]
+
+
+class CreateJobsResponse(Wire, frozen=True, kw_only=True):
+    job_ids: list[str]
+    """In the order the jobs were given."""
     status: Literal["queued"] = "queued"
     timestamp: str
 
@@ -117,6 +137,10 @@ class CancelRequest(Wire, frozen=True, kw_only=True):
 # --- the work queue: /api/queue --------------------------------------------------------
 
 
+MAX_CLAIM_JOBS = 100
+"""Most jobs one claim takes (``maxJobs``)."""
+
+
 class ClaimRequest(Wire, frozen=True, kw_only=True):
     """``POST /api/queue/claim``: take the next job of one of ``jobTypes``.
 
@@ -130,12 +154,37 @@ class ClaimRequest(Wire, frozen=True, kw_only=True):
     wait_seconds: WaitSeconds = 0.0
     lease_seconds: LeaseSeconds = 60.0
     worker: Name | None = None
+    max_jobs: Annotated[int, msgspec.Meta(ge=1, le=MAX_CLAIM_JOBS)] = 1
+    """jobdesk's addition: take up to this many at once (a worker's prefetch), each with
+    its own lease; a long poll answers as soon as there is at least one."""
 
 
 class ClaimResponse(Wire, frozen=True, kw_only=True):
-    """The claimed job (running, attempt ``job.attempts``), or null when none came."""
+    """The claimed job (running, attempt ``job.attempts``), or null when none came;
+    ``jobs``: every job claimed, in claim order (``job`` is the first)."""
 
     job: Job | None
+    jobs: list[Job] = []
+
+
+class CompleteAndClaimRequest(Wire, frozen=True, kw_only=True):
+    """``POST /api/queue/complete`` (jobdesk's addition): complete the claimed job
+    ``jobId`` (fenced by ``attempt``, as ``Jobdesk-Attempt``) and, in the same
+    transaction, claim the next ones as ``claim`` asks: one round trip where a worker
+    made two."""
+
+    job_id: JobIdText
+    attempt: Annotated[int, msgspec.Meta(ge=1)]
+    result: Any = None
+    message: Text | None = None
+    claim: ClaimRequest | None = None
+
+
+class CompleteAndClaimResponse(Wire, frozen=True, kw_only=True):
+    job: Job
+    """The completed job."""
+    claimed: list[Job]
+    """The jobs claimed after it, in claim order (empty: none, or no ``claim`` asked)."""
 
 
 class LeaseView(Wire, frozen=True, kw_only=True):
@@ -220,7 +269,6 @@ class ForceFailRequest(Wire, frozen=True, kw_only=True):
 
 MAX_BATCH_ITEMS = 5000
 """Most reports in one ``POST /api/admin/jobs/batch``."""
-JobIdText = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
 class BatchItem(Wire, frozen=True, kw_only=True, omit_defaults=True):

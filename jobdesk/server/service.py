@@ -30,6 +30,7 @@ from jobdesk.protocol.overview import QueueOverview
 from jobdesk.protocol.rest import (
     BatchItem,
     ClaimRequest,
+    CompleteAndClaimRequest,
     CompleteRequest,
     CreateJobRequest,
     FailRequest,
@@ -237,10 +238,61 @@ class JobService:
     ) -> Job:
         who.require_writer()
         _, now = self._now()
+        job = self._new_job(who, request, running=running, now=now)
+        return (await self._create_all([job], once, one=True))[0]
+
+    async def create_many(
+        self, who: Principal, requests: list[CreateJobRequest], once: Once | None = None
+    ) -> list[Job]:
+        """Queue many jobs in one writer command, so one transaction: all or none (the
+        active-job limit counts them all before any is created)."""
+        who.require_writer()
+        _, now = self._now()
+        # they share one createdAt, so the id decides their claim order: ids drawn, then
+        # handed out sorted, are claimed in the order the jobs were given
+        ids = sorted(new_job_id() for _ in requests)
+        jobs = [
+            self._new_job(who, request, running=False, now=now, job_id=job_id)
+            for request, job_id in zip(requests, ids, strict=True)
+        ]
+        return await self._create_all(jobs, once, one=False)
+
+    async def _create_all(self, jobs: list[Job], once: Once | None, *, one: bool) -> list[Job]:
+        """``one``: the answer a retry gets is the job's (``POST /api/jobs``), not the list's."""
+        limit = self.config.max_active_jobs
+
+        def run(tx: Transaction) -> list[Job] | Replayed:
+            if once is not None and (answered := tx.recall(once.key)) is not None:
+                return Replayed(answered)
+            if self.state.active_count() + self._pending_new(tx) + len(jobs) > limit:
+                raise ApiError(
+                    ErrorCode.TOO_MANY_ACTIVE_JOBS,
+                    f"the server already holds {limit} active jobs; retry when some finish",
+                )
+            created = [tx.put(job) for job in jobs]
+            if once is not None:
+                answer = created[0] if one else created
+                tx.remember(once.key, once.keep(answer, self._clock().timestamp()))
+            return created
+
+        result = await self._writer.submit(run)
+        if isinstance(result, Replayed):
+            raise result
+        return result
+
+    @staticmethod
+    def _new_job(
+        who: Principal,
+        request: CreateJobRequest | StartJobRequest,
+        *,
+        running: bool,
+        now: str,
+        job_id: str | None = None,
+    ) -> Job:
         owner = who.name if (running or who.role is Role.WORKER) else ""
         queued = request if isinstance(request, CreateJobRequest) else None
-        job = Job(
-            id=new_job_id(),
+        return Job(
+            id=job_id or new_job_id(),
             name=request.name or request.job_type,
             job_type=request.job_type,
             status=Status.RUNNING if running else Status.QUEUED,
@@ -257,22 +309,6 @@ class JobService:
             max_attempts=1 if queued is None else queued.max_attempts,
             timeout=None if queued is None else queued.timeout,
         )
-        limit = self.config.max_active_jobs
-
-        def run(tx: Transaction) -> Job | Replayed:
-            if once is not None and (answered := tx.recall(once.key)) is not None:
-                return Replayed(answered)
-            if self.state.active_count() + self._pending_new(tx) >= limit:
-                raise ApiError(
-                    ErrorCode.TOO_MANY_ACTIVE_JOBS,
-                    f"the server already holds {limit} active jobs; retry when some finish",
-                )
-            created = tx.put(job)
-            if once is not None:
-                tx.remember(once.key, once.keep(created, self._clock().timestamp()))
-            return created
-
-        return _answered(await self._writer.submit(run))
 
     @staticmethod
     def _pending_new(tx: Transaction) -> int:
@@ -463,6 +499,50 @@ class JobService:
             attempt=attempt,
         )
 
+    async def complete_and_claim(
+        self, who: Principal, request: CompleteAndClaimRequest, once: Once | None = None
+    ) -> tuple[Job, list[Job]]:
+        """Complete a claimed job and claim the next ones in one writer command, so one
+        transaction: the completion is fenced by its attempt exactly as ``complete`` is,
+        and a refused completion claims nothing. A retry with the same Idempotency-Key
+        gets the first answer, the same claimed jobs included. Never waits for a job:
+        when none is claimable the worker's next call is an ordinary (long-poll) claim."""
+        who.require_writer()
+        moment, now = self._now()
+        claim = request.claim
+        types = [] if claim is None else list(dict.fromkeys(claim.job_types))
+        worker = (claim.worker if claim is not None else None) or who.name
+
+        def complete(job: Job, at: str) -> Job:
+            return lifecycle.complete(job, now=at, result=request.result, message=request.message)
+
+        def run(tx: Transaction) -> tuple[Job, list[Job]] | Replayed:
+            if once is not None and (answered := tx.recall(once.key)) is not None:
+                return Replayed(answered)
+            done = self._update_in(
+                tx, who, request.job_id, complete, None, request.attempt, False, moment, now
+            )
+            assert isinstance(done, Job)  # no key of its own: never a replay
+            claimed = [] if claim is None else self._claim_now(tx, who, worker, types, claim)
+            if once is not None:
+                tx.remember(once.key, once.keep((done, claimed), moment.timestamp()))
+            return done, claimed
+
+        if claim is not None:
+            self.overview.claim_started(worker, types, moment.timestamp())
+        try:
+            result = await self._writer.submit(
+                run,
+                None if claim is None else frozenset(types),
+                1 if claim is None else claim.max_jobs,
+            )
+        finally:
+            if claim is not None:
+                self.overview.claim_ended(worker, self._clock().timestamp())
+        if isinstance(result, Replayed):
+            raise result
+        return result
+
     async def fail(
         self,
         who: Principal,
@@ -524,8 +604,9 @@ class JobService:
             once,
         )
 
-    async def claim(self, who: Principal, request: ClaimRequest) -> Job | None:
-        """Take the next job of the asked types, waiting up to ``waitSeconds`` for one."""
+    async def claim(self, who: Principal, request: ClaimRequest) -> list[Job]:
+        """Take the next jobs of the asked types (up to ``maxJobs``), waiting up to
+        ``waitSeconds`` for at least one."""
         who.require_writer()
         types = list(dict.fromkeys(request.job_types))
         loop = asyncio.get_running_loop()
@@ -539,16 +620,18 @@ class JobService:
 
     async def _claim_waiting(
         self, who: Principal, request: ClaimRequest, worker: str, types: list[str], deadline: float
-    ) -> Job | None:
+    ) -> list[Job]:
         loop = asyncio.get_running_loop()
         while True:
             woken = self._claimable.current()
-            job = await self._writer.submit(
-                lambda tx: self._claim_now(tx, who, worker, types, request), frozenset(types)
+            jobs = await self._writer.submit(
+                lambda tx: self._claim_now(tx, who, worker, types, request),
+                frozenset(types),
+                request.max_jobs,
             )
             remaining = deadline - loop.time()
-            if job is not None or remaining <= 0 or self._claimable.closed:
-                return job
+            if jobs or remaining <= 0 or self._claimable.closed:
+                return jobs
             due = seconds_until_due(self.state, self._clock().timestamp())
             self.waiting_claims += 1
             try:
@@ -558,22 +641,27 @@ class JobService:
 
     def _claim_now(
         self, tx: Transaction, who: Principal, worker: str, types: list[str], request: ClaimRequest
-    ) -> Job | None:
+    ) -> list[Job]:
         moment, now = self._now()
-        job = pick(tx, types, moment.timestamp())
-        if job is None:
-            return None
         until = format_timestamp(moment + timedelta(seconds=request.lease_seconds))
-        return tx.put(
-            lifecycle.claim(
-                job,
-                now=now,
-                worker=worker,
-                owner=who.name,
-                lease=request.lease_seconds,
-                lease_until=until,
+        claimed: list[Job] = []
+        while len(claimed) < request.max_jobs:
+            job = pick(tx, types, moment.timestamp())
+            if job is None:
+                break
+            claimed.append(
+                tx.put(
+                    lifecycle.claim(
+                        job,
+                        now=now,
+                        worker=worker,
+                        owner=who.name,
+                        lease=request.lease_seconds,
+                        lease_until=until,
+                    )
+                )
             )
-        )
+        return claimed
 
     async def emergency_cleanup(self, who: Principal) -> int:
         """Seed 001's emergency cleanup: every queued, running or retrying job fails."""

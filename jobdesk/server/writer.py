@@ -168,6 +168,8 @@ class _Command:
     run: Callable[[Transaction], Any]
     claims: frozenset[str] | None = None
     """The job types a claim command asks for (a replica locks candidates for it)."""
+    claim_count: int = 1
+    """How many jobs it may claim (a replica locks that many candidates per type)."""
     done: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -210,9 +212,12 @@ class Writer:
         self._queue: asyncio.Queue[_Command] = asyncio.Queue()
 
     async def submit(
-        self, run: Callable[[Transaction], T], claims: frozenset[str] | None = None
+        self,
+        run: Callable[[Transaction], T],
+        claims: frozenset[str] | None = None,
+        claim_count: int = 1,
     ) -> T:
-        command = _Command(run, claims)
+        command = _Command(run, claims, claim_count)
         self._queue.put_nowait(command)
         result: T = await asyncio.shield(command.done)
         return result
@@ -234,7 +239,7 @@ class Writer:
             await self._run_batch(batch)
 
     async def _run_batch(self, batch: list[_Command]) -> None:
-        claims = [c.claims for c in batch if c.claims is not None]
+        claims = [c.claims for c in batch if c.claims is not None for _ in range(c.claim_count)]
         for attempt in range(1, MAX_CONFLICTS + 1):
             async with self._applying:
                 outcome = await self._try_batch(batch, claims, last=attempt == MAX_CONFLICTS)

@@ -15,6 +15,8 @@ from jobdesk.protocol.rest import (
     CancelRequest,
     CreateJobRequest,
     CreateJobResponse,
+    CreateJobsRequest,
+    CreateJobsResponse,
     Seed002JobView,
     Snapshot,
 )
@@ -67,6 +69,26 @@ async def create_job(
 
 def _created(job: Job) -> CreateJobResponse:
     return CreateJobResponse(job_id=job.id, timestamp=job.created_at)
+
+
+@post("/batch", status_code=201, responses=errors(400, 401, 403, 413, 429), security=BEARER)
+async def create_jobs(
+    data: JSONBody[CreateJobsRequest],
+    service: Service,
+    principal: Caller,
+    request: Request[Any, Any, Any],
+    idempotency_key: IdempotencyKey = None,
+) -> CreateJobsResponse:
+    """Submit many queued jobs at once (jobdesk's addition; up to 1,000, each what
+    ``POST /api/jobs`` takes), in one transaction: all are queued, or none."""
+    key = once(request, principal, idempotency_key, 201, _created_all)
+    return _created_all(await service.create_many(principal, data.jobs, once=key))
+
+
+def _created_all(jobs: list[Job]) -> CreateJobsResponse:
+    return CreateJobsResponse(
+        job_ids=[job.id for job in jobs], timestamp=jobs[0].created_at if jobs else ""
+    )
 
 
 @get("/{job_id:str}", responses=errors(400, 401, 404), security=BEARER)
@@ -215,7 +237,7 @@ def jobs_router() -> Router:
     return Router(
         path="/api/jobs",
         route_handlers=with_options(
-            [create_job, poll_job, job_detail, snapshot, cancel_job, retry_job]
+            [create_job, create_jobs, poll_job, job_detail, snapshot, cancel_job, retry_job]
         ),
         dependencies={"principal": Provide(provide_principal)},
         before_request=check_number_params,

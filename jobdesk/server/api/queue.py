@@ -2,21 +2,59 @@
 
 from __future__ import annotations
 
-from litestar import Router, get, post
+from typing import Any
+
+from litestar import Request, Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody
 
+from jobdesk.protocol import Job
 from jobdesk.protocol.overview import QueueOverview
-from jobdesk.protocol.rest import ClaimRequest, ClaimResponse
-from jobdesk.server.api.common import BEARER, Caller, Service, errors, provide_principal
+from jobdesk.protocol.rest import (
+    ClaimRequest,
+    ClaimResponse,
+    CompleteAndClaimRequest,
+    CompleteAndClaimResponse,
+)
+from jobdesk.server.api.common import (
+    BEARER,
+    Caller,
+    IdempotencyKey,
+    Service,
+    errors,
+    once,
+    provide_principal,
+)
 from jobdesk.server.api.litestar_fixes import with_options
 
 
 @post("/claim", status_code=200, responses=errors(400, 401, 403), security=BEARER)
 async def claim(data: JSONBody[ClaimRequest], service: Service, principal: Caller) -> ClaimResponse:
-    """Take the next job of ``jobTypes``: highest priority, then oldest. With
-    ``waitSeconds`` wait for one (long poll); ``{"job": null}`` when none came."""
-    return ClaimResponse(job=await service.claim(principal, data))
+    """Take the next job of ``jobTypes`` (up to ``maxJobs`` of them): highest priority,
+    then oldest. With ``waitSeconds`` wait for one (long poll); ``{"job": null}`` when none
+    came."""
+    jobs = await service.claim(principal, data)
+    return ClaimResponse(job=jobs[0] if jobs else None, jobs=jobs)
+
+
+@post("/complete", status_code=200, responses=errors(400, 401, 403, 404, 409), security=BEARER)
+async def complete_and_claim(
+    data: JSONBody[CompleteAndClaimRequest],
+    service: Service,
+    principal: Caller,
+    request: Request[Any, Any, Any],
+    idempotency_key: IdempotencyKey = None,
+) -> CompleteAndClaimResponse:
+    """Complete the claimed job ``jobId`` (409 ``LEASE_LOST`` or ``CANCELLED`` as
+    ``.../complete`` answers a stale ``attempt``) and claim the next ones as ``claim``
+    asks, in one transaction; never waits for a job (``claimed`` may be empty)."""
+    key = once(request, principal, idempotency_key, 200, _completed_and_claimed)
+    return _completed_and_claimed(await service.complete_and_claim(principal, data, key))
+
+
+def _completed_and_claimed(result: tuple[Job, list[Job]]) -> CompleteAndClaimResponse:
+    done, claimed = result
+    return CompleteAndClaimResponse(job=done, claimed=claimed)
 
 
 @get("/overview", responses=errors(401), security=BEARER)
@@ -29,7 +67,7 @@ async def overview(service: Service, principal: Caller) -> QueueOverview:
 def queue_router() -> Router:
     return Router(
         path="/api/queue",
-        route_handlers=with_options([claim, overview]),
+        route_handlers=with_options([claim, complete_and_claim, overview]),
         dependencies={"principal": Provide(provide_principal)},
         tags=["work queue"],
     )
