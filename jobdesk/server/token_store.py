@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, func, select
 
 from jobdesk.server.db import schema
+from jobdesk.server.db.engine import writing
 
 ID_LENGTH = 12
 """A token's id is the start of its hash: enough to name it, nothing to guess it by."""
@@ -63,7 +64,7 @@ class TokenStore:
     def add(self, record: TokenRecord) -> None:
         """Store a new token; DuplicateName when its name is taken. The check and the
         insert are one transaction, so two creations of one name cannot both pass."""
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             taken = conn.execute(select(func.count()).where(_t.name == record.name)).scalar()
             if taken:
                 raise DuplicateName(
@@ -83,7 +84,7 @@ class TokenStore:
     def remove(self, name_or_id: str) -> list[TokenRecord]:
         """Delete the tokens with this name, or else the one with this id; returns them
         (empty when nothing matched)."""
-        with self._engine.begin() as conn:
+        with writing(self._engine) as conn:
             rows = conn.execute(select(*_COLUMNS).where(_t.name == name_or_id)).all()
             if not rows and len(name_or_id) == ID_LENGTH:
                 rows = conn.execute(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,24 @@ def _sqlite_hooks(engine: Engine, max_bytes: int | None, checkpoint_by_hand: boo
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_IMMEDIATE = "jobdesk_begin_immediate"
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that reads and then writes, holding SQLite's write lock from its
+    start (``BEGIN IMMEDIATE``). A deferred one whose snapshot another connection wrote
+    past cannot take the lock later: SQLite answers "database is locked" at once, with no
+    wait (seen: ``jobdesk token create`` beside a running server). Taken at the start,
+    the lock is waited for as ``busy_timeout`` says. On PostgreSQL a plain transaction."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
 
 
 def open_engine(
