@@ -41,6 +41,15 @@ after a backoff until --max-attempts are used (default {DEFAULT_ATTEMPTS}).
   jobdesk job submit --type send-email --payload '{{"to": "a@b.c"}}'
   jobdesk job submit --type render --payload @scene.json --priority HIGH --timeout 600
 
+Many at once: --from FILE (or - for stdin) holds one job a line as a JSON object with
+POST /api/jobs's fields (jobType, name, payload, priority, maxAttempts, timeout,
+metadata), or one JSON array of them; --type, --priority, --max-attempts and --timeout
+fill what a line leaves out. They go 1,000 a request, each request queued whole or not
+at all, and their ids are printed one a line in the file's order:
+
+  jobdesk job submit --from frames.jsonl --type render
+  seq 1 100000 | jq -c '{{payload: {{frame: .}}}}' | jobdesk job submit --from - --type render
+
 A failure prints one of seed 000's codes: INVALID_INPUT (exit 2), AUTH_REQUIRED,
 SUBMISSION_FAILED (the server stayed unreachable or full for --retry-for seconds) or
 UNKNOWN_ERROR (exit 1)."""
@@ -56,7 +65,16 @@ def _register_submit(sub: Commands[Parser]) -> None:
     parser = command(sub, "submit", "put a job on the queue and print its id", SUBMIT_HELP)
     parser.code = "INVALID_INPUT"
     parser.add_argument(
-        "--type", required=True, dest="job_type", metavar="TYPE", help="what workers claim it by"
+        "--type",
+        dest="job_type",
+        metavar="TYPE",
+        help="what workers claim it by (required without --from)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE",
+        help="submit every job of FILE (JSON lines or a JSON array; - for stdin)",
     )
     parser.add_argument("--name", help="a name shown in the monitor (default: the type)")
     parser.add_argument(
@@ -110,6 +128,11 @@ def _register_retry(sub: Commands[Parser]) -> None:
 
 
 def _submit(client: JobdeskClient, args: argparse.Namespace) -> None:
+    if args.source is not None:
+        _submit_many(client, args)
+        return
+    if args.job_type is None:
+        raise _invalid("--type is required (or --from FILE)")
     job_id = client.submit_job(
         args.job_type,
         name=args.name,
@@ -120,6 +143,61 @@ def _submit(client: JobdeskClient, args: argparse.Namespace) -> None:
         metadata=None,
     )
     print(job_id, flush=True)
+
+
+def _submit_many(client: JobdeskClient, args: argparse.Namespace) -> None:
+    from jobdesk.sdk import BulkSubmissionError, JobSpec, SubmissionError
+
+    defaults: dict[str, Any] = {
+        "priority": args.priority,
+        "max_attempts": _whole("--max-attempts", args.max_attempts),
+    }
+    if args.job_type is not None:
+        defaults["job_type"] = args.job_type
+    if args.timeout is not None:
+        defaults["timeout"] = _number("--timeout", args.timeout)
+    specs = []
+    for where, fields in _jobs_of(args.source):
+        if "job_type" not in defaults and isinstance(fields, dict) and "jobType" not in fields:
+            raise _invalid(f"{where}: no jobType (give it on the line, or --type for all)")
+        try:
+            spec = JobSpec.from_wire(fields, defaults)
+            spec.request()  # checked here, to name the line
+            specs.append(spec)
+        except SubmissionError as refused:
+            raise _invalid(f"{where}: {refused.message}") from None
+    try:
+        job_ids = client.submit_jobs(specs)
+    except BulkSubmissionError as partly:
+        print("\n".join(partly.submitted), flush=True)  # what was queued, before the error
+        raise
+    if job_ids:
+        print("\n".join(job_ids), flush=True)
+
+
+def _jobs_of(source: str) -> list[tuple[str, Any]]:
+    """The jobs of ``--from``: (where, JSON value) for each line, or each array item."""
+    try:
+        text = sys.stdin.read() if source == "-" else _read(source)
+    except OSError as exc:
+        raise _invalid(f"--from {source}: cannot read it: {exc.strerror or exc}") from None
+    if text.lstrip().startswith("["):
+        return [(f"{source}[{n}]", item) for n, item in enumerate(_parsed(source, text))]
+    return [
+        (f"{source}:{n}", _parsed(f"{source}:{n}", line))
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip()
+    ]
+
+
+def _parsed(where: str, text: str) -> Any:
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not valid JSON")
+
+    try:
+        return json.loads(text, parse_constant=refuse)
+    except ValueError as exc:
+        raise _invalid(f"{where} is not valid JSON: {exc}") from None
 
 
 def _cancel(client: JobdeskClient, args: argparse.Namespace) -> None:
@@ -161,14 +239,7 @@ def _payload(given: str | None) -> Any:
             text = sys.stdin.read() if given == "@-" else _read(given[1:])
         except OSError as exc:
             raise _invalid(f"{source}: cannot read it: {exc.strerror or exc}") from None
-
-    def refuse(constant: str) -> Any:
-        raise ValueError(f"{constant} is not valid JSON")
-
-    try:
-        return json.loads(text, parse_constant=refuse)
-    except ValueError as exc:
-        raise _invalid(f"{source} is not valid JSON: {exc}") from None
+    return _parsed(source, text)
 
 
 def _read(path: str) -> str:

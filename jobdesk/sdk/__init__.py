@@ -44,6 +44,7 @@ from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.aio import AsyncJobdeskClient, StartingJob
 from jobdesk.sdk.areporter import AsyncJobReporter
 from jobdesk.sdk.aworker import AsyncWorker
+from jobdesk.sdk.bulk import BulkSubmissionError, JobSpec
 from jobdesk.sdk.claimed import ClaimedJob
 from jobdesk.sdk.claiming import ATTEMPT_HEADER
 from jobdesk.sdk.client import JobdeskClient
@@ -68,11 +69,13 @@ __all__ = [
     "AsyncJobReporter",
     "AsyncJobdeskClient",
     "AsyncWorker",
+    "BulkSubmissionError",
     "Cancelled",
     "ClaimedJob",
     "ErrorCode",
     "Job",
     "JobReporter",
+    "JobSpec",
     "JobStopped",
     "JobdeskClient",
     "LeaseLost",

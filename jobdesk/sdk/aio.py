@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable, Coroutine, Generator, Mapping
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +16,7 @@ from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.areporter import AsyncJobReporter
 from jobdesk.sdk.asender import AsyncSender
 from jobdesk.sdk.aworker import AsyncWorker
+from jobdesk.sdk.bulk import BulkSubmissionError, JobSpec, bulk_calls
 from jobdesk.sdk.calls import create_call, detail_call, start_call
 from jobdesk.sdk.claiming import WorkerSettings
 from jobdesk.sdk.client import DEFAULT_TIMEOUT, default_headers
@@ -139,6 +140,21 @@ class AsyncJobdeskClient:
             return (await self._transport.send(call)).job_id
         except SdkError as exc:
             raise SubmissionError.wrap(exc) from exc
+
+    async def submit_jobs(self, jobs: Iterable[JobSpec]) -> list[str]:
+        """Queue many jobs, 1,000 a request (each one transaction: all of it or none),
+        and return their ids in the order given; see ``jobdesk.sdk.bulk``. Every spec is
+        checked before anything is sent (INVALID_INPUT names ``jobs[i].field``); a
+        failure after some requests went through is a ``BulkSubmissionError`` whose
+        ``submitted`` lists the ids already queued."""
+        submitted: list[str] = []
+        try:
+            for call in bulk_calls(jobs):
+                submitted += (await self._transport.send(call)).job_ids
+        except SdkError as exc:
+            error = SubmissionError.wrap(exc)
+            raise (BulkSubmissionError(error, submitted) if submitted else error) from exc
+        return submitted
 
     async def cancel_job(self, job_id: str, reason: str | None = None) -> Job:
         """Cancel a job (operators); returns it, now cancelled."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
 
 from jobdesk.protocol import Job, Priority
+from jobdesk.sdk.bulk import BulkSubmissionError, JobSpec, bulk_calls
 from jobdesk.sdk.calls import create_call, detail_call, start_call
 from jobdesk.sdk.claimed import ClaimedJob
 from jobdesk.sdk.claiming import WorkerSettings
@@ -127,6 +128,21 @@ class JobdeskClient:
             return self._transport.send(call).job_id
         except SdkError as exc:
             raise SubmissionError.wrap(exc) from exc
+
+    def submit_jobs(self, jobs: Iterable[JobSpec]) -> list[str]:
+        """Queue many jobs, 1,000 a request (each one transaction: all of it or none),
+        and return their ids in the order given; see ``jobdesk.sdk.bulk``. Every spec is
+        checked before anything is sent (INVALID_INPUT names ``jobs[i].field``); a
+        failure after some requests went through is a ``BulkSubmissionError`` whose
+        ``submitted`` lists the ids already queued."""
+        submitted: list[str] = []
+        try:
+            for call in bulk_calls(jobs):
+                submitted += (self._transport.send(call)).job_ids
+        except SdkError as exc:
+            error = SubmissionError.wrap(exc)
+            raise (BulkSubmissionError(error, submitted) if submitted else error) from exc
+        return submitted
 
     def cancel_job(self, job_id: str, reason: str | None = None) -> Job:
         """Cancel a job (operators): a waiting one never runs, a running one stops at its

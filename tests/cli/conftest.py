@@ -82,3 +82,12 @@ def run_jobdesk(
         env=subprocess_env(**(env or {})),
         check=False,
     )
+
+
+@pytest.fixture
+def as_operator(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
+    """The server the ``jobdesk`` commands of this test talk to, with an operator's token
+    (``JOBDESK_URL``, ``JOBDESK_TOKEN``)."""
+    monkeypatch.setenv("JOBDESK_URL", server.url)
+    monkeypatch.setenv("JOBDESK_TOKEN", server.tokens["operator"])
+    return server

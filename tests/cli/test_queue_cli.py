@@ -20,13 +20,6 @@ from tests.cli.test_jobs import read_job
 from tests.conftest import RunningServer
 
 
-@pytest.fixture
-def as_operator(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> RunningServer:
-    monkeypatch.setenv("JOBDESK_URL", server.url)
-    monkeypatch.setenv("JOBDESK_TOKEN", server.tokens["operator"])
-    return server
-
-
 def submit(cli: Cli, *extra: str) -> str:
     result = cli("job", "submit", *extra)
     assert result.code == 0, result.err
