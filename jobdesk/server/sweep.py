@@ -88,6 +88,8 @@ def sweep(tx: Transaction, config: ServerConfig, moment: datetime) -> Swept:
             if record is None or job is None or job.status is not Status.RUNNING:
                 continue  # ended or left: nothing to look at
             again.append((next_sweep, job_id))
+            if tx.changed(job_id):
+                continue  # changed in this batch: its record's times may be another attempt's
             due = _first_rule_at(job, record, config)
             if due >= t:
                 again[-1] = (due, job_id)
