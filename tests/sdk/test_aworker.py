@@ -51,6 +51,7 @@ async def test_async_for_claims_and_every_write_carries_the_attempt(
         "waitSeconds": 5.0,
         "leaseSeconds": 30.0,
         "worker": "mailer-1",
+        "maxJobs": 1,  # one at a time until the worker prefetches
     }
     sent = actions(fake, JOB_ID)
     assert [a for a, _ in sent if a != "heartbeat"] == ["progress", "message", "complete"]

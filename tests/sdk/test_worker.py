@@ -67,6 +67,7 @@ def test_a_claim_asks_for_the_types_with_wait_lease_and_name(
         "waitSeconds": 5.0,
         "leaseSeconds": 1.0,
         "worker": "mailer-1",
+        "maxJobs": 1,  # one at a time until the worker prefetches
     }
     assert claim.extensions["timeout"]["read"] == pytest.approx(10.0 + 5.0)  # long poll room
     job.complete()
