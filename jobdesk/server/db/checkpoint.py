@@ -13,6 +13,7 @@ last connection closes, SQLite checkpoints the rest.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Final
 
@@ -20,16 +21,28 @@ INTERVAL_S: Final = 1.0
 
 
 class Checkpointer:
-    """One connection, used by one thread at a time (``asyncio.to_thread`` calls in turn)."""
+    """One connection, used by one thread at a time (``asyncio.to_thread`` calls in turn).
+
+    A lock keeps ``close`` from closing the connection under a checkpoint still running
+    in its thread (cancelling the task that started it does not stop the thread)."""
 
     def __init__(self, db_path: Path) -> None:
         self._conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA busy_timeout=1000")
+        self._lock = threading.Lock()
+        self._closed = False
 
     def run(self) -> int:
-        """Copy what it can of the log into the database; returns the log's pages left."""
-        busy, log_pages, copied = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        """Copy what it can of the log into the database; returns the log's pages left
+        (0 once closed: nothing is run then)."""
+        with self._lock:
+            if self._closed:
+                return 0
+            row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        busy, log_pages, copied = row
         return int(log_pages) if busy else max(0, int(log_pages) - int(copied))
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._closed = True
+            self._conn.close()
