@@ -55,7 +55,9 @@ class JobSpec:
     metadata: Mapping[str, Any] | None = field(default=None)
 
     @classmethod
-    def from_wire(cls, fields: Mapping[str, Any], defaults: Mapping[str, Any] = {}) -> JobSpec:
+    def from_wire(
+        cls, fields: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+    ) -> JobSpec:
         """A spec from ``POST /api/jobs``'s JSON names (``jobType``, ``maxAttempts``...);
         ``defaults`` (Python names) fill what ``fields`` leaves out. An unknown name is
         INVALID_INPUT, never silently dropped."""
@@ -65,7 +67,7 @@ class JobSpec:
         if unknown:
             raise SubmissionError.invalid(unknown[0], f"unknown field {unknown[0]!r}")
         given = {WIRE_FIELDS[name]: value for name, value in fields.items()}
-        return cls(**{**defaults, **given})
+        return cls(**{**(defaults or {}), **given})
 
     def request(self) -> CreateJobRequest:
         """The spec as ``POST /api/jobs`` takes it; SubmissionError(INVALID_INPUT) naming
