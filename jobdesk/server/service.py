@@ -13,6 +13,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import msgspec
 
@@ -63,6 +64,7 @@ from jobdesk.server.writer import Transaction, Writer
 log = logging.getLogger(__name__)
 _decode_job = msgspec.json.Decoder(Job).decode
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def _utc_now() -> datetime:
@@ -275,10 +277,7 @@ class JobService:
                 tx.remember(once.key, once.keep(answer, self._clock().timestamp()))
             return created
 
-        result = await self._writer.submit(run)
-        if isinstance(result, Replayed):
-            raise result
-        return result
+        return _answered(await self._writer.submit(run))
 
     @staticmethod
     def _new_job(
@@ -539,9 +538,7 @@ class JobService:
         finally:
             if claim is not None:
                 self.overview.claim_ended(worker, self._clock().timestamp())
-        if isinstance(result, Replayed):
-            raise result
-        return result
+        return _answered(result)
 
     async def fail(
         self,
@@ -743,8 +740,8 @@ class JobService:
             await asyncio.sleep(self.config.stats_interval_s)
 
 
-def _answered(result: Job | Replayed) -> Job:
-    """The command's job, or the answer given before raised for the API to send again."""
+def _answered(result: T | Replayed) -> T:
+    """The command's result, or the answer given before raised for the API to send again."""
     if isinstance(result, Replayed):
         raise result
     return result
