@@ -49,10 +49,12 @@ REGULAR_ATTEMPTS = 5
 LEASE = 2.0
 RANDOM_KILLS_AT = (600, 1200)
 """Completed-job counts at which one more worker is killed, wherever it is."""
-SETTLE_WITHIN_S = 300
-TIMEOUT_S = SETTLE_WITHIN_S + 60
+SETTLE_WITHIN_S = 900
+TIMEOUT_S = SETTLE_WITHIN_S + 120
 """Only bounds the wait for every job to end: 100 s was seen on this project's 2-core
-machine at a load of 3, so no pace is asserted (speed is bench/'s business)."""
+machine at a load of 3, and the three-replica run took over 360 s beside two busy loops
+(eight workers, three servers and PostgreSQL on two cores), so no pace is asserted
+(speed is bench/'s business) and the bound is wide."""
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -90,7 +90,11 @@ class ServerProcess:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=15)
+            try:
+                self.process.wait(timeout=60)  # a loaded machine: a replica's shutdown waits
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
         self._close_pipe()
 
     def _close_pipe(self) -> None:
