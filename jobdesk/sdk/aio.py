@@ -1,34 +1,21 @@
-"""AsyncJobdeskClient: JobdeskClient's API as coroutines, for asyncio workers."""
+"""AsyncJobdeskClient: JobdeskClient's API as coroutines, for asyncio workers: the
+asyncio shell over the SDK's core (see ``steps`` and docs/sdk.md)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import weakref
-from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Generator
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
-import httpx
-
-from jobdesk.protocol import Job, Priority
 from jobdesk.sdk.aclaimed import AsyncClaimedJob
 from jobdesk.sdk.areporter import AsyncJobReporter
 from jobdesk.sdk.asender import AsyncSender
 from jobdesk.sdk.aworker import AsyncWorker
-from jobdesk.sdk.bulk import BulkSubmissionError, JobSpec, bulk_calls
-from jobdesk.sdk.calls import create_call, detail_call, start_call
-from jobdesk.sdk.claiming import WorkerSettings
-from jobdesk.sdk.client import DEFAULT_TIMEOUT, default_headers
-from jobdesk.sdk.errors import SdkError, SubmissionError
-from jobdesk.sdk.reporting import DEFAULT_INTERVAL
-from jobdesk.sdk.retry import DEFAULT_RETRY, RetryPolicy
-from jobdesk.sdk.sender import CONCURRENT_SENDS
-from jobdesk.sdk.submission import cancel_call, retry_call, submit_call
-from jobdesk.sdk.transport import AsyncTransport
-from jobdesk.sdk.wire import LIMITS
+from jobdesk.sdk.clientbase import ClientBase, Parts, quietly
+from jobdesk.sdk.steps import Steps
+from jobdesk.sdk.tasks import TaskShell
 
-log = logging.getLogger("jobdesk.sdk")
+R = TypeVar("R")
 
 
 class StartingJob:
@@ -59,174 +46,37 @@ class StartingJob:
             await self._reporter.__aexit__(exc_type, exc, tb)
 
 
-class AsyncJobdeskClient:
+class AsyncJobdeskClient(ClientBase[AsyncJobReporter, AsyncClaimedJob, AsyncWorker, "StartingJob"]):
     """Talks to one jobdesk server with one bearer token, from one event loop.
 
     Its reporters share one sending task, which sends what they report at about the same
     time as one batch request (``batch=False``: one request per report, as
-    ``JobdeskClient``'s)."""
+    ``JobdeskClient``'s). The options are ``JobdeskClient``'s."""
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        retry: RetryPolicy = DEFAULT_RETRY,
-        transport: httpx.AsyncBaseTransport | None = None,
-        flush_interval: float = DEFAULT_INTERVAL,
-        batch: bool = True,
-    ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            headers=default_headers(token),
-            timeout=timeout,
-            transport=transport,
-            limits=LIMITS,
-        )
-        self._transport = AsyncTransport(self._http, retry)
-        self._interval = flush_interval
-        self._batch = batch
-        self._sender: AsyncSender | None = None
-        """Made on first use: it needs the running loop."""
-        self._limit = asyncio.Semaphore(CONCURRENT_SENDS)
-        self._open: set[AsyncJobReporter] = set()
-        self._workers: weakref.WeakSet[AsyncWorker] = weakref.WeakSet()
+    _parts = Parts(TaskShell, AsyncJobReporter, AsyncClaimedJob, AsyncWorker)
 
-    async def create_job(
-        self,
-        job_type: str = "generic",
-        *,
-        name: str | None = None,
-        message: str = "",
-        metadata: Mapping[str, Any] | None = None,
-        priority: Priority | str = Priority.MEDIUM,
-    ) -> str:
-        """Create a queued job (seed 002) and return its id."""
-        call = create_call(job_type, name, message, metadata, priority)
-        return (await self._transport.send(call)).job_id
+    async def _run(self, steps: Steps[R]) -> R:
+        return await self._shell.run(steps)  # type: ignore[no-any-return]
 
-    def start_job(
-        self,
-        job_type: str = "generic",
-        *,
-        name: str | None = None,
-        message: str = "",
-        metadata: Mapping[str, Any] | None = None,
-        priority: Priority | str = Priority.MEDIUM,
-    ) -> StartingJob:
-        """Start a job this worker does itself (seed 001); see StartingJob for the forms."""
-        call = start_call(job_type, name, message, metadata, priority)
-
+    def _started(self, steps: Steps[str]) -> StartingJob:
         async def start() -> AsyncJobReporter:
-            return self.reporter((await self._transport.send(call)).job_id)
+            return self.reporter(await self._run(steps))
 
         return StartingJob(start)
 
-    async def submit_job(
-        self,
-        job_type: str = "generic",
-        *,
-        name: str | None = None,
-        payload: Any = None,
-        priority: Priority | str = Priority.MEDIUM,
-        max_attempts: int = 1,
-        timeout: float | None = None,  # noqa: ASYNC109 (the job's, not this call's)
-        metadata: Mapping[str, Any] | None = None,
-    ) -> str:
-        """Put a job on the queue and return its id; see ``JobdeskClient.submit_job``."""
-        call = submit_call(job_type, name, payload, priority, max_attempts, timeout, metadata)
-        try:
-            return (await self._transport.send(call)).job_id
-        except SdkError as exc:
-            raise SubmissionError.wrap(exc) from exc
-
-    async def submit_jobs(self, jobs: Iterable[JobSpec]) -> list[str]:
-        """Queue many jobs, 1,000 a request (each one transaction: all of it or none),
-        and return their ids in the order given; see ``jobdesk.sdk.bulk``. Every spec is
-        checked before anything is sent (INVALID_INPUT names ``jobs[i].field``); a
-        failure after some requests went through is a ``BulkSubmissionError`` whose
-        ``submitted`` lists the ids already queued."""
-        submitted: list[str] = []
-        try:
-            for call in bulk_calls(jobs):
-                submitted += (await self._transport.send(call)).job_ids
-        except SdkError as exc:
-            error = SubmissionError.wrap(exc)
-            raise (BulkSubmissionError(error, submitted) if submitted else error) from exc
-        return submitted
-
-    async def cancel_job(self, job_id: str, reason: str | None = None) -> Job:
-        """Cancel a job (operators); returns it, now cancelled."""
-        return await self._transport.send(cancel_call(job_id, reason))
-
-    async def retry_job(self, job_id: str) -> Job:
-        """Queue a failed or cancelled job again, with one more attempt (operators)."""
-        return await self._transport.send(retry_call(job_id))
-
-    def worker(
-        self, name: str | None = None, *, lease: float = 60.0, wait: float = 20.0
-    ) -> AsyncWorker:
-        """A worker loop: ``async for job in client.worker().jobs("send-email")``; the
-        arguments are ``JobdeskClient.worker``'s."""
-        made = AsyncWorker(self._transport, WorkerSettings(name, lease, wait), self._claimed)
-        self._workers.add(made)
-        return made
-
-    def _claimed(self, job: Job, settings: WorkerSettings) -> AsyncClaimedJob:
-        claimed = AsyncClaimedJob(
-            self._transport,
-            job,
-            settings,
-            interval=self._interval,
-            on_close=self._open.discard,
-            sender=self._shared_sender(),
-            limit=self._limit,
-        )
-        self._open.add(claimed)
-        return claimed
-
-    def reporter(self, job_id: str) -> AsyncJobReporter:
-        """A reporter for an existing job, e.g. one made by ``create_job``; no request."""
-        reporter = AsyncJobReporter(
-            self._transport,
-            job_id,
-            interval=self._interval,
-            on_close=self._open.discard,
-            sender=self._shared_sender(),
-            limit=self._limit,
-        )
-        self._open.add(reporter)
-        return reporter
-
-    def _shared_sender(self) -> AsyncSender | None:
-        if self._batch and self._sender is None:
-            self._sender = AsyncSender(self._transport, batch=True)
-        return self._sender
-
-    async def get_job(self, job_id: str) -> Job:
-        """The job in canonical form (``GET /api/jobs/{id}/detail``; see JobdeskClient)."""
-        return await self._transport.send(detail_call(job_id))
+    def _shared_sender(self) -> AsyncSender:
+        return AsyncSender(self._shell, batch=True)
 
     async def close(self) -> None:
-        for worker in list(self._workers):
-            worker._detach()
-        for reporter in list(self._open):
-            try:
+        for reporter in self._leaving():
+            with quietly(reporter):
                 await reporter.close()
-            except SdkError as exc:
-                log.warning("jobdesk: closing job %s: %s", reporter.job_id, exc)
         if self._sender is not None:
             await self._sender.stop()
-        await self._http.aclose()
+        await self._shell.close()
 
     async def __aenter__(self) -> AsyncJobdeskClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()

@@ -1,65 +1,29 @@
-"""AsyncWorker: Worker's loop for asyncio code (``async for job in worker.jobs(...)``).
-
-Same rules as the sync Worker (see ``worker``): long-poll claims, the retry policy and a
-rest when the server is away, a job left open completed when the next is asked for.
-"""
+"""AsyncWorker: the asyncio shell of the worker loop (``async for job in
+worker.jobs(...)``); its core is ``working``, its rules those of ``worker``. One task a
+worker renews the leases of all the jobs it holds."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from jobdesk.protocol import Job
 from jobdesk.sdk.aclaimed import AsyncClaimedJob
-from jobdesk.sdk.claiming import (
-    WorkerSettings,
-    check_job_types,
-    claim_call,
-    claim_retryable,
-    idle_rest,
-)
-from jobdesk.sdk.errors import SdkError
-from jobdesk.sdk.retry import rest_between_rounds
-from jobdesk.sdk.transport import AsyncTransport
+from jobdesk.sdk.claiming import check_job_types
+from jobdesk.sdk.tasks import TaskShell
+from jobdesk.sdk.working import WorkerBase
 
 log = logging.getLogger("jobdesk.sdk")
 
 
-class AsyncWorker:
+class AsyncWorker(WorkerBase):
     """Claims jobs for one task; use it from the thread running its event loop."""
 
-    def __init__(
-        self,
-        transport: AsyncTransport,
-        settings: WorkerSettings,
-        claimed: Callable[[Job, WorkerSettings], AsyncClaimedJob],
-    ) -> None:
-        self._transport = transport
-        self._settings = settings
-        self._claimed = claimed
-        self._stop_event = asyncio.Event()
-        self._detached = False
-
-    @property
-    def settings(self) -> WorkerSettings:
-        return self._settings
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop_event.is_set()
-
-    def stop(self) -> None:
-        """End ``jobs()`` after the job in hand (a claim already waiting is let finish,
-        and a job it brings is still handed out, as with Worker.stop)."""
-        self._stop_event.set()
-
-    def _detach(self) -> None:
-        self._detached = True
-        self._stop_event.set()
+    _shell: TaskShell
+    _event_class = asyncio.Event
 
     def jobs(self, *job_types: str) -> AsyncGenerator[AsyncClaimedJob, None]:
         """Claimed jobs of ``job_types`` until ``stop()`` or the client closes; see
@@ -68,39 +32,33 @@ class AsyncWorker:
 
     async def _loop(self, job_types: list[str]) -> AsyncGenerator[AsyncClaimedJob, None]:
         current: AsyncClaimedJob | None = None
+        renewer = asyncio.get_running_loop().create_task(self._renew(), name="jobdesk-leases")
         try:
-            while not self.stopped:
-                claimed = await self._claim(job_types)
-                if claimed is None or self._detached:
-                    continue
-                current = self._claimed(claimed, self._settings)
+            while (job := await self._next(job_types)) is not None:
+                current = self._claimed(job, self._core)
                 yield current
                 await current._settle()
                 current = None
         finally:
             if current is not None:
                 await current._abandon()
+            renewer.cancel()
+            await asyncio.wait([renewer])
 
-    async def _claim(self, job_types: list[str]) -> Job | None:
-        call = claim_call(self._settings, job_types)
-        started = time.monotonic()
+    async def _renew(self) -> None:
         try:
-            job = (await self._transport.send(call, pause=self._pause)).job
-        except SdkError as exc:
-            if self.stopped:
-                return None
-            if not claim_retryable(exc):
-                raise
-            log.warning("jobdesk: claiming failed, trying again: %s", exc)
-            await self._pause(rest_between_rounds(self._transport.policy))
-            return None
+            await self._shell.run(self._core.renewals())
         except RuntimeError:
-            if self._detached:  # the client closed under a claim
+            if not self._core.detached:  # the client closed under a renewal: fine
+                raise
+
+    async def _next(self, job_types: list[str]) -> Job | None:
+        try:
+            return await self._shell.run(self._core.next_job(job_types), pause=self._pause)
+        except RuntimeError:
+            if self._core.detached:  # the client closed under a claim
                 return None
             raise
-        if job is None:
-            await self._pause(idle_rest(time.monotonic() - started))
-        return job
 
     async def _pause(self, seconds: float) -> bool:
         with contextlib.suppress(TimeoutError):

@@ -1,4 +1,4 @@
-"""JobReporter: a worker's handle on one job, sending from a background thread.
+"""JobReporter: the thread shell of a reporter (see ``reporting`` for its core).
 
 ``progress`` and the log calls only queue (see ``coalesce``) and return; a daemon thread
 (the client's, shared by all its reporters: see ``sender``) sends the queue in order,
@@ -11,23 +11,16 @@ CONFLICT after an operator force-failed the job) ends delivery for good and is k
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
-from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 from jobdesk.protocol import Status
-from jobdesk.protocol.rest import JobAck
-from jobdesk.sdk.calls import Body, Headers, complete_call, detail_call, fail_call
-from jobdesk.sdk.errors import SdkError
-from jobdesk.sdk.reporting import DEFAULT_INTERVAL, ReporterBase
+from jobdesk.sdk.reporting import ReporterBase
 from jobdesk.sdk.sender import JOIN_TIMEOUT, Sender
-from jobdesk.sdk.transport import SyncTransport
+from jobdesk.sdk.steps import Steps
+from jobdesk.sdk.threads import ThreadShell
 from jobdesk.sdk.wire import Call
 
-log = logging.getLogger("jobdesk.sdk")
 __all__ = ["JOIN_TIMEOUT", "JobReporter"]
 
 
@@ -39,46 +32,22 @@ class JobReporter(ReporterBase):
     block raises (the exception propagates).
     """
 
-    def __init__(
-        self,
-        transport: SyncTransport,
-        job_id: str,
-        *,
-        interval: float = DEFAULT_INTERVAL,
-        on_close: Callable[[JobReporter], None] | None = None,
-        headers: Headers = None,
-        sender: Sender | None = None,
-        limit: threading.BoundedSemaphore | None = None,
-    ) -> None:
-        super().__init__(job_id, interval, headers)
-        self._transport = transport
-        self._on_close = on_close
-        self._own_sender = sender is None
-        self._sender = sender or Sender(
-            transport, batch=False, name=f"jobdesk-reporter-{job_id}", limit=limit
-        )
-        """Delivers the queue: the client's shared one, or this reporter's own."""
-        self._cond = self._sender.cond
+    _shell: ThreadShell
+    _sender: Sender
+    _own: Sender | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._stop = threading.Event()
+        """Set when it closes: cuts its retries short."""
 
-    # --- the caller's side -------------------------------------------------------------
+    def _own_sender(
+        self, shell: ThreadShell, job_id: str, limit: threading.BoundedSemaphore | None
+    ) -> Sender:
+        return Sender(shell, batch=False, name=f"jobdesk-reporter-{job_id}", limit=limit)
 
-    def _push_progress(self, key: str, fraction: float, message: str | None) -> None:
-        with self._cond:
-            self._check_open("report progress")
-            if self._fatal is None:
-                self._outbox.progress(key, fraction, message, time.monotonic())
-                self._wake()
-
-    def _push_event(self, body: Body) -> None:
-        with self._cond:
-            self._check_open("log")
-            if self._fatal is None:
-                self._outbox.event(body, time.monotonic())
-                self._wake()
-
-    def _wake(self) -> None:
-        self._sender.wake(self)
+    def _run(self, steps: Steps[Any]) -> Any:
+        return self._shell.run(steps, pause=self._pause, cond=self._sender.cond)
 
     def flush(self) -> None:
         """Wait until everything reported so far is delivered.
@@ -86,53 +55,20 @@ class JobReporter(ReporterBase):
         Raises ``delivery_error``, or ``SdkError(UNAVAILABLE)`` when the retry policy gave
         up; what is pending then stays queued and is retried in the background.
         """
-        with self._cond:
-            seen = self._failures
-            self._flushing += 1
-            self._flush_calls += 1
-            self._sender.flush_calls += 1
-            self._cond.notify_all()
-            try:
-                while self._fatal is None and (self._outbox or self._sending):
-                    if self._failures > seen and self._last_failure is not None:
-                        raise self._last_failure
-                    if self._stop.is_set():
-                        raise self._closed_with_pending()
-                    self._wake()
-                    self._cond.wait()
-            finally:
-                self._flushing -= 1
-            if self._fatal is not None:
-                raise self._fatal
+        self._run(self._flush_steps())
 
     def complete(self, result: Any = None, message: str | None = None) -> None:
         """Deliver what is pending, then end the job as completed (progress 100)."""
-        self._finish(
-            complete_call(self.job_id, result, message, self._headers), Status.COMPLETED, "complete"
-        )
+        self._end(self._completion(result, message), Status.COMPLETED, "complete")
 
     def fail(self, error: str | BaseException) -> None:
         """Deliver what is pending, then end the job as failed; an exception reads as
         ``"ValueError: bad row"``."""
-        self._finish(fail_call(self.job_id, error, self._headers), Status.FAILED, "fail")
+        self._end(self._failure(error), Status.FAILED, "fail")
 
-    def _finish(self, call: Call[JobAck], status: Status, action: str) -> None:
-        with self._cond:
-            self._check_open(action)
-        self.flush()
-        try:
-            self._transport.send(call)
-        except SdkError as exc:
-            if not (self._maybe_committed(exc) and self._ended_as(status)):
-                raise
-        self._finished = status
+    def _end(self, call: Call[Any], status: Status, action: str) -> None:
+        self._run(self._ending(call, status, action))
         self._shutdown()
-
-    def _ended_as(self, status: Status) -> bool:
-        try:
-            return self._transport.send(detail_call(self.job_id)).status is status
-        except SdkError:
-            return False
 
     def close(self) -> None:
         """Deliver what is pending and stop the sender; the job itself is left as it is."""
@@ -144,38 +80,22 @@ class JobReporter(ReporterBase):
             self._shutdown()
 
     def _shutdown(self) -> None:
-        with self._cond:
-            already, self._closed = self._closed, True
+        with self._sender.cond:
+            already = self._mark_closed()
             self._stop.set()
-            self._cond.notify_all()
-        if self._own_sender:
-            self._sender.stop()
+        if self._own is not None:
+            self._own.stop()
         if not already and self._on_close is not None:
             self._on_close(self)
 
     def __enter__(self) -> JobReporter:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool | None:
+    def __exit__(self, *exc_info: Any) -> bool:
         try:
-            if self._finished is not None or self._closed:
-                return None
-            if exc is None:
-                self.complete()
-                return None
-            try:
-                self.fail(exc)
-            except SdkError as failure:
-                exc.add_note(f"jobdesk: job {self.job_id} could not be marked failed: {failure}")
-                log.warning("jobdesk: job %s could not be marked failed: %s", self.job_id, failure)
+            return bool(self._run(self._exiting(exc_info[1])))
         finally:
             self._shutdown()
-        return None  # the exception, if any, propagates
 
     def _pause(self, seconds: float) -> bool:
         return not self._stop.wait(seconds)

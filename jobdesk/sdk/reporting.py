@@ -1,17 +1,20 @@
-"""What the sync and async reporters share: the reporting calls and their validation.
+"""A reporter's core: the reporting calls, their queue, and how a job is flushed and
+ended, as steps (see ``steps``) that the thread and asyncio reporters take.
 
-These calls never wait for the network in either flavour, so they are plain methods in
-both: ``job.progress(50)`` inside a coroutine needs no ``await`` (and so cannot silently
-do nothing when one is forgotten). The queue and its bookkeeping live here too; the
-subclasses decide how they are guarded and sent.
+The reporting calls never wait for the network in either shell, so they are plain
+methods in both: ``job.progress(50)`` inside a coroutine needs no ``await`` (and so
+cannot silently do nothing when one is forgotten). They run under ``guard`` (the
+sender's lock in the thread shell, nothing in the asyncio one).
 """
 
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from jobdesk.protocol import ErrorCode, Status
 from jobdesk.protocol.rest import JobAck
@@ -22,6 +25,9 @@ from jobdesk.sdk.calls import (
     body_call,
     check_name,
     clip,
+    complete_call,
+    detail_call,
+    fail_call,
     message_body,
     pipeline_body,
     to_fraction,
@@ -29,7 +35,11 @@ from jobdesk.sdk.calls import (
 from jobdesk.sdk.claiming import ATTEMPT_HEADER
 from jobdesk.sdk.coalesce import OVERALL, Outbox
 from jobdesk.sdk.errors import JobStopped, SdkError
+from jobdesk.sdk.steps import Steps, Wait
 from jobdesk.sdk.wire import Call
+
+if TYPE_CHECKING:
+    from jobdesk.sdk.delivery import Delivery
 
 log = logging.getLogger("jobdesk.sdk")
 
@@ -48,13 +58,48 @@ class Pending:
     call: Call[JobAck] | None = None
 
 
-class ReporterBase(ABC):
+class Sending(Protocol):
+    """What a reporter needs of its sender, whichever shell's."""
+
+    @property
+    def delivery(self) -> Delivery: ...
+
+    @property
+    def guard(self) -> AbstractContextManager[Any]:
+        """Held while a reporter's state changes: a lock, or nothing on one event loop."""
+        ...
+
+    def wake(self, reporter: Any) -> None: ...
+
+
+class ReporterBase:
     """Seed 001's JobLogger and PipelineLogger in one: progress in percent (0-100)."""
 
-    def __init__(self, job_id: str, interval: float, headers: Headers = None) -> None:
+    def __init__(
+        self,
+        shell: Any,
+        job_id: str,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        on_close: Callable[[Any], None] | None = None,
+        headers: Headers = None,
+        sender: Sending | None = None,
+        limit: Any = None,
+    ) -> None:
+        """``sender`` is the client's shared one; None: this reporter's own, sending a
+        request a report within ``limit`` (the client's cap on requests in flight)."""
         if not job_id:
             raise ValueError("job_id must not be empty")
         self._job_id = job_id
+        self._shell = shell
+        self._on_close = on_close
+        self._own: Any = None
+        """This reporter's own sender, stopped when it closes."""
+        if sender is None:
+            sender = self._own = self._own_sender(shell, job_id, limit)
+        self._sender: Sending = sender
+        """Delivers the queue: the client's shared one, or this reporter's own."""
+        self._guard = self._sender.guard
         self._headers = headers
         """Sent with every write: a claimed job's attempt (see ``claiming``)."""
         attempt = (headers or {}).get(ATTEMPT_HEADER)
@@ -62,6 +107,8 @@ class ReporterBase(ABC):
         """The same attempt, for the reports sent in a batch."""
         self._finished: Status | None = None
         self._closed = False
+        self._stopped = False
+        """Set with ``_closed``: what a flush in another thread sees to give up."""
         self._outbox = Outbox(interval)
         self._sending: list[Pending] = []
         """Taken from the outbox, not yet acknowledged; the head is sent next."""
@@ -173,11 +220,104 @@ class ReporterBase(ABC):
         """A CONFLICT after a retry may mean our own earlier attempt went through."""
         return exc.code == ErrorCode.CONFLICT and exc.attempts > 1
 
-    @abstractmethod
-    def _push_progress(self, key: str, fraction: float, message: str | None) -> None: ...
+    def _own_sender(self, shell: Any, job_id: str, limit: Any) -> Any:
+        """A sender of this reporter's own, in the shell's kind."""
+        raise NotImplementedError
 
-    @abstractmethod
-    def _push_event(self, body: Body) -> None: ...
+    def _push_progress(self, key: str, fraction: float, message: str | None) -> None:
+        with self._guard:
+            self._check_open("report progress")
+            if self._fatal is None:
+                self._outbox.progress(key, fraction, message, time.monotonic())
+                self._sender.wake(self)
+
+    def _push_event(self, body: Body) -> None:
+        with self._guard:
+            self._check_open("log")
+            if self._fatal is None:
+                self._outbox.event(body, time.monotonic())
+                self._sender.wake(self)
+
+    # --- flushing and ending, as steps (the shell holds ``guard`` while they run) ------
+
+    def _flush_steps(self) -> Steps[None]:
+        """Until everything reported so far is delivered. Raises ``delivery_error``, or
+        ``SdkError(UNAVAILABLE)`` when the retry policy gave up; what is pending then stays
+        queued and is retried in the background."""
+        delivery = self._sender.delivery
+        seen = self._failures
+        self._flushing += 1
+        self._flush_calls += 1
+        delivery.flush_calls += 1
+        delivery.changed()
+        try:
+            while self._fatal is None and (self._outbox or self._sending):
+                if self._failures > seen and self._last_failure is not None:
+                    raise self._last_failure
+                if self._stopped:
+                    raise self._closed_with_pending()
+                self._sender.wake(self)
+                yield Wait()
+        finally:
+            self._flushing -= 1
+        if self._fatal is not None:
+            raise self._fatal
+
+    def _completion(self, result: Any, message: str | None) -> Call[Any]:
+        """The request that completes the job (a claimed job's may claim the next too)."""
+        return complete_call(self._job_id, result, message, self._headers)
+
+    def _failure(self, error: str | BaseException) -> Call[JobAck]:
+        return fail_call(self._job_id, error, self._headers)
+
+    def _ending(self, call: Call[Any], status: Status, action: str) -> Steps[None]:
+        """Deliver what is pending, then end the job with ``call``."""
+        self._check_open(action)
+        yield from self._flush_steps()
+        try:
+            answer = yield call
+        except SdkError as exc:
+            if not self._maybe_committed(exc):
+                raise
+            try:  # our own earlier attempt may have gone through
+                job = yield detail_call(self._job_id)
+            except SdkError:
+                raise exc from None
+            if job.status is not status:
+                raise exc from None
+            answer = None
+        self._ended(answer)
+        self._finished = status
+
+    def _ended(self, answer: Any) -> None:
+        """The server's answer to the ending call (None: it was lost, though it went through)."""
+
+    def _exiting(self, exc: BaseException | None) -> Steps[bool]:
+        """Leaving ``with``: complete the job, or fail it with the exception's text. True
+        would swallow the exception (a claimed job's ``JobStopped``)."""
+        if self._finished is not None or self._closed:
+            return False
+        if exc is None:
+            yield from self._ending(self._completion(None, None), Status.COMPLETED, "complete")
+            return False
+        try:
+            yield from self._ending(self._failure(exc), Status.FAILED, "fail")
+        except SdkError as failure:
+            exc.add_note(f"jobdesk: job {self._job_id} could not be marked failed: {failure}")
+            log.warning("jobdesk: job %s could not be marked failed: %s", self._job_id, failure)
+        return False
+
+    def _mark_closed(self) -> bool:
+        """Stop sending for good (guard held); whether it was closed already."""
+        already, self._closed = self._closed, True
+        self._stopped = True
+        self._sender.delivery.changed()
+        if not already:
+            self._closing()
+        return already
+
+    def _closing(self) -> None:
+        """Hook: the reporter is closing (a claimed job lets go of its lease)."""
 
 
 def _clip(message: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Sending a Call with retries: the sync and the async flavour of one loop.
+"""Sending a Call with retries, as steps: one loop that both shells drive.
 
 A transient failure (no connection, a timeout, 502/503/504) is retried as the
 RetryPolicy allows; when it gives up, the caller gets ``SdkError(UNAVAILABLE)``. Any
@@ -18,30 +18,22 @@ of acting twice, so a retried log message is not added again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
 import httpx
 
 from jobdesk.sdk.errors import BAD_RESPONSE, UNAVAILABLE, SdkError
 from jobdesk.sdk.retry import RetryPolicy, backoff_delay, is_retryable_status, should_retry
+from jobdesk.sdk.steps import Attempt, Sleep, Steps
 from jobdesk.sdk.wire import Call, decode, error_from
 
 T = TypeVar("T")
-Pause = Callable[[float], bool]
-"""Waits the given seconds; False means stop retrying now (the reporter is closing)."""
-AsyncPause = Callable[[float], Awaitable[bool]]
 
 log = logging.getLogger("jobdesk.sdk")
-
-
-def _sleep(seconds: float) -> bool:
-    time.sleep(seconds)
-    return True
 
 
 def _failed(call: Call[T], exc: httpx.HTTPError, attempt: int) -> SdkError:
@@ -54,11 +46,6 @@ def _failed(call: Call[T], exc: httpx.HTTPError, attempt: int) -> SdkError:
     failure = SdkError(code, text, attempts=attempt)
     failure.__cause__ = exc
     return failure
-
-
-async def _asleep(seconds: float) -> bool:
-    await asyncio.sleep(seconds)
-    return True
 
 
 def _answer(response: httpx.Response, call: Call[T], attempt: int) -> T | SdkError:
@@ -94,81 +81,41 @@ def _retry_after(response: httpx.Response) -> float | None:
     return seconds if seconds >= 0 else None
 
 
-class _Backoff:
-    """The retry bookkeeping both loops share: attempts, elapsed time, the next wait."""
+def exchange(
+    call: Call[T], policy: RetryPolicy, rng: Callable[[], float] = random.random
+) -> Steps[T]:
+    """Send ``call`` as the policy allows: the retry loop, as steps (see ``steps``).
 
-    def __init__(self, policy: RetryPolicy, rng: Callable[[], float]) -> None:
-        self._policy = policy
-        self._rng = rng
-        self._started = time.monotonic()
-        self.attempt = 0
-
-    def next_wait(self, call: Call[T], failure: SdkError) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up with ``failure``."""
-        if failure.code != UNAVAILABLE and failure.code not in call.retry_codes:
-            return None
-        delay = backoff_delay(self._policy, self.attempt, self._rng())
-        if failure.retry_after is not None:
-            delay = max(delay, min(failure.retry_after, self._policy.max_delay))
-        if not should_retry(self._policy, self.attempt, time.monotonic() - self._started, delay):
-            return None
-        log.info("jobdesk: %s; retrying %s in %.2f s", failure.message, call.path, delay)
-        return delay
-
-
-class SyncTransport:
-    def __init__(
-        self,
-        http: httpx.Client,
-        policy: RetryPolicy,
-        rng: Callable[[], float] = random.random,
-    ) -> None:
-        self.http = http
-        self.policy = policy
-        self._rng = rng
-
-    def send(self, call: Call[T], pause: Pause = _sleep) -> T:
-        backoff = _Backoff(self.policy, self._rng)
-        while True:
-            backoff.attempt += 1
-            try:
-                response = self.http.send(call.build(self.http))
-            except httpx.HTTPError as exc:
-                failure = _failed(call, exc, backoff.attempt)
-            else:
-                answer = _answer(response, call, backoff.attempt)
-                if not isinstance(answer, SdkError):
-                    return answer
-                failure = answer
-            wait = backoff.next_wait(call, failure)
-            if wait is None or not pause(wait):
-                raise failure
+    Yields an ``Attempt`` per try and a ``Sleep`` between tries; returns the decoded
+    answer, or raises the SdkError it ended with.
+    """
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        outcome = yield Attempt(call)
+        if isinstance(outcome, httpx.HTTPError):
+            failure = _failed(call, outcome, attempt)
+        else:
+            answer = _answer(outcome, call, attempt)
+            if not isinstance(answer, SdkError):
+                return answer
+            failure = answer
+        wait = _next_wait(policy, call, failure, attempt, time.monotonic() - started, rng())
+        if wait is None or not (yield Sleep(wait)):
+            raise failure
 
 
-class AsyncTransport:
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        policy: RetryPolicy,
-        rng: Callable[[], float] = random.random,
-    ) -> None:
-        self.http = http
-        self.policy = policy
-        self._rng = rng
-
-    async def send(self, call: Call[T], pause: AsyncPause = _asleep) -> T:
-        backoff = _Backoff(self.policy, self._rng)
-        while True:
-            backoff.attempt += 1
-            try:
-                response = await self.http.send(call.build(self.http))
-            except httpx.HTTPError as exc:
-                failure = _failed(call, exc, backoff.attempt)
-            else:
-                answer = _answer(response, call, backoff.attempt)
-                if not isinstance(answer, SdkError):
-                    return answer
-                failure = answer
-            wait = backoff.next_wait(call, failure)
-            if wait is None or not await pause(wait):
-                raise failure
+def _next_wait(
+    policy: RetryPolicy, call: Call[T], failure: SdkError, attempt: int, elapsed: float, rand: float
+) -> float | None:
+    """Seconds to wait before the next attempt, or None to give up with ``failure``."""
+    if failure.code != UNAVAILABLE and failure.code not in call.retry_codes:
+        return None
+    delay = backoff_delay(policy, attempt, rand)
+    if failure.retry_after is not None:
+        delay = max(delay, min(failure.retry_after, policy.max_delay))
+    if not should_retry(policy, attempt, elapsed, delay):
+        return None
+    log.info("jobdesk: %s; retrying %s in %.2f s", failure.message, call.path, delay)
+    return delay

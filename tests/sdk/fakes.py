@@ -7,7 +7,14 @@ A batch (``POST /api/admin/jobs/batch``) is taken apart: each report is recorded
 meets the scripts, as the request to ``/api/admin/jobs/{id}/progress`` (or ``/message``)
 it stands for. A refusal in the 4xx refuses that report alone, in the batch's answer;
 a dropped exchange or a 5xx fails the whole batch, as it would the one request. With
-``batching = False`` the fake is a server without the batch endpoint (404).
+``batching = False`` the fake is a server without the batch endpoint (404). A bare
+report (a job id and an attempt: a worker renewing its leases) stands for
+``/api/admin/jobs/{id}/heartbeat``.
+
+A claim hands out up to ``maxJobs`` of ``queue``; a complete-and-claim (``POST
+/api/queue/complete``) is recorded, and meets the scripts, as the ``.../complete`` it
+stands for, and claims the next ones as its ``claim`` asks (``combining = False``: a
+server without it, 404).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import httpx
 
 JOB_ID = "job_0123456789abcdef"
 BATCH_PATH = "/api/admin/jobs/batch"
+COMPLETE_PATH = "/api/queue/complete"
 PROGRESS_FIELDS = ("progress", "message", "subOperation", "pipeline")
 NOW = "2026-11-22T10:00:00.123Z"
 
@@ -69,6 +77,7 @@ class FakeServer:
     queue: list[dict[str, Any]] = field(default_factory=list)
     """Jobs the next claims hand out, in turn; then ``{"job": null}`` at once."""
     batching: bool = True
+    combining: bool = True
     batches: list[int] = field(default_factory=list)
     """The number of reports in each batch request, in arrival order."""
     batch_keys: list[str] = field(default_factory=list)
@@ -129,6 +138,8 @@ class FakeServer:
             raise httpx.ConnectError("the server is down", request=request)
         if request.url.path == BATCH_PATH:
             return self._batch(request)
+        if request.url.path == COMPLETE_PATH:
+            return self._complete_and_claim(request)
         with self._lock:
             self.attempts.append(request)
             step = self._next_step(request.url.path)
@@ -177,6 +188,25 @@ class FakeServer:
             return failure.response()
         return httpx.Response(200, json={"results": results})
 
+    def _complete_and_claim(self, request: httpx.Request) -> httpx.Response:
+        if not self.combining:
+            return Refuse(404, "NOT_FOUND", "Not Found").response()
+        body = json.loads(request.content)
+        single = httpx.Request(
+            "POST",
+            request.url.copy_with(path=f"/api/admin/jobs/{body['jobId']}/complete"),
+            json={"result": body.get("result"), "message": body.get("message")},
+            headers={"Jobdesk-Attempt": str(body["attempt"])},
+        )
+        answer = self._handle(single)
+        if not answer.is_success:
+            return answer
+        wanted = (body.get("claim") or {}).get("maxJobs", 0)
+        with self._lock:
+            claimed, self.queue = self.queue[:wanted], self.queue[wanted:]
+        done = job_json(body["jobId"], "completed")
+        return httpx.Response(200, json={"job": done, "claimed": claimed})
+
     def _next_step(self, path: str) -> Step | None:
         for suffix, steps in self._scripts.items():
             if path.endswith(suffix) and steps:
@@ -195,9 +225,10 @@ class FakeServer:
         if path == "/api/jobs":
             return httpx.Response(201, json={"jobId": JOB_ID, "status": "queued", "timestamp": NOW})
         if path == "/api/queue/claim":
+            wanted = json.loads(request.content).get("maxJobs", 1)
             with self._lock:
-                job = self.queue.pop(0) if self.queue else None
-            return httpx.Response(200, json={"job": job})
+                jobs, self.queue = self.queue[:wanted], self.queue[wanted:]
+            return httpx.Response(200, json={"job": jobs[0] if jobs else None, "jobs": jobs})
         if path.endswith("/heartbeat"):
             job_id = path.split("/")[-2]
             lease = {"leaseExpiresAt": NOW, "timestamp": NOW}
@@ -247,7 +278,9 @@ def _open_gate() -> threading.Event:
 def _single(batch: httpx.Request, item: dict[str, Any]) -> httpx.Request:
     """The request one report of a batch stands for, with the body it would have had."""
     log = item.get("log")
-    if log is not None and not any(k in item for k in PROGRESS_FIELDS):
+    if log is None and not any(k in item for k in PROGRESS_FIELDS):
+        action, body = "heartbeat", {}
+    elif log is not None and not any(k in item for k in PROGRESS_FIELDS):
         action, body = "message", {"level": log.get("level", "info"), "text": log["text"]}
     else:
         action, body = "progress", {k: item.get(k) for k in PROGRESS_FIELDS}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from jobdesk.sdk import UNAVAILABLE, AsyncJobdeskClient, JobdeskClient, SdkError
-from jobdesk.sdk.sender import CONCURRENT_SENDS
+from jobdesk.sdk.steps import CONCURRENT_SENDS
 from tests.polling import eventually, wait_for
 from tests.sdk.conftest import FAST_RETRY
 from tests.sdk.fakes import BATCH_PATH, FakeServer, Refuse

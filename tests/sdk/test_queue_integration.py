@@ -26,6 +26,8 @@ from jobdesk.sdk import (
     SdkError,
     SubmissionError,
 )
+from jobdesk.sdk.steps import Steps
+from jobdesk.sdk.working import WorkerCore
 from tests.conftest import RunningServer
 from tests.polling import eventually, wait_for
 
@@ -142,12 +144,17 @@ def test_a_job_started_by_its_worker_learns_of_a_cancel_too(
         job.close()
 
 
+def _no_renewals(self: WorkerCore) -> Steps[None]:
+    return
+    yield
+
+
 def test_a_lost_lease_fences_the_late_worker_out(
     ops: JobdeskClient, mine: JobdeskClient, server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job_id = ops.submit_job("slow", max_attempts=3)
     with monkeypatch.context() as patch:
-        patch.setattr(ClaimedJob, "_heartbeats", lambda self: None)  # a stalled worker
+        patch.setattr(WorkerCore, "renewals", _no_renewals)  # a stalled worker
         late_loop = mine.worker("late", lease=1, wait=1).jobs("slow")
         late = next(late_loop)
     wait_for(lambda: ops.get_job(job_id).status is Status.QUEUED)  # the sweep requeued it

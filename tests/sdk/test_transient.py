@@ -9,7 +9,7 @@ import httpx
 
 from jobdesk.sdk.retry import RetryPolicy
 from jobdesk.sdk.submission import submit_call
-from jobdesk.sdk.transport import SyncTransport
+from jobdesk.sdk.threads import ThreadShell
 from tests.sdk.fakes import JOB_ID, Drop, FakeServer
 
 
@@ -28,7 +28,7 @@ def test_retry_after_lengthens_the_wait_up_to_max_delay(fake: FakeServer) -> Non
         return True
 
     with httpx.Client(base_url="http://jobdesk.test", transport=fake.transport()) as http:
-        transport = SyncTransport(http, policy, rng=lambda: 0.0)
+        transport = ThreadShell(http, policy, rng=lambda: 0.0)
         call = submit_call("email", None, None, "MEDIUM", 1, None, None)
         assert transport.send(call, pause).job_id == JOB_ID
     assert waits == [3.0, 10.0, 0.4]  # as asked; capped; unreadable: the backoff's own
@@ -41,6 +41,6 @@ def test_a_connection_closed_without_an_answer_is_retried_with_the_same_key(
     policy = RetryPolicy(max_attempts=3, base_delay=0.0, max_delay=0.0, max_elapsed=5.0)
     with httpx.Client(base_url="http://jobdesk.test", transport=fake.transport()) as http:
         call = submit_call("email", None, None, "MEDIUM", 1, None, None)
-        assert SyncTransport(http, policy).send(call).job_id == JOB_ID
+        assert ThreadShell(http, policy).send(call).job_id == JOB_ID
     assert len(fake.attempts) == 3
     assert {r.headers["Idempotency-Key"] for r in fake.attempts} == {call.key}

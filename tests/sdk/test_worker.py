@@ -67,7 +67,7 @@ def test_a_claim_asks_for_the_types_with_wait_lease_and_name(
         "waitSeconds": 5.0,
         "leaseSeconds": 1.0,
         "worker": "mailer-1",
-        "maxJobs": 1,  # one at a time until the worker prefetches
+        "maxJobs": 4,  # the default prefetch, as Celery's
     }
     assert claim.extensions["timeout"]["read"] == pytest.approx(10.0 + 5.0)  # long poll room
     job.complete()
@@ -102,7 +102,7 @@ def test_heartbeats_go_out_every_third_of_the_lease_until_the_job_ends(
     wait_for(lambda: [a for a, _ in headers_of(fake, JOB_ID)].count("heartbeat") >= 2)
     assert time.monotonic() - started >= 2 * (1 / 3) * 0.9
     job.complete()
-    assert not job._beats.is_alive()
+    assert not job._worker.holds(job.job_id)
 
 
 def test_a_cancelled_job_raises_cancelled_at_the_next_report(
@@ -142,7 +142,7 @@ def test_a_lost_lease_found_by_a_heartbeat_raises_lease_lost_at_the_next_report(
     wait_for(lambda: job.stopped is not None)
     with pytest.raises(LeaseLost):
         job.progress(50)
-    assert not job._beats.is_alive()  # one refusal ends the heartbeats
+    assert not job._worker.holds(job.job_id)  # one refusal ends the renewals
     with pytest.raises(LeaseLost):
         job.close()
 
@@ -202,7 +202,7 @@ def test_a_job_the_body_left_open_is_completed_when_the_next_is_asked_for(
     assert [a for a, _ in headers_of(fake, JOB_A)] == ["progress", "complete"]
     wait_for(lambda: job.closed)
     assert [a for a, _ in headers_of(fake, JOB_B) if a != "heartbeat"] == ["progress"]
-    assert not job._beats.is_alive()
+    assert not job._worker.holds(job.job_id)
 
 
 def test_run_completes_with_the_result_fails_on_an_exception_and_goes_on(
@@ -296,7 +296,7 @@ def test_closing_the_client_ends_the_loop_and_leaves_an_open_job_to_its_lease(
     assert job.finished is None
     assert [a for a, _ in headers_of(fake, JOB_ID) if a != "heartbeat"] == ["progress"]
     assert list(jobs) == []
-    assert not job._beats.is_alive()
+    assert not job._worker.holds(job.job_id)
 
 
 @pytest.mark.parametrize(
