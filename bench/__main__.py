@@ -26,6 +26,7 @@ BENCHES = {
     "floods": ("bench.ws_floods", "Other clients' latency while a WebSocket client floods"),
     "lists": ("bench.list_load", "Progress-write latency while four viewers loop over the lists"),
     "cluster": ("bench.cluster", "Replicas on PostgreSQL behind HAProxy: SDK call to 50 monitors"),
+    "queue": ("bench.queue", "The queue's speed beside Celery on Redis: submit, drain, CPU/job"),
     "scale": (
         "bench.scale",
         "10k-1M jobs in the database: RSS, start-up, snapshot, stalls, claims",
