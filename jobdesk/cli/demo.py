@@ -81,6 +81,13 @@ def run(args: argparse.Namespace) -> int:
     )
     operator = create_token(db_path, "operator", "demo-operator")
     workers = {key: create_token(db_path, "worker", name) for key, name in WORKER_NAMES.items()}
+    in_terminal = args.json or args.terminal or not has_display()
+    if not in_terminal:
+        # Qt before any thread starts: shiboken's first import walks sys.modules without a
+        # lock, and a server or worker thread importing meanwhile (httpx imports httpcore
+        # when its first client is made) aborted the demo ("dictionary changed size
+        # during iteration", seen once in a busy suite run).
+        import jobdesk.gui.app  # noqa: F401
     try:
         server = EmbeddedServer(config)
         server.start()
@@ -93,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             _announce(server.url, operator, db_path)
             fleet.start()
             try:
-                if args.json or args.terminal or not has_display():
+                if in_terminal:
                     watch(
                         server.url,
                         operator,
