@@ -48,6 +48,7 @@ from jobdesk.sdk.bulk import BulkSubmissionError, JobSpec
 from jobdesk.sdk.claimed import ClaimedJob
 from jobdesk.sdk.claiming import ATTEMPT_HEADER
 from jobdesk.sdk.client import JobdeskClient
+from jobdesk.sdk.clientbase import ClientOptions
 from jobdesk.sdk.errors import (
     BAD_RESPONSE,
     UNAVAILABLE,
@@ -72,6 +73,7 @@ __all__ = [
     "BulkSubmissionError",
     "Cancelled",
     "ClaimedJob",
+    "ClientOptions",
     "ErrorCode",
     "Job",
     "JobReporter",
