@@ -107,8 +107,6 @@ class ReporterBase:
         """The same attempt, for the reports sent in a batch."""
         self._finished: Status | None = None
         self._closed = False
-        self._stopped = False
-        """Set with ``_closed``: what a flush in another thread sees to give up."""
         self._outbox = Outbox(interval)
         self._sending: list[Pending] = []
         """Taken from the outbox, not yet acknowledged; the head is sent next."""
@@ -254,7 +252,7 @@ class ReporterBase:
             while self._fatal is None and (self._outbox or self._sending):
                 if self._failures > seen and self._last_failure is not None:
                     raise self._last_failure
-                if self._stopped:
+                if self._closed:  # by another thread, while this one flushed
                     raise self._closed_with_pending()
                 self._sender.wake(self)
                 yield Wait()
@@ -310,7 +308,6 @@ class ReporterBase:
     def _mark_closed(self) -> bool:
         """Stop sending for good (guard held); whether it was closed already."""
         already, self._closed = self._closed, True
-        self._stopped = True
         self._sender.delivery.changed()
         if not already:
             self._closing()
