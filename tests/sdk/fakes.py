@@ -78,6 +78,8 @@ class FakeServer:
     """Jobs the next claims hand out, in turn; then ``{"job": null}`` at once."""
     batching: bool = True
     combining: bool = True
+    combined: list[dict[str, Any]] = field(default_factory=list)
+    """The body of each complete-and-claim request, in arrival order."""
     batches: list[int] = field(default_factory=list)
     """The number of reports in each batch request, in arrival order."""
     batch_keys: list[str] = field(default_factory=list)
@@ -192,6 +194,8 @@ class FakeServer:
         if not self.combining:
             return Refuse(404, "NOT_FOUND", "Not Found").response()
         body = json.loads(request.content)
+        with self._lock:
+            self.combined.append(body)
         single = httpx.Request(
             "POST",
             request.url.copy_with(path=f"/api/admin/jobs/{body['jobId']}/complete"),
