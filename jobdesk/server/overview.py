@@ -19,7 +19,7 @@ from typing import Final
 from jobdesk.protocol import Job, Status, format_timestamp, parse_timestamp
 from jobdesk.protocol.overview import JobTypeView, MinuteBucket, QueueOverview, WorkerView
 from jobdesk.server.changes import Change
-from jobdesk.server.state import JobRecord
+from jobdesk.server.waiting import WaitingJobs
 
 MINUTES: Final = 60
 FORGET_AFTER_S: Final = 3600.0
@@ -143,17 +143,15 @@ class Overview:
                     bucket.completed += done
                     bucket.failed += not done
 
-    def sample(self, waiting: dict[str, set[str]], now_s: float) -> None:
+    def sample(self, waiting: WaitingJobs, now_s: float) -> None:
         """Record this minute's queue depth per type (the newest sample wins)."""
-        depth = sorted(((len(ids), t) for t, ids in waiting.items()), reverse=True)
+        depth = sorted(((n, t) for t, n in waiting.depths()), reverse=True)
         self._minutes.at(now_s).queued = {t: n for n, t in depth[:MAX_TYPES]}
         self._forget(now_s)
 
     # --- reading -----------------------------------------------------------------------
 
-    def build(
-        self, jobs: dict[str, JobRecord], waiting: dict[str, set[str]], now_s: float
-    ) -> QueueOverview:
+    def build(self, waiting: WaitingJobs, now_s: float) -> QueueOverview:
         self._forget(now_s)
         workers = sorted(self._workers.values(), key=lambda w: (not self._live(w, now_s), w.name))
         live = [w for w in workers if self._live(w, now_s)]
@@ -161,7 +159,7 @@ class Overview:
         running: dict[str, int] = {}
         for _, job_type in self._running.values():
             running[job_type] = running.get(job_type, 0) + 1
-        types = sorted(set(waiting) | set(running) | served)
+        types = sorted(set(waiting.types()) | set(running) | served)
         return QueueOverview(
             timestamp=format_timestamp(datetime.fromtimestamp(now_s, UTC)),
             live_after=LIVE_AFTER_S,
@@ -169,9 +167,9 @@ class Overview:
             job_types=[
                 JobTypeView(
                     job_type=t,
-                    queued=len(waiting.get(t, ())),
+                    queued=waiting.count(t),
                     running=running.get(t, 0),
-                    oldest_queued_s=_oldest(jobs, waiting.get(t, ()), now_s),
+                    oldest_queued_s=_age(waiting.oldest_created(t), now_s),
                     served=t in served,
                 )
                 for t in types[:MAX_TYPES]
@@ -223,11 +221,6 @@ class Overview:
             del self._workers[name]
 
 
-def _oldest(jobs: dict[str, JobRecord], ids: Iterable[str], now_s: float) -> float | None:
-    """Age of the oldest waiting job (by when it was created)."""
-    created = [_created_s(jobs[i]) for i in ids if i in jobs]
-    return max(0.0, now_s - min(created)) if created else None
-
-
-def _created_s(record: JobRecord) -> float:
-    return parse_timestamp(record.job.created_at).timestamp()
+def _age(created_at: str | None, now_s: float) -> float | None:
+    """Seconds since ``created_at`` (never negative: clocks step)."""
+    return None if created_at is None else max(0.0, now_s - parse_timestamp(created_at).timestamp())

@@ -221,7 +221,7 @@ class JobService:
         return self.state.stats()
 
     def queue_overview(self) -> QueueOverview:
-        return self.overview.build(self.state.jobs, self.state.waiting, self._clock().timestamp())
+        return self.overview.build(self.state.waiting, self._clock().timestamp())
 
     def stale_jobs(self) -> list[str]:
         return [

@@ -21,6 +21,7 @@ from jobdesk.server.feed import Feed
 from jobdesk.server.idempotency import Answers, Remembered
 from jobdesk.server.orders import IdOrder
 from jobdesk.server.storage import StoredState
+from jobdesk.server.waiting import WaitingJobs
 
 
 class ResyncRequired(Exception):
@@ -126,8 +127,8 @@ class ServerState:
         self.answers = Answers(stored.remembered)
         """Idempotency keys already answered, with the answer a retry gets."""
         self._counts: Counter[Status] = Counter(r.job.status for r in self.jobs.values())
-        self.waiting: dict[str, set[str]] = {}
-        """Job type -> ids of its queued and retrying jobs (the overview counts them)."""
+        self.waiting = WaitingJobs()
+        """Each job type's queued and retrying jobs (the overview counts them)."""
         self.claims = ClaimIndex()
         """Where claims look: heaps in claim order (``claim_index.py``)."""
         self.deadlines = Deadlines()
@@ -139,14 +140,15 @@ class ServerState:
     def _index(self, old: Job | None, new: Job | None, finished_s: float | None) -> None:
         self.claims.update(old, new)
         self.deadlines.update(old, new, finished_s)
-        if old is not None and old.status in WAITING:
-            ids = self.waiting.get(old.job_type)
-            if ids is not None:
-                ids.discard(old.id)
-                if not ids:
-                    del self.waiting[old.job_type]
+        still_waiting = new is not None and new.status in WAITING
+        if (
+            old is not None
+            and old.status in WAITING
+            and not (still_waiting and new is not None and new.job_type == old.job_type)
+        ):
+            self.waiting.discard(old.job_type, old.id)
         if new is not None and new.status in WAITING:
-            self.waiting.setdefault(new.job_type, set()).add(new.id)
+            self.waiting.add(new.job_type, new.id, new.created_at)
 
     # --- writing (the writer only) -----------------------------------------------------
 
