@@ -167,6 +167,10 @@ class ClaimResponse(Wire, frozen=True, kw_only=True):
     jobs: list[Job] = []
 
 
+MAX_COMPLETIONS = 1000
+"""Most completions in one ``complete-many``: ten times the largest prefetch."""
+
+
 class CompleteAndClaimRequest(Wire, frozen=True, kw_only=True):
     """``POST /api/queue/complete`` (jobdesk's addition): complete the claimed job
     ``jobId`` (fenced by ``attempt``, as ``Jobdesk-Attempt``) and, in the same
@@ -185,6 +189,33 @@ class CompleteAndClaimResponse(Wire, frozen=True, kw_only=True):
     """The completed job."""
     claimed: list[Job]
     """The jobs claimed after it, in claim order (empty: none, or no ``claim`` asked)."""
+
+
+class Completion(Wire, frozen=True, kw_only=True):
+    """One job of ``POST /api/queue/complete-many``: what ``.../complete`` takes, fenced by
+    ``attempt``."""
+
+    job_id: JobIdText
+    attempt: Annotated[int, msgspec.Meta(ge=1)]
+    result: Any = None
+    message: Text | None = None
+
+
+class CompleteManyRequest(Wire, frozen=True, kw_only=True):
+    """``POST /api/queue/complete-many`` (jobdesk's addition): complete the claimed jobs
+    ``completions`` and claim the next ones as ``claim`` asks, in one transaction: a
+    worker's completions of one round in one request. Each completion is answered on
+    its own; a refused one (``LEASE_LOST``, ``CANCELLED``) refuses no other and no claim."""
+
+    completions: Annotated[list[Completion], msgspec.Meta(min_length=1, max_length=MAX_COMPLETIONS)]
+    claim: ClaimRequest | None = None
+
+
+class CompleteManyResponse(Wire, frozen=True, kw_only=True):
+    results: list[BatchResult]
+    """One per completion, in the order given: the job's seed 001 status, or its error."""
+    claimed: list[Job]
+    """The jobs claimed after them, in claim order."""
 
 
 class LeaseView(Wire, frozen=True, kw_only=True):

@@ -32,7 +32,9 @@ from jobdesk.protocol.rest import (
     BatchItem,
     ClaimRequest,
     CompleteAndClaimRequest,
+    CompleteManyRequest,
     CompleteRequest,
+    Completion,
     CreateJobRequest,
     FailRequest,
     MessageRequest,
@@ -526,6 +528,56 @@ class JobService:
             if once is not None:
                 tx.remember(once.key, once.keep((done, claimed), moment.timestamp()))
             return done, claimed
+
+        if claim is not None:
+            self.overview.claim_started(worker, types, moment.timestamp())
+        try:
+            result = await self._writer.submit(
+                run,
+                None if claim is None else frozenset(types),
+                1 if claim is None else claim.max_jobs,
+            )
+        finally:
+            if claim is not None:
+                self.overview.claim_ended(worker, self._clock().timestamp())
+        return _answered(result)
+
+    async def complete_many(
+        self, who: Principal, request: CompleteManyRequest, once: Once | None = None
+    ) -> tuple[list[Job | ApiError], list[Job]]:
+        """Complete several claimed jobs and claim the next ones in one writer command, so
+        one transaction: each completion fenced by its attempt as ``complete`` is, and
+        answered on its own (a refused one changes nothing and refuses no other). A retry
+        with the same Idempotency-Key gets the first answer, claimed jobs included."""
+        who.require_writer()
+        moment, now = self._now()
+        claim = request.claim
+        types = [] if claim is None else list(dict.fromkeys(claim.job_types))
+        worker = (claim.worker if claim is not None else None) or who.name
+
+        def completing(c: Completion) -> Callable[[Job, str], Job]:
+            return lambda job, at: lifecycle.complete(
+                job, now=at, result=c.result, message=c.message
+            )
+
+        def run(tx: Transaction) -> tuple[list[Job | ApiError], list[Job]] | Replayed:
+            if once is not None and (answered := tx.recall(once.key)) is not None:
+                return Replayed(answered)
+            answers: list[Job | ApiError] = []
+            for c in request.completions:
+                try:
+                    done = self._update_in(
+                        tx, who, c.job_id, completing(c), None, c.attempt, False, moment, now
+                    )
+                except ApiError as refused:
+                    answers.append(refused)
+                    continue
+                assert isinstance(done, Job)  # no key of its own: never a replay
+                answers.append(done)
+            claimed = [] if claim is None else self._claim_now(tx, who, worker, types, claim)
+            if once is not None:
+                tx.remember(once.key, once.keep((answers, claimed), moment.timestamp()))
+            return answers, claimed
 
         if claim is not None:
             self.overview.claim_started(worker, types, moment.timestamp())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from jobdesk.protocol import Dialect, Job, status_word
+from jobdesk.protocol import Dialect, ErrorDetail, Job, status_word
 from jobdesk.protocol.rest import (
     AdminJob,
+    BatchResult,
     JobAck,
     ProgressView,
     Seed001Status,
@@ -14,6 +15,7 @@ from jobdesk.protocol.rest import (
     Seed002Status,
     SubOperationView,
 )
+from jobdesk.server.errors import ApiError
 
 
 def seed001_status(job: Job) -> Seed001Status:
@@ -75,3 +77,11 @@ def progress_view(job: Job) -> ProgressView:
 
 def ack(job: Job) -> JobAck:
     return JobAck(job_id=job.id, status=seed001_status(job), timestamp=job.updated_at)
+
+
+def batch_result(job_id: str, answer: Job | ApiError) -> BatchResult:
+    """One item's answer in a batch: the job's seed 001 status, or why it was refused."""
+    if isinstance(answer, ApiError):
+        detail = ErrorDetail(code=answer.code, message=answer.message, field=answer.field)
+        return BatchResult(job_id=job_id, error=detail)
+    return BatchResult(job_id=job_id, status=seed001_status(answer), timestamp=answer.updated_at)

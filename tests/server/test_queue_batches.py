@@ -99,6 +99,49 @@ def test_complete_without_a_claim_just_completes(worker: httpx.Client) -> None:
     assert (answer.json()["job"]["status"], answer.json()["claimed"]) == ("completed", [])
 
 
+def test_complete_many_answers_each_and_claims_in_the_same_transaction(
+    worker: httpx.Client,
+) -> None:
+    ids = [submit(worker) for _ in range(6)]
+    held = claim_many(worker, 3)
+    body = {
+        "completions": [
+            {"jobId": held[0]["id"], "attempt": 1, "result": {"n": 0}},
+            {"jobId": held[1]["id"], "attempt": 2},  # stale: refused on its own
+            {"jobId": "job_missing", "attempt": 1},
+            {"jobId": held[2]["id"], "attempt": 1, "message": "done"},
+        ],
+        "claim": {"jobTypes": ["send-email"], "maxJobs": 2},
+    }
+    headers = {"Idempotency-Key": "round-1"}
+    answer = worker.post("/api/queue/complete-many", json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["jobId"] for r in results] == [c["jobId"] for c in body["completions"]]
+    assert [r.get("status") for r in results] == ["completed", None, None, "completed"]
+    assert [r.get("error", {}).get("code") for r in results] == [
+        None,
+        "LEASE_LOST",
+        "NOT_FOUND",
+        None,
+    ]
+    assert [job["id"] for job in answer.json()["claimed"]] == ids[3:5]
+    assert job_of(worker, held[0]["id"])["result"] == {"n": 0}
+    assert job_of(worker, held[1]["id"])["status"] == "running"  # untouched
+    again = worker.post("/api/queue/complete-many", json=body, headers=headers)
+    assert again.content == answer.content  # the first answer: nothing claimed twice
+    assert job_of(worker, ids[5])["status"] == "queued"
+
+
+def test_complete_many_checks_its_size(worker: httpx.Client) -> None:
+    empty = worker.post("/api/queue/complete-many", json={"completions": []})
+    assert empty.status_code == 400
+    assert empty.json()["error"]["field"] == "completions"
+    one = {"jobId": "job_x", "attempt": 1}
+    too_many = worker.post("/api/queue/complete-many", json={"completions": [one] * 1001})
+    assert too_many.status_code == 400
+
+
 def test_bulk_submission_queues_all_in_order(operator: httpx.Client) -> None:
     jobs = [
         {"jobType": "render", "name": f"frame {n}", "payload": {"frame": n}}

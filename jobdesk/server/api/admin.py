@@ -9,13 +9,12 @@ from litestar import Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.params import JSONBody, Parameter, QueryParameter
 
-from jobdesk.protocol import ErrorDetail, Job, now_timestamp
+from jobdesk.protocol import Job, now_timestamp
 from jobdesk.protocol.rest import (
     DEFAULT_PAGE,
     AdminJobsResponse,
     BatchRequest,
     BatchResponse,
-    BatchResult,
     CleanupResponse,
     CompleteRequest,
     FailRequest,
@@ -45,10 +44,9 @@ from jobdesk.server.api.common import (
     provide_principal,
 )
 from jobdesk.server.api.litestar_fixes import with_options
-from jobdesk.server.errors import ApiError
 from jobdesk.server.pages import parse_cursor, snapshot_page
 from jobdesk.server.state import JobQuery, JobRecord
-from jobdesk.server.views import ack, admin_view, progress_view, seed001_status
+from jobdesk.server.views import ack, admin_view, batch_result, progress_view
 
 JobId = Annotated[str, Parameter(max_length=64, description="the job's id")]
 _WRITE = errors(400, 401, 403, 404, 409, 413)
@@ -143,15 +141,10 @@ async def post_batch(
     key = once(request, principal, idempotency_key, 200, None)  # marks entries, no answer
     answers = await service.batch(principal, data.updates, key)
     return BatchResponse(
-        results=[_result(item.job_id, a) for item, a in zip(data.updates, answers, strict=True)]
+        results=[
+            batch_result(item.job_id, a) for item, a in zip(data.updates, answers, strict=True)
+        ]
     )
-
-
-def _result(job_id: str, answer: Job | ApiError) -> BatchResult:
-    if isinstance(answer, ApiError):
-        detail = ErrorDetail(code=answer.code, message=answer.message, field=answer.field)
-        return BatchResult(job_id=job_id, error=detail)
-    return BatchResult(job_id=job_id, status=seed001_status(answer), timestamp=answer.updated_at)
 
 
 @get("/{job_id:str}/progress", responses=errors(400, 401, 404), security=BEARER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Router, get, post
@@ -15,6 +16,8 @@ from jobdesk.protocol.rest import (
     ClaimResponse,
     CompleteAndClaimRequest,
     CompleteAndClaimResponse,
+    CompleteManyRequest,
+    CompleteManyResponse,
 )
 from jobdesk.server.api.common import (
     BEARER,
@@ -26,6 +29,8 @@ from jobdesk.server.api.common import (
     provide_principal,
 )
 from jobdesk.server.api.litestar_fixes import with_options
+from jobdesk.server.errors import ApiError
+from jobdesk.server.views import batch_result
 
 
 @post("/claim", status_code=200, responses=errors(400, 401, 403), security=BEARER)
@@ -57,6 +62,34 @@ def _completed_and_claimed(result: tuple[Job, list[Job]]) -> CompleteAndClaimRes
     return CompleteAndClaimResponse(job=done, claimed=claimed)
 
 
+@post("/complete-many", status_code=200, responses=errors(400, 401, 403, 413), security=BEARER)
+async def complete_many(
+    data: JSONBody[CompleteManyRequest],
+    service: Service,
+    principal: Caller,
+    request: Request[Any, Any, Any],
+    idempotency_key: IdempotencyKey = None,
+) -> CompleteManyResponse:
+    """Complete several claimed jobs, each fenced by its ``attempt``, and claim the next
+    ones as ``claim`` asks, in one transaction; each completion is answered on its own
+    (a refused one carries its error and refuses no other); never waits for a job."""
+    key = once(request, principal, idempotency_key, 200, _completed_many(data))
+    return _completed_many(data)(await service.complete_many(principal, data, key))
+
+
+def _completed_many(
+    data: CompleteManyRequest,
+) -> Callable[[tuple[list[Job | ApiError], list[Job]]], CompleteManyResponse]:
+    def answer(result: tuple[list[Job | ApiError], list[Job]]) -> CompleteManyResponse:
+        answers, claimed = result
+        results = [
+            batch_result(c.job_id, a) for c, a in zip(data.completions, answers, strict=True)
+        ]
+        return CompleteManyResponse(results=results, claimed=claimed)
+
+    return answer
+
+
 @get("/overview", responses=errors(401), security=BEARER)
 async def overview(service: Service, principal: Caller) -> QueueOverview:
     """Workers (by the name their claims give), each job type's queue and whether a live
@@ -67,7 +100,7 @@ async def overview(service: Service, principal: Caller) -> QueueOverview:
 def queue_router() -> Router:
     return Router(
         path="/api/queue",
-        route_handlers=with_options([claim, complete_and_claim, overview]),
+        route_handlers=with_options([claim, complete_and_claim, complete_many, overview]),
         dependencies={"principal": Provide(provide_principal)},
         tags=["work queue"],
     )
