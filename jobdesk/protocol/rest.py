@@ -191,7 +191,7 @@ class CompleteAndClaimResponse(Wire, frozen=True, kw_only=True):
     """The jobs claimed after it, in claim order (empty: none, or no ``claim`` asked)."""
 
 
-class Completion(Wire, frozen=True, kw_only=True):
+class Completion(Wire, frozen=True, kw_only=True, omit_defaults=True):
     """One job of ``POST /api/queue/complete-many``: what ``.../complete`` takes, fenced by
     ``attempt``."""
 

@@ -32,7 +32,7 @@ class AsyncWorker(WorkerBase):
 
     async def _loop(self, job_types: list[str]) -> AsyncGenerator[AsyncClaimedJob, None]:
         current: AsyncClaimedJob | None = None
-        renewer = asyncio.get_running_loop().create_task(self._renew(), name="jobdesk-leases")
+        keeper = asyncio.get_running_loop().create_task(self._keep(), name="jobdesk-keeper")
         try:
             while (job := await self._next(job_types)) is not None:
                 current = self._claimed(job, self._core)
@@ -42,15 +42,21 @@ class AsyncWorker(WorkerBase):
         finally:
             if current is not None:
                 await current._abandon()
-            renewer.cancel()
-            await asyncio.wait([renewer])
+            self._core.keeper.end()
+            await asyncio.wait([keeper])
 
-    async def _renew(self) -> None:
+    async def _keep(self) -> None:
         try:
-            await self._shell.run(self._core.renewals())
+            await self._shell.run(self._core.keeper.keeping(), pause=self._keeper_pause)
         except RuntimeError:
-            if not self._core.detached:  # the client closed under a renewal: fine
+            if not self._core.detached:  # the client closed under a request: fine
                 raise
+        finally:
+            self._core.keeper.gone()
+
+    async def _keeper_pause(self, seconds: float) -> bool:
+        await _rung(self._keeper_bell, seconds)
+        return True
 
     async def _next(self, job_types: list[str]) -> Job | None:
         try:
@@ -61,9 +67,7 @@ class AsyncWorker(WorkerBase):
             raise
 
     async def _pause(self, seconds: float) -> bool:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self._stop_event.wait()
+        await _rung(self._loop_bell, seconds)
         return not self.stopped
 
     async def run(
@@ -74,8 +78,14 @@ class AsyncWorker(WorkerBase):
         async for job in self.jobs(*job_types):
             try:
                 async with job:
-                    result = await handler(job)
-                    if not job.closed:
-                        await job.complete(result)
+                    job._returned = await handler(job)
             except Exception:
                 log.exception("jobdesk: job %s failed", job.job_id)
+
+
+async def _rung(bell: asyncio.Event, seconds: float) -> None:
+    """Wait until ``bell`` is set or ``seconds`` pass, then clear it."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await bell.wait()
+    bell.clear()

@@ -5,6 +5,12 @@ the asyncio one ``aclaimed``.
 Being told to stop (``Cancelled``, ``LeaseLost``) is part of normal life: the next
 report raises it, and ``with job:`` swallows it so the worker loop goes on to the next
 job.
+
+The worker loop's own completions (``with job:`` ending normally, the value a ``run``
+handler returns, a job the loop body left open) are handed to the worker's keeper,
+which sends those of a round in one request (see ``keeper``); ``job.finished`` says
+``COMPLETED`` once the server took it. ``job.complete()`` called by the body is sent at
+once and raises when the server refuses it.
 """
 
 from __future__ import annotations
@@ -36,6 +42,10 @@ class ClaimedCore(ReporterBase):
 
     _job: Job
     _worker: WorkerCore
+    _handed_in = False
+    """Its completion went to the worker's keeper, which holds the job until answered."""
+    _returned: Any = None
+    """What the handler of ``worker.run`` returned: the result its completion carries."""
 
     def _hold(self, job: Job, worker: WorkerCore) -> None:
         """Set up by the shell's constructor, after the reporter's."""
@@ -84,7 +94,7 @@ class ClaimedCore(ReporterBase):
             raise
 
     def _completion(self, result: Any, message: str | None) -> Call[Any]:
-        claim = self._worker.claim_along()
+        claim = self._worker.claim_along(completing=1) if self._worker.combined else None
         if claim is None:
             return super()._completion(result, message)
         return complete_and_claim_call(self._job, result, message, claim)
@@ -106,14 +116,38 @@ class ClaimedCore(ReporterBase):
             self._worker.take(answer.claimed)
 
     def _closing(self) -> None:
-        self._worker.release(self._job)
+        if self._handed_in:
+            self._worker.let_go(self._job)  # still held: the keeper releases it
+        else:
+            self._worker.release(self._job)
+
+    def _handing_in(self, result: Any) -> Steps[bool]:
+        """The worker loop's own completion: deliver the reports still pending, then hand
+        the completion to the worker's keeper (see ``keeper``); False when the worker
+        completes one job a request (the server lacks complete-many)."""
+        if not self._worker.keeper.defers:
+            return False
+        self._check_open("complete")
+        yield from self._flush_steps()
+        if not self._worker.keeper.hand_in(self, self._job, result, None):
+            return False
+        self._handed_in = True
+        return True
+
+    def _completed(self) -> None:
+        """The keeper's round completed the job: ``finished`` says so from now on."""
+        self._finished = Status.COMPLETED
 
     def _settling(self) -> Steps[None]:
         """Complete the job if the worker loop's body left it open (see Worker.jobs)."""
-        if self._closed:
+        if self._closed or self._handed_in:
             return
         try:
-            yield from self._ending(self._completion(None, None), Status.COMPLETED, "complete")
+            if (yield from self._handing_in(self._returned)):
+                return
+            yield from self._ending(
+                self._completion(self._returned, None), Status.COMPLETED, "complete"
+            )
         except JobStopped as exc:
             log.info("jobdesk: job %s is no longer ours: %s", self._job_id, exc)
         except SdkError as exc:
@@ -124,6 +158,11 @@ class ClaimedCore(ReporterBase):
             log.info("jobdesk: stopped working on job %s: %s", self._job_id, exc)
             return True
         try:
+            if exc is None and self._finished is None and not (self._closed or self._handed_in):
+                if not (yield from self._handing_in(self._returned)):
+                    done = self._completion(self._returned, None)
+                    yield from self._ending(done, Status.COMPLETED, "complete")
+                return False
             yield from super()._exiting(exc)
         except JobStopped as stopped:  # completing found the job no longer ours
             log.info("jobdesk: job %s is no longer ours: %s", self._job_id, stopped)

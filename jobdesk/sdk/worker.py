@@ -28,7 +28,6 @@ from typing import Any
 from jobdesk.protocol import Job
 from jobdesk.sdk.claimed import ClaimedJob
 from jobdesk.sdk.claiming import check_job_types
-from jobdesk.sdk.steps import Steps
 from jobdesk.sdk.threads import ThreadShell
 from jobdesk.sdk.working import WorkerBase
 
@@ -57,15 +56,9 @@ class Worker(WorkerBase):
 
     def _loop(self, job_types: list[str]) -> Generator[ClaimedJob, None, None]:
         current: ClaimedJob | None = None
-        done = threading.Event()
-        renewer = threading.Thread(
-            target=self._renew,
-            args=(self._core.renewals(), done),
-            name="jobdesk-leases",
-            daemon=True,
-        )
+        keeper = threading.Thread(target=self._keep, name="jobdesk-keeper", daemon=True)
         try:
-            renewer.start()
+            keeper.start()
             while (job := self._next(job_types)) is not None:
                 current = self._claimed(job, self._core)
                 yield current
@@ -74,16 +67,23 @@ class Worker(WorkerBase):
         finally:
             if current is not None:
                 current._abandon()
-            done.set()
-            if renewer is not threading.current_thread():
-                renewer.join()
+            self._core.keeper.end()
+            if keeper is not threading.current_thread():
+                keeper.join()
 
-    def _renew(self, renewals: Steps[None], done: threading.Event) -> None:
+    def _keep(self) -> None:
         try:
-            self._shell.run(renewals, pause=lambda seconds: not done.wait(seconds))
+            self._shell.run(self._core.keeper.keeping(), pause=self._keeper_pause)
         except RuntimeError:
-            if not self._core.detached:  # the client closed under a renewal: fine
+            if not self._core.detached:  # the client closed under a request: fine
                 raise
+        finally:
+            self._core.keeper.gone()
+
+    def _keeper_pause(self, seconds: float) -> bool:
+        self._keeper_bell.wait(seconds)
+        self._keeper_bell.clear()
+        return True
 
     def _next(self, job_types: list[str]) -> Job | None:
         try:
@@ -94,7 +94,9 @@ class Worker(WorkerBase):
             raise
 
     def _pause(self, seconds: float) -> bool:
-        return not self._stop_event.wait(seconds)
+        self._loop_bell.wait(seconds)
+        self._loop_bell.clear()
+        return not self.stopped
 
     def run(self, handler: Callable[[ClaimedJob], Any], *job_types: str) -> None:
         """Call ``handler(job)`` for every claimed job until stopped.
@@ -105,8 +107,6 @@ class Worker(WorkerBase):
         for job in self.jobs(*job_types):
             try:
                 with job:
-                    result = handler(job)
-                    if not job.closed:
-                        job.complete(result)
+                    job._returned = handler(job)
             except Exception:
                 log.exception("jobdesk: job %s failed", job.job_id)

@@ -1,22 +1,24 @@
-"""A worker's core: its claims, the jobs it holds, and their leases, as steps (see
-``steps``) that the thread worker (``worker``) and the asyncio one (``aworker``) take.
+"""A worker's core: its claims and the jobs it holds, as steps (see ``steps``) that the
+thread worker (``worker``) and the asyncio one (``aworker``) take; its completions and
+leases are its keeper's (``keeper``).
 
-A worker holds up to ``prefetch`` jobs: the one in hand and the ones claimed ahead of
-it (the buffer). One claim brings as many as fit; completing the job in hand claims
-the next ones in the same request (``POST /api/queue/complete``), so a busy worker makes
-one round trip a job. Every lease/3 s one request renews the leases of every job held,
-the buffered ones too (``POST /api/admin/jobs/batch`` with one bare item a job), where a
-thread per job used to beat for each. A job the server refuses to renew (cancelled,
-lease lost) is told so if in hand, and dropped if still buffered.
+A worker holds up to ``prefetch`` jobs: the one in hand, the ones claimed ahead of it
+(the buffer), and the ones whose completion is on its way. One claim brings as many as
+fit; the keeper's completions claim the refill in the same request, so a busy worker
+claims without asking. A job the server refuses to renew (cancelled, lease lost) is told
+so if in hand, and dropped if still buffered.
 
-``stop()`` ends the loop once the buffer is worked off: no job claimed is left waiting
-for its lease. Closing the client ends it at once; jobs still buffered then are left to
-their leases, as if the worker had died. Older servers: a claim answered with ``job``
-alone, a 404 to the batch or to complete-and-claim, fall back to one job a claim and a
-heartbeat a job.
+``stop()`` ends the loop once the buffer is worked off and the keeper has sent every
+completion: no job claimed is left waiting for its lease. Closing the client ends it at
+once; jobs still buffered then are left to their leases, as if the worker had died.
+Older servers: a claim answered with ``job`` alone, a 404 to the batch, to
+complete-many or to complete-and-claim, fall back to one job a claim, a heartbeat a job
+and a completion a request.
 
-Its state is shared by the worker's loop, the renewing thread (or task) and a thread
-completing a job, through single deque and dict operations, each atomic: no lock.
+Its state is shared by the worker's loop, the keeper's thread (or task) and a thread
+completing a job, through single deque and dict operations, each atomic: no lock. The
+loop and the keeper wake each other with events (the shell's), and look again at the
+state after every wake, so a wake that comes early or twice is harmless.
 """
 
 from __future__ import annotations
@@ -28,21 +30,19 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from jobdesk.protocol import Job
-from jobdesk.protocol.rest import BatchItem, BatchRequest, ClaimRequest
-from jobdesk.sdk.batching import BATCH_PATH, MAX_ITEMS, BatchAnswer, endpoint_missing
+from jobdesk.protocol.rest import ClaimRequest
 from jobdesk.sdk.claiming import (
     WorkerSettings,
     claim_call,
     claim_request,
     claim_retryable,
     claimed_jobs,
-    heartbeat_call,
     idle_rest,
 )
-from jobdesk.sdk.errors import UNAVAILABLE, JobStopped, SdkError, sdk_error
+from jobdesk.sdk.errors import JobStopped, SdkError
+from jobdesk.sdk.keeper import Keeper
 from jobdesk.sdk.retry import RetryPolicy, rest_between_rounds
 from jobdesk.sdk.steps import Sleep, Steps
-from jobdesk.sdk.wire import STATUS_BY_CODE, Call
 
 log = logging.getLogger("jobdesk.sdk")
 
@@ -54,16 +54,25 @@ class InHand(Protocol):
 
 
 class WorkerCore:
-    def __init__(self, settings: WorkerSettings, policy: RetryPolicy) -> None:
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        policy: RetryPolicy,
+        ring_keeper: Callable[[], None],
+        ring_loop: Callable[[], None],
+    ) -> None:
+        """``ring_keeper`` and ``ring_loop`` cut the keeper's and the loop's Sleep short
+        (the shell's events)."""
         self.settings = settings
         self.policy = policy
+        self.keeper = Keeper(self, ring_keeper)
+        self._ring_loop = ring_loop
         self.stopped = False
         """Claim no more; hand out what is buffered, then end."""
         self.detached = False
         """The client closed: hand out nothing more."""
         self.combined = True
         """Complete and claim in one request (False: the server lacks the endpoint)."""
-        self._batched = True
         self._job_types: list[str] = []
         self._buffer: deque[Job] = deque()
         self._held: dict[str, Job] = {}
@@ -80,6 +89,9 @@ class WorkerCore:
                 return self._buffer.popleft()
             except IndexError:
                 pass
+            if self.keeper.busy:  # its answer claims the next jobs: wait for it
+                yield Sleep(self.settings.heartbeat_every)  # cut short by the answer
+                continue
             if self.stopped:
                 return None
             yield from self._claim()
@@ -122,62 +134,29 @@ class WorkerCore:
             self._held.pop(job.id, None)
         self._in_hand.pop(job.id, None)
 
-    def claim_along(self) -> ClaimRequest | None:
-        """What a completion should claim with it: enough to fill the prefetch."""
-        if self.stopped or self.detached or not self.combined or not self._job_types:
+    def let_go(self, job: Job) -> None:
+        """``job`` is out of the loop's hands, its completion with the keeper: still held."""
+        self._in_hand.pop(job.id, None)
+
+    def claim_along(self, completing: int) -> ClaimRequest | None:
+        """What the completion of ``completing`` held jobs should claim with it: enough
+        to fill the prefetch again."""
+        if self.stopped or self.detached or not self._job_types:
             return None
-        count = self.settings.prefetch - len(self._buffer)
+        count = self.settings.prefetch - (len(self._held) - completing)
         if count < 1:
             return None
         return claim_request(self.settings, self._job_types, count, wait=0.0)
 
-    # --- the leases --------------------------------------------------------------------
+    def held(self) -> list[Job]:
+        """Every job whose lease this worker renews."""
+        return list(self._held.values())
 
-    def renewals(self) -> Steps[None]:
-        """Every lease/3 s, renew every held job's lease, in one request a thousand jobs;
-        ends when the Sleep is cut short (the loop ended)."""
-        while (yield Sleep(self.settings.heartbeat_every)):
-            held = list(self._held.values())
-            for start in range(0, len(held), MAX_ITEMS):
-                yield from self._renew(held[start : start + MAX_ITEMS])
+    def answered(self) -> None:
+        """The keeper settled a round: the loop may find jobs, or nothing left to wait for."""
+        self._ring_loop()
 
-    def _renew(self, jobs: list[Job]) -> Steps[None]:
-        if not self._batched:
-            for job in jobs:
-                yield from self._renew_one(job)
-            return
-        items = [BatchItem(job_id=job.id, attempt=job.attempts) for job in jobs]
-        call = Call("POST", BATCH_PATH, BatchAnswer, BatchRequest(updates=items))
-        try:
-            answer = yield call
-        except SdkError as exc:
-            if endpoint_missing(exc):
-                log.info("jobdesk: the server has no batch endpoint; a heartbeat a job")
-                self._batched = False
-                yield from self._renew(jobs)
-            else:
-                log.warning("jobdesk: leases of %d jobs not renewed yet: %s", len(jobs), exc)
-            return
-        if len(answer.results) != len(jobs):
-            log.warning(
-                "jobdesk: %d leases renewed with %d answers", len(jobs), len(answer.results)
-            )
-            return
-        for job, result in zip(jobs, answer.results, strict=True):
-            if (refused := result.error) is not None:
-                status = STATUS_BY_CODE.get(refused.code)
-                self._lost(job, sdk_error(refused.code, refused.message, status=status))
-
-    def _renew_one(self, job: Job) -> Steps[None]:
-        try:
-            yield heartbeat_call(job)
-        except SdkError as exc:
-            if exc.code == UNAVAILABLE:
-                log.warning("jobdesk: job %s: heartbeat not delivered: %s", job.id, exc)
-            else:
-                self._lost(job, exc)
-
-    def _lost(self, job: Job, exc: SdkError) -> None:
+    def lost(self, job: Job, exc: SdkError) -> None:
         """The server would not renew ``job``: cancelled, its lease lost, or it ended."""
         if self._held.get(job.id) is not job:
             return  # let go of meanwhile
@@ -199,17 +178,19 @@ class WorkerBase:
     """What both worker shells are besides their loop: the core, stopping, the settings."""
 
     _event_class: Callable[[], Any]
-    """The shell's kind of event (``threading.Event``, ``asyncio.Event``): set on stop."""
+    """The shell's kind of event (``threading.Event``, ``asyncio.Event``)."""
 
     def __init__(
         self, shell: Any, settings: WorkerSettings, claimed: Callable[[Job, WorkerCore], Any]
     ) -> None:
         self._shell = shell
-        self._core = WorkerCore(settings, shell.policy)
+        self._loop_bell = self._event_class()
+        """Cuts the loop's rests short: set by ``stop`` and by the keeper's answers."""
+        self._keeper_bell = self._event_class()
+        """Cuts the keeper's rest short: set when a completion is handed in."""
+        self._core = WorkerCore(settings, shell.policy, self._keeper_bell.set, self._loop_bell.set)
         self._claimed = claimed
         """The client's: makes the claimed job for one handed out, and tracks it."""
-        self._stop_event = self._event_class()
-        """Set by ``stop``: cuts the loop's rests short."""
 
     @property
     def settings(self) -> WorkerSettings:
@@ -227,9 +208,10 @@ class WorkerBase:
         out): if it brings jobs, they are still handed out, then the loop ends.
         """
         self._core.stopped = True
-        self._stop_event.set()
+        self._loop_bell.set()
 
     def _detach(self) -> None:
-        """The client closed: end the loop, and hand out nothing more."""
+        """The client closed: end the loop and the keeper, and hand out nothing more."""
         self._core.detached = True
+        self._keeper_bell.set()
         self.stop()

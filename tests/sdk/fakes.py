@@ -14,7 +14,10 @@ report (a job id and an attempt: a worker renewing its leases) stands for
 A claim hands out up to ``maxJobs`` of ``queue``; a complete-and-claim (``POST
 /api/queue/complete``) is recorded, and meets the scripts, as the ``.../complete`` it
 stands for, and claims the next ones as its ``claim`` asks (``combining = False``: a
-server without it, 404).
+server without it, 404). A complete-many (``POST /api/queue/complete-many``) is taken
+apart the same way: each completion is recorded, and meets the scripts, as the
+``.../complete`` it stands for (a 4xx refuses it alone, in the answer), and the claim
+rides along (``rounding = False``: a server without it, 404).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import httpx
 JOB_ID = "job_0123456789abcdef"
 BATCH_PATH = "/api/admin/jobs/batch"
 COMPLETE_PATH = "/api/queue/complete"
+COMPLETE_MANY_PATH = "/api/queue/complete-many"
 PROGRESS_FIELDS = ("progress", "message", "subOperation", "pipeline")
 NOW = "2026-11-22T10:00:00.123Z"
 
@@ -80,6 +84,9 @@ class FakeServer:
     combining: bool = True
     combined: list[dict[str, Any]] = field(default_factory=list)
     """The body of each complete-and-claim request, in arrival order."""
+    rounding: bool = True
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    """The body of each complete-many request, in arrival order."""
     batches: list[int] = field(default_factory=list)
     """The number of reports in each batch request, in arrival order."""
     batch_keys: list[str] = field(default_factory=list)
@@ -142,6 +149,8 @@ class FakeServer:
             return self._batch(request)
         if request.url.path == COMPLETE_PATH:
             return self._complete_and_claim(request)
+        if request.url.path == COMPLETE_MANY_PATH:
+            return self._complete_many(request)
         with self._lock:
             self.attempts.append(request)
             step = self._next_step(request.url.path)
@@ -196,13 +205,7 @@ class FakeServer:
         body = json.loads(request.content)
         with self._lock:
             self.combined.append(body)
-        single = httpx.Request(
-            "POST",
-            request.url.copy_with(path=f"/api/admin/jobs/{body['jobId']}/complete"),
-            json={"result": body.get("result"), "message": body.get("message")},
-            headers={"Jobdesk-Attempt": str(body["attempt"])},
-        )
-        answer = self._handle(single)
+        answer = self._handle(_completion(request, body))
         if not answer.is_success:
             return answer
         wanted = (body.get("claim") or {}).get("maxJobs", 0)
@@ -210,6 +213,26 @@ class FakeServer:
             claimed, self.queue = self.queue[:wanted], self.queue[wanted:]
         done = job_json(body["jobId"], "completed")
         return httpx.Response(200, json={"job": done, "claimed": claimed})
+
+    def _complete_many(self, request: httpx.Request) -> httpx.Response:
+        if not self.rounding:
+            return Refuse(404, "NOT_FOUND", "Not Found").response()
+        body = json.loads(request.content)
+        with self._lock:
+            self.rounds.append(body)
+        results: list[dict[str, Any]] = []
+        for c in body["completions"]:
+            answer = self._handle(_completion(request, c))
+            if answer.status_code >= 500:
+                return answer
+            if answer.is_success:
+                results.append({"jobId": c["jobId"], "status": "completed", "timestamp": NOW})
+            else:
+                results.append({"jobId": c["jobId"], "error": answer.json()["error"]})
+        wanted = (body.get("claim") or {}).get("maxJobs", 0)
+        with self._lock:
+            claimed, self.queue = self.queue[:wanted], self.queue[wanted:]
+        return httpx.Response(200, json={"results": results, "claimed": claimed})
 
     def _next_step(self, path: str) -> Step | None:
         for suffix, steps in self._scripts.items():
@@ -271,6 +294,16 @@ class FakeServer:
             if time.monotonic() > deadline:
                 raise AssertionError(f"condition not met in {timeout} s; writes: {self.writes()}")
             time.sleep(0.005)
+
+
+def _completion(request: httpx.Request, body: dict[str, Any]) -> httpx.Request:
+    """The ``.../complete`` request a combined completion stands for."""
+    return httpx.Request(
+        "POST",
+        request.url.copy_with(path=f"/api/admin/jobs/{body['jobId']}/complete"),
+        json={"result": body.get("result"), "message": body.get("message")},
+        headers={"Jobdesk-Attempt": str(body["attempt"])},
+    )
 
 
 def _open_gate() -> threading.Event:

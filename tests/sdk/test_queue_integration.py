@@ -27,7 +27,6 @@ from jobdesk.sdk import (
     SubmissionError,
 )
 from jobdesk.sdk.steps import Steps
-from jobdesk.sdk.working import WorkerCore
 from tests.conftest import RunningServer
 from tests.polling import eventually, wait_for
 
@@ -144,7 +143,7 @@ def test_a_job_started_by_its_worker_learns_of_a_cancel_too(
         job.close()
 
 
-def _no_renewals(self: WorkerCore) -> Steps[None]:
+def _no_renewals() -> Steps[None]:
     return
     yield
 
@@ -153,10 +152,10 @@ def test_a_lost_lease_fences_the_late_worker_out(
     ops: JobdeskClient, mine: JobdeskClient, server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job_id = ops.submit_job("slow", max_attempts=3)
-    with monkeypatch.context() as patch:
-        patch.setattr(WorkerCore, "renewals", _no_renewals)  # a stalled worker
-        late_loop = mine.worker("late", lease=1, wait=1).jobs("slow")
-        late = next(late_loop)
+    stalled = mine.worker("late", lease=1, wait=1)
+    monkeypatch.setattr(stalled._core.keeper, "_renew_all", _no_renewals)  # renews nothing
+    late_loop = stalled.jobs("slow")
+    late = next(late_loop)
     wait_for(lambda: ops.get_job(job_id).status is Status.QUEUED)  # the sweep requeued it
     with sdk(server, "worker2") as other:
         other_loop = other.worker("other", lease=5, wait=1).jobs("slow")

@@ -175,7 +175,9 @@ def test_completing_a_job_no_longer_ours_is_swallowed_by_with(
     with job:
         pass
     assert job.closed
-    assert job.finished is None
+    fake.wait_for(lambda: len(fake.rounds) == 1 and not worker._core.keeper.busy)
+    assert fake.rounds[0]["completions"] == [{"jobId": JOB_ID, "attempt": 1}]
+    assert job.finished is None  # refused: the job is no longer ours
 
 
 def test_an_exception_in_with_fails_the_job_and_ends_the_loop(
