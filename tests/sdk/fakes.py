@@ -87,6 +87,8 @@ class FakeServer:
     rounding: bool = True
     rounds: list[dict[str, Any]] = field(default_factory=list)
     """The body of each complete-many request, in arrival order."""
+    round_keys: list[str] = field(default_factory=list)
+    """The ``Idempotency-Key`` of each complete-many request answered."""
     batches: list[int] = field(default_factory=list)
     """The number of reports in each batch request, in arrival order."""
     batch_keys: list[str] = field(default_factory=list)
@@ -220,6 +222,7 @@ class FakeServer:
         body = json.loads(request.content)
         with self._lock:
             self.rounds.append(body)
+            self.round_keys.append(request.headers.get("Idempotency-Key", ""))
         results: list[dict[str, Any]] = []
         for c in body["completions"]:
             answer = self._handle(_completion(request, c))

@@ -104,20 +104,18 @@ def test_complete_many_answers_each_and_claims_in_the_same_transaction(
 ) -> None:
     ids = [submit(worker) for _ in range(6)]
     held = claim_many(worker, 3)
-    body = {
-        "completions": [
-            {"jobId": held[0]["id"], "attempt": 1, "result": {"n": 0}},
-            {"jobId": held[1]["id"], "attempt": 2},  # stale: refused on its own
-            {"jobId": "job_missing", "attempt": 1},
-            {"jobId": held[2]["id"], "attempt": 1, "message": "done"},
-        ],
-        "claim": {"jobTypes": ["send-email"], "maxJobs": 2},
-    }
+    completions: list[dict[str, Any]] = [
+        {"jobId": held[0]["id"], "attempt": 1, "result": {"n": 0}},
+        {"jobId": held[1]["id"], "attempt": 2},  # stale: refused on its own
+        {"jobId": "job_missing", "attempt": 1},
+        {"jobId": held[2]["id"], "attempt": 1, "message": "done"},
+    ]
+    body = {"completions": completions, "claim": {"jobTypes": ["send-email"], "maxJobs": 2}}
     headers = {"Idempotency-Key": "round-1"}
     answer = worker.post("/api/queue/complete-many", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
     results = answer.json()["results"]
-    assert [r["jobId"] for r in results] == [c["jobId"] for c in body["completions"]]
+    assert [r["jobId"] for r in results] == [c["jobId"] for c in completions]
     assert [r.get("status") for r in results] == ["completed", None, None, "completed"]
     assert [r.get("error", {}).get("code") for r in results] == [
         None,
