@@ -508,39 +508,16 @@ class JobService:
         and a refused completion claims nothing. A retry with the same Idempotency-Key
         gets the first answer, the same claimed jobs included. Never waits for a job:
         when none is claimable the worker's next call is an ordinary (long-poll) claim."""
-        who.require_writer()
-        moment, now = self._now()
-        claim = request.claim
-        types = [] if claim is None else list(dict.fromkeys(claim.job_types))
-        worker = (claim.worker if claim is not None else None) or who.name
 
-        def complete(job: Job, at: str) -> Job:
-            return lifecycle.complete(job, now=at, result=request.result, message=request.message)
-
-        def run(tx: Transaction) -> tuple[Job, list[Job]] | Replayed:
-            if once is not None and (answered := tx.recall(once.key)) is not None:
-                return Replayed(answered)
+        def complete(tx: Transaction, moment: datetime, now: str) -> Job:
+            change = _completing(request)
             done = self._update_in(
-                tx, who, request.job_id, complete, None, request.attempt, False, moment, now
+                tx, who, request.job_id, change, None, request.attempt, False, moment, now
             )
             assert isinstance(done, Job)  # no key of its own: never a replay
-            claimed = [] if claim is None else self._claim_now(tx, who, worker, types, claim)
-            if once is not None:
-                tx.remember(once.key, once.keep((done, claimed), moment.timestamp()))
-            return done, claimed
+            return done
 
-        if claim is not None:
-            self.overview.claim_started(worker, types, moment.timestamp())
-        try:
-            result = await self._writer.submit(
-                run,
-                None if claim is None else frozenset(types),
-                1 if claim is None else claim.max_jobs,
-            )
-        finally:
-            if claim is not None:
-                self.overview.claim_ended(worker, self._clock().timestamp())
-        return _answered(result)
+        return await self._complete_then_claim(who, request.claim, once, complete)
 
     async def complete_many(
         self, who: Principal, request: CompleteManyRequest, once: Once | None = None
@@ -549,35 +526,45 @@ class JobService:
         one transaction: each completion fenced by its attempt as ``complete`` is, and
         answered on its own (a refused one changes nothing and refuses no other). A retry
         with the same Idempotency-Key gets the first answer, claimed jobs included."""
-        who.require_writer()
-        moment, now = self._now()
-        claim = request.claim
-        types = [] if claim is None else list(dict.fromkeys(claim.job_types))
-        worker = (claim.worker if claim is not None else None) or who.name
 
-        def completing(c: Completion) -> Callable[[Job, str], Job]:
-            return lambda job, at: lifecycle.complete(
-                job, now=at, result=c.result, message=c.message
-            )
-
-        def run(tx: Transaction) -> tuple[list[Job | ApiError], list[Job]] | Replayed:
-            if once is not None and (answered := tx.recall(once.key)) is not None:
-                return Replayed(answered)
+        def complete(tx: Transaction, moment: datetime, now: str) -> list[Job | ApiError]:
             answers: list[Job | ApiError] = []
             for c in request.completions:
                 try:
                     done = self._update_in(
-                        tx, who, c.job_id, completing(c), None, c.attempt, False, moment, now
+                        tx, who, c.job_id, _completing(c), None, c.attempt, False, moment, now
                     )
                 except ApiError as refused:
                     answers.append(refused)
                     continue
                 assert isinstance(done, Job)  # no key of its own: never a replay
                 answers.append(done)
+            return answers
+
+        return await self._complete_then_claim(who, request.claim, once, complete)
+
+    async def _complete_then_claim(
+        self,
+        who: Principal,
+        claim: ClaimRequest | None,
+        once: Once | None,
+        complete: Callable[[Transaction, datetime, str], T],
+    ) -> tuple[T, list[Job]]:
+        """``complete``, then ``claim`` in the same transaction (never waiting for a job),
+        remembered under ``once`` with the jobs claimed."""
+        who.require_writer()
+        moment, now = self._now()
+        types = [] if claim is None else list(dict.fromkeys(claim.job_types))
+        worker = (claim.worker if claim is not None else None) or who.name
+
+        def run(tx: Transaction) -> tuple[T, list[Job]] | Replayed:
+            if once is not None and (answered := tx.recall(once.key)) is not None:
+                return Replayed(answered)
+            done = complete(tx, moment, now)
             claimed = [] if claim is None else self._claim_now(tx, who, worker, types, claim)
             if once is not None:
-                tx.remember(once.key, once.keep((answers, claimed), moment.timestamp()))
-            return answers, claimed
+                tx.remember(once.key, once.keep((done, claimed), moment.timestamp()))
+            return done, claimed
 
         if claim is not None:
             self.overview.claim_started(worker, types, moment.timestamp())
@@ -797,6 +784,13 @@ def _answered(result: T | Replayed) -> T:
     if isinstance(result, Replayed):
         raise result
     return result
+
+
+def _completing(request: CompleteAndClaimRequest | Completion) -> Callable[[Job, str], Job]:
+    """The change that completes a claimed job with the request's result and message."""
+    return lambda job, at: lifecycle.complete(
+        job, now=at, result=request.result, message=request.message
+    )
 
 
 def _with_owner(job: Job, owner: str) -> Job:
