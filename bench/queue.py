@@ -1,5 +1,6 @@
-"""The queue's speed: jobdesk on SQLite and on PostgreSQL beside Celery on Redis, in one
-run, each at its documented defaults, with no-op jobs and two worker processes.
+"""The queue's speed: jobdesk on SQLite and on PostgreSQL beside Celery on Redis and
+procrastinate on PostgreSQL, in one run, each at its documented defaults, with no-op
+jobs and two worker processes.
 
 For each system and size: **submit** (jobs/s queued with no worker running; jobdesk's
 bulk ``submit_jobs``, Celery's ``delay()`` a task), **drain** (jobs/s from two workers
@@ -8,9 +9,10 @@ the workers already running), **paced** (25 jobs/s for 10 s: p50 and p99 from su
 done) and **CPU ms a job** during the drain, by server, workers and broker (Redis; for
 PostgreSQL every postgres process on the machine).
 
-Celery runs from an environment of its own (``uv run --isolated --no-project --with
-celery[redis]``, bench/peers/celery_peer.py); Redis and PostgreSQL are the machine's, at
-127.0.0.1. A system whose service does not answer is skipped, and the table says so.
+The peers run from environments of their own (``uv run --isolated --no-project --with
+celery[redis]``, ``... --with procrastinate``; bench/peers/); Redis and PostgreSQL are
+the machine's, at 127.0.0.1. A system whose service does not answer is skipped, and the
+table says so.
 
 ``python -m bench queue [--jobs 5000,50000] [--only jobdesk-sqlite,...]``
 """
@@ -39,7 +41,8 @@ JOB_TYPE = "noop"
 WORKERS = 2
 PACED_RATE = 25.0
 PACED_COUNT = 250
-PEER_ENV = ["uv", "run", "--isolated", "--no-project", "--with", "celery[redis]", "python"]
+CELERY_ENV = ["uv", "run", "--isolated", "--no-project", "--with", "celery[redis]"]
+PROCRASTINATE_ENV = ["uv", "run", "--isolated", "--no-project", "--with", "procrastinate"]
 PEERS = Path(__file__).parent / "peers"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -190,6 +193,21 @@ class Jobdesk:
         self.server.stop()
 
 
+def run_peer(env: list[str], script: str, *argv: str, environ: dict[str, str] | None = None) -> Any:
+    """Run a peer's script in its own environment; the JSON of its last line of output."""
+    import json
+
+    done = subprocess.run(
+        [*env, "python", str(PEERS / script), *argv],
+        capture_output=True,
+        check=True,
+        text=True,
+        timeout=900,
+        env=environ,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else None
+
+
 class CeleryOnRedis:
     """Celery's prefork worker (concurrency 2: two worker processes) on Redis."""
 
@@ -200,22 +218,13 @@ class CeleryOnRedis:
         self._peer("reset")
 
     def _peer(self, *argv: str) -> Any:
-        import json
-
-        done = subprocess.run(
-            [*PEER_ENV, str(PEERS / "celery_peer.py"), *argv],
-            capture_output=True,
-            check=True,
-            text=True,
-            timeout=900,
-        )
-        return json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else None
+        return run_peer(CELERY_ENV, "celery_peer.py", *argv)
 
     def submit(self, count: int) -> float:
         return float(self._peer("submit", str(count)))
 
     def start_workers(self) -> None:
-        argv = [*PEER_ENV[:-1], "celery", "--workdir", str(PEERS), "-A", "celery_peer"]
+        argv = [*CELERY_ENV, "celery", "--workdir", str(PEERS), "-A", "celery_peer"]
         self._worker = spawn(
             [*argv, "worker", "--concurrency", str(WORKERS), "--loglevel", "WARNING"],
             stdout=subprocess.DEVNULL,
@@ -237,6 +246,55 @@ class CeleryOnRedis:
     def pids(self) -> dict[str, list[int]]:
         workers = tree([self._worker.pid]) if self._worker is not None else []
         return {"workers": workers, "broker": redis_pids()}
+
+    def close(self) -> None:
+        self.stop_workers()
+
+
+class Procrastinate:
+    """Two ``procrastinate worker`` processes (concurrency 1 each, the default) on a
+    scratch PostgreSQL database; the broker's CPU is every postgres process's."""
+
+    name = "procrastinate, PostgreSQL"
+
+    def __init__(self, db_url: str) -> None:
+        self._environ = {**os.environ, "BENCH_PROCRASTINATE_DSN": db_url, "PYTHONPATH": str(PEERS)}
+        self._workers: list[subprocess.Popen[bytes]] = []
+        self._peer("schema")
+
+    def _peer(self, *argv: str) -> Any:
+        return run_peer(PROCRASTINATE_ENV, "procrastinate_peer.py", *argv, environ=self._environ)
+
+    def submit(self, count: int) -> float:
+        return float(self._peer("submit", str(count)))
+
+    def start_workers(self) -> None:
+        argv = [*PROCRASTINATE_ENV, "procrastinate", "--app", "procrastinate_peer.app", "worker"]
+        for _ in range(WORKERS):
+            self._workers.append(
+                spawn(
+                    argv,
+                    env=self._environ,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+
+    def stop_workers(self) -> None:
+        for worker in self._workers:
+            worker.terminate()
+            reap(worker, timeout=30)
+        self._workers = []
+
+    def pending(self) -> int:
+        return int(self._peer("pending"))
+
+    def paced(self, rate: float, count: int) -> list[float]:
+        return [float(x) for x in self._peer("paced", str(rate), str(count))]
+
+    def pids(self) -> dict[str, list[int]]:
+        workers = tree([w.pid for w in self._workers])
+        return {"workers": workers, "broker": list(postgres_pids().values())}
 
     def close(self) -> None:
         self.stop_workers()
@@ -321,6 +379,12 @@ def systems(folder: Path, postgres: str, only: set[str]) -> Iterator[list[tuple[
         if "celery" in only:
             why = redis_answers()
             made.append(("celery", why if why is not None else CeleryOnRedis()))
+        if "procrastinate" in only:
+            if (why := postgres_answers(postgres)) is not None:
+                made.append(("procrastinate", f"PostgreSQL at {postgres}: {why}"))
+            else:
+                url = stack.enter_context(scratch_database(postgres))
+                made.append(("procrastinate", Procrastinate(url)))
         try:
             yield made
         finally:
@@ -365,7 +429,7 @@ def report(results: list[Figures]) -> str:
 def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench queue", description=__doc__)
     parser.add_argument("--jobs", default="5000", help="sizes, comma-separated (5000,50000)")
-    parser.add_argument("--only", default="jobdesk-sqlite,jobdesk-postgres,celery")
+    parser.add_argument("--only", default="jobdesk-sqlite,jobdesk-postgres,celery,procrastinate")
     parser.add_argument(
         "--postgres", default=os.environ.get("JOBDESK_BENCH_POSTGRES", DEFAULT_POSTGRES)
     )
