@@ -3,18 +3,20 @@ procrastinate on PostgreSQL, in one run, each at its documented defaults, with n
 jobs and two worker processes.
 
 For each system and size: **submit** (jobs/s queued with no worker running; jobdesk's
-bulk ``submit_jobs``, Celery's ``delay()`` a task), **drain** (jobs/s from two workers
-on the full queue, from the first job done to the last), **mixed** (jobs/s queued and done with
-the workers already running), **paced** (25 jobs/s for 10 s: p50 and p99 from submit to
-done) and **CPU ms a job** during the drain, by server, workers and broker (Redis; for
-PostgreSQL every postgres process on the machine).
+bulk ``submit_jobs``, Celery's ``delay()`` and procrastinate's ``defer()`` a task),
+**drain** (jobs/s from two workers on the full queue, from the first job done to the
+last), **mixed** (jobs/s queued and done with the workers already running), **paced**
+(25 jobs/s for 10 s: p50 and p99 from submit to done) and **CPU ms a job** during the
+drain, by server, workers and broker (Redis; for PostgreSQL every postgres process on
+the machine).
 
 The peers run from environments of their own (``uv run --isolated --no-project --with
 celery[redis]``, ``... --with procrastinate``; bench/peers/); Redis and PostgreSQL are
 the machine's, at 127.0.0.1. A system whose service does not answer is skipped, and the
 table says so.
 
-``python -m bench queue [--jobs 5000,50000] [--only jobdesk-sqlite,...]``
+``python -m bench queue [--jobs 5000,50000] [--only jobdesk-sqlite,celery,...]`` (about
+half an hour with both sizes, most of it procrastinate's 50,000).
 """
 
 from __future__ import annotations
@@ -428,7 +430,7 @@ def report(results: list[Figures]) -> str:
 
 def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench queue", description=__doc__)
-    parser.add_argument("--jobs", default="5000", help="sizes, comma-separated (5000,50000)")
+    parser.add_argument("--jobs", default="5000,50000", help="sizes, comma-separated")
     parser.add_argument("--only", default="jobdesk-sqlite,jobdesk-postgres,celery,procrastinate")
     parser.add_argument(
         "--postgres", default=os.environ.get("JOBDESK_BENCH_POSTGRES", DEFAULT_POSTGRES)

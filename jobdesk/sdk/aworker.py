@@ -1,6 +1,7 @@
 """AsyncWorker: the asyncio shell of the worker loop (``async for job in
-worker.jobs(...)``); its core is ``working``, its rules those of ``worker``. One task a
-worker renews the leases of all the jobs it holds."""
+worker.jobs(...)``); its core is ``working``, its rules those of ``worker``. Its keeper
+is a task: it sends the loop's completions in rounds and renews the leases of all the
+jobs held (see ``keeper``)."""
 
 from __future__ import annotations
 

@@ -84,13 +84,22 @@ class Keeper:
         self._handed: deque[HandedIn] = deque()
         self._round: Round | None = None
         """The round being sent, or to send again."""
+        self._round_open = False
+        """From before a round takes its completions until the jobs claimed with it are
+        buffered: with ``_handed``, what ``busy`` reads (see there)."""
+        self._gone = False
         self.loop_over = False
         """The worker's loop ended: send what is left, then end."""
 
     @property
     def busy(self) -> bool:
-        """Completions are waiting or in flight: their answer may bring jobs."""
-        return bool(self._handed) or self._round is not None
+        """Completions are waiting or in flight: their answer may bring jobs.
+
+        Read from the loop's thread while the keeper's changes it, without a lock: the
+        keeper opens a round before it takes completions from ``_handed`` and closes it
+        after the jobs claimed are buffered, so a loop that finds neither has nothing to
+        wait for, and finds those jobs when it looks at its buffer again."""
+        return (bool(self._handed) or self._round_open) and not self._gone
 
     def hand_in(self, claimed: Ended, job: Job, result: Any, message: str | None) -> bool:
         """Queue ``job``'s completion; False when the caller must complete it itself."""
@@ -114,13 +123,13 @@ class Keeper:
     def gone(self) -> None:
         """The keeper's thread (or task) ended: what it did not send is left to the
         leases, and the loop no longer waits for it."""
-        self.loop_over = True
+        self._gone = self.loop_over = True
         self.defers = False
         if self._round is not None:
             self._settled(self._round)
         while self._handed:
             self._core.release(self._handed.popleft().job)
-        self._core.answered()
+        self._close_round()
 
     # --- the keeper's steps ------------------------------------------------------------
 
@@ -142,9 +151,13 @@ class Keeper:
 
     def _complete_round(self) -> Steps[None]:
         if self._round is None:
+            self._round_open = True
             handed = [
                 self._handed.popleft() for _ in range(min(len(self._handed), MAX_COMPLETIONS))
             ]
+            if not handed:
+                self._close_round()
+                return
             body = CompleteManyRequest(
                 completions=[h.completion for h in handed],
                 claim=self._core.claim_along(completing=len(handed)),
@@ -164,7 +177,7 @@ class Keeper:
                 done.claimed._completed()
         self._settled(round_)
         self._core.take(answer.claimed)
-        self._core.answered()
+        self._close_round()
 
     def _settled(self, round_: Round) -> None:
         """The round is over, answered or given up on: its jobs are held no more."""
@@ -172,15 +185,20 @@ class Keeper:
         for handed in round_.handed:
             self._core.release(handed.job)
 
+    def _close_round(self) -> None:
+        self._round_open = False
+        self._core.answered()
+
     def _refused(self, round_: Round, exc: SdkError) -> Steps[None]:
         if endpoint_missing(exc):
             log.info("jobdesk: the server has no complete-many; completing one at a time")
             self.defers = False
             self._round = None
-            for handed in (*round_.handed, *self._handed):
+            for handed in round_.handed:
                 yield from self._complete_alone(handed)
-            self._handed.clear()
-            self._core.answered()
+            while self._handed:  # one more may come in: the loop saw ``defers`` first
+                yield from self._complete_alone(self._handed.popleft())
+            self._close_round()
         elif claim_retryable(exc) and not self.loop_over:
             log.warning("jobdesk: %d completions not delivered yet: %s", len(round_.handed), exc)
             yield Sleep(rest_between_rounds(self._core.policy))
@@ -189,7 +207,7 @@ class Keeper:
             # the jobs are left to their leases, as if this worker had died.
             log.error("jobdesk: %d completions not delivered: %s", len(round_.handed), exc)
             self._settled(round_)
-            self._core.answered()
+            self._close_round()
 
     def _complete_alone(self, handed: HandedIn) -> Steps[None]:
         c = handed.completion

@@ -10,12 +10,13 @@
             job.progress(100)
 
 Each turn hands out the next job held, claiming with a long poll when none is, so an
-idle worker costs one request per ``wait`` seconds and never spins; completing a job
-claims the next ones in the same request. When the server is away the claim is retried
-with the client's retry policy, and then again after a rest, for as long as it takes: a
-worker outlives server restarts. A refusal that retrying cannot fix (a bad token, a bad
-job type) ends the loop with its SdkError. One thread a worker renews the leases of all
-the jobs it holds.
+idle worker costs one request per ``wait`` seconds and never spins. The loop's
+completions go to the worker's keeper thread, which sends those of a round in one
+request claiming the next jobs, and renews the leases of all the jobs held (see
+``keeper``). When the server is away the claim is retried with the client's retry
+policy, and then again after a rest, for as long as it takes: a worker outlives server
+restarts. A refusal that retrying cannot fix (a bad token, a bad job type) ends the loop
+with its SdkError.
 """
 
 from __future__ import annotations

@@ -92,6 +92,8 @@ class WorkerCore:
             if self.keeper.busy:  # its answer claims the next jobs: wait for it
                 yield Sleep(self.settings.heartbeat_every)  # cut short by the answer
                 continue
+            if self._buffer:  # a round's jobs came in meanwhile (see Keeper.busy)
+                continue
             if self.stopped:
                 return None
             yield from self._claim()
