@@ -7,7 +7,8 @@ client hears of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -196,7 +197,7 @@ class Storage:
         """Read everything the server keeps in memory, in one consistent transaction:
         the idempotency answers given after ``remembered_after_s`` (older ones are out
         of their window)."""
-        with self._engine.begin() as conn:
+        with self._snapshot() as conn:
             values = dict(conn.execute(select(schema.meta.c.key, schema.meta.c.value)).all())
             floor = int(values["history_floor"])
             state = StoredState(epoch=values["epoch"], seq=int(values["seq"]), history_floor=floor)
@@ -216,6 +217,20 @@ class Storage:
                 for key, created, status, body in conn.execute(kept)
             ]
         return state
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A transaction whose statements all see the database as it was at its first.
+
+        SQLite's read transaction is one; PostgreSQL's default (READ COMMITTED) takes a
+        new snapshot for each statement, so a replica starting while others commit read
+        the seq, then jobs changed after it: its feed then held seqs beyond its own, and
+        applying the next change from the others failed and stopped its writer."""
+        with self._engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     def history(self, query: HistoryQuery) -> tuple[list[bytes], str | None]:
         """A page of the history (run in a thread: it may read many rows)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 from jobdesk.protocol import Job, Priority, Status, parse_timestamp
 from jobdesk.server.changes import encode_job
@@ -235,3 +235,45 @@ def test_replicas_migrating_an_empty_database_at_once_take_turns(pg_url: str) ->
             storage.close()
     assert [key for key, _ in meta] == ["epoch", "history_floor", "seq"]
     assert revisions == [(HEAD,)]
+
+
+def test_the_load_sees_one_moment_while_another_writer_commits(database: Database) -> None:
+    """A replica starting while others commit: a job committed between the load's read of
+    the seq and its read of the jobs must not come in with a seq beyond the loaded one
+    (its feed would then be ahead of the changes it follows)."""
+    with closing(database.open()) as storage:
+        seq = storage.load().seq
+        other = bare_engine(database)
+        wrote: list[bool] = []
+
+        def commit_one_more(conn: object, cursor: object, statement: str, *_: object) -> None:
+            if "FROM jobs" in statement and not wrote:
+                wrote.append(True)
+                job = Job(
+                    id="job_late", name="late", job_type="t", status=Status.QUEUED,
+                    created_at="2026-12-04T02:00:00.000Z", updated_at="2026-12-04T02:00:00.000Z",
+                )  # fmt: skip
+                with other.begin() as writer:
+                    writer.execute(
+                        text(
+                            "INSERT INTO jobs (id, seq, status, owner, job_type, data, version, "
+                            "live, priority, created_at, due_s) VALUES (:id, :seq, 'queued', "
+                            "'', 't', :data, 1, :live, 1, :created, 0)"
+                        ),
+                        {"id": job.id, "seq": seq + 1, "data": encode_job(job), "live": True,
+                         "created": job.created_at},
+                    )  # fmt: skip
+                    writer.execute(
+                        text("UPDATE meta SET value = :seq WHERE key = 'seq'"),
+                        {"seq": str(seq + 1)},
+                    )
+
+        event.listen(storage.engine, "before_cursor_execute", commit_one_more)
+        try:
+            loaded = storage.load()
+        finally:
+            event.remove(storage.engine, "before_cursor_execute", commit_one_more)
+            other.dispose()
+        assert wrote == [True]
+        assert all(job_seq <= loaded.seq for _, job_seq in loaded.jobs)
+        assert storage.load().seq == seq + 1  # the next load sees it
