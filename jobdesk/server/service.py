@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -125,8 +127,10 @@ class JobService:
     async def start(self) -> None:
         if self.replica is not None:
             await self.replica.start()
+        writer = asyncio.create_task(self._writer.run_forever(), name="jobdesk-writer")
+        writer.add_done_callback(self._writer_ended)
         self._tasks = [
-            asyncio.create_task(self._writer.run_forever(), name="jobdesk-writer"),
+            writer,
             asyncio.create_task(self._sweep_forever(), name="jobdesk-sweeper"),
             asyncio.create_task(self._stats_forever(), name="jobdesk-stats"),
             asyncio.create_task(self._overview_forever(), name="jobdesk-overview"),
@@ -145,6 +149,16 @@ class JobService:
                 name="jobdesk-tokens",
             ),
         ]
+
+    def _writer_ended(self, task: asyncio.Task[None]) -> None:
+        """The writer ended by an exception (a bug): no write can be served any more. A
+        replica shuts down, so its supervisor starts it again from the database, as one
+        that fell behind the feed does; one server says so loudly."""
+        if task.cancelled() or (exc := task.exception()) is None:
+            return
+        log.critical("the writer stopped, no write can be served: %s", exc, exc_info=exc)
+        if self.replica is not None:
+            os.kill(os.getpid(), signal.SIGTERM)
 
     def closing(self) -> None:
         """The server is shutting down: answer waiting claims now, so none holds it up."""
