@@ -221,9 +221,13 @@ class Referee:
         paused = self.jobs.get(self.pause_id)
         if self.paused is None or self.continued or paused is None:
             return
-        if paused.status is Status.COMPLETED:  # another worker did it meanwhile
-            assert self.paused.process is not None
-            self.paused.process.send_signal(signal.SIGCONT)
+        process = self.paused.process
+        assert process is not None
+        # Another worker did it meanwhile, and the paused one has stopped: it notes the
+        # pause before it stops itself, and a job it took stale may be done already,
+        # so a SIGCONT sent on the note alone can come first and be lost.
+        if paused.status is Status.COMPLETED and _stopped(process.pid):
+            process.send_signal(signal.SIGCONT)
             self.continued = True
 
     def _kill_one_now_and_then(self) -> None:
@@ -305,3 +309,12 @@ def run_and_check(
     assert referee.late_refusal == ["LeaseLost"]  # the late worker was fenced out
     assert kills_left == []  # every random kill happened
     assert hang_kills >= 1  # a hanging job may also fail in the buffers of killed workers
+
+
+def _stopped(pid: int) -> bool:
+    """Whether the process is stopped by a signal (state ``T`` in /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+    except OSError:
+        return False
