@@ -94,7 +94,7 @@ class ClaimedCore(ReporterBase):
             raise
 
     def _completion(self, result: Any, message: str | None) -> Call[Any]:
-        claim = self._worker.claim_along(completing=1) if self._worker.combined else None
+        claim = self._worker.claim_along([self._job]) if self._worker.combined else None
         if claim is None:
             return super()._completion(result, message)
         return complete_and_claim_call(self._job, result, message, claim)

@@ -160,7 +160,7 @@ class Keeper:
                 return
             body = CompleteManyRequest(
                 completions=[h.completion for h in handed],
-                claim=self._core.claim_along(completing=len(handed)),
+                claim=self._core.claim_along([h.job for h in handed]),
             )
             call = Call("POST", COMPLETE_MANY_PATH, CompleteManyResponse, body)
             self._round = Round(handed, call)

@@ -140,12 +140,13 @@ class WorkerCore:
         """``job`` is out of the loop's hands, its completion with the keeper: still held."""
         self._in_hand.pop(job.id, None)
 
-    def claim_along(self, completing: int) -> ClaimRequest | None:
-        """What the completion of ``completing`` held jobs should claim with it: enough
-        to fill the prefetch again."""
+    def claim_along(self, completing: Sequence[Job]) -> ClaimRequest | None:
+        """What the completion of ``completing`` should claim with it: enough to fill the
+        prefetch again (a job no longer held, its lease lost, frees no room twice)."""
         if self.stopped or self.detached or not self._job_types:
             return None
-        count = self.settings.prefetch - (len(self._held) - completing)
+        freed = sum(1 for job in completing if self._held.get(job.id) is job)
+        count = self.settings.prefetch - (len(self._held) - freed)
         if count < 1:
             return None
         return claim_request(self.settings, self._job_types, count, wait=0.0)
