@@ -129,7 +129,7 @@ class ClaimedCore(ReporterBase):
             return False
         self._check_open("complete")
         yield from self._flush_steps()
-        if not self._worker.keeper.hand_in(self, self._job, result, None):
+        if not self._worker.keeper.hand_in(self, self._job, result):
             return False
         self._handed_in = True
         return True

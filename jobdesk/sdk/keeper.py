@@ -37,7 +37,7 @@ from jobdesk.protocol.rest import (
     Completion,
 )
 from jobdesk.sdk.batching import BATCH_PATH, MAX_ITEMS, BatchAnswer, endpoint_missing
-from jobdesk.sdk.calls import clip, complete_call
+from jobdesk.sdk.calls import complete_call
 from jobdesk.sdk.claiming import attempt_headers, claim_retryable, heartbeat_call
 from jobdesk.sdk.errors import UNAVAILABLE, SdkError, sdk_error
 from jobdesk.sdk.retry import rest_between_rounds
@@ -101,16 +101,11 @@ class Keeper:
         wait for, and finds those jobs when it looks at its buffer again."""
         return (bool(self._handed) or self._round_open) and not self._gone
 
-    def hand_in(self, claimed: Ended, job: Job, result: Any, message: str | None) -> bool:
+    def hand_in(self, claimed: Ended, job: Job, result: Any) -> bool:
         """Queue ``job``'s completion; False when the caller must complete it itself."""
         if not self.defers or self._core.detached:
             return False
-        completion = Completion(
-            job_id=job.id,
-            attempt=job.attempts,
-            result=result,
-            message=None if message is None else clip(message),
-        )
+        completion = Completion(job_id=job.id, attempt=job.attempts, result=result)
         self._handed.append(HandedIn(job, completion, claimed))
         self._ring()
         return True
