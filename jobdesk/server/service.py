@@ -389,6 +389,26 @@ class JobService:
             tx.remember(once.key, once.keep(stored, moment.timestamp()))
         return stored
 
+    def _one_of_many(
+        self,
+        tx: Transaction,
+        who: Principal,
+        job_id: str,
+        change: Callable[[Job, str], Job],
+        attempt: int | None,
+        renews: bool,
+        moment: datetime,
+        now: str,
+    ) -> Job | ApiError:
+        """One item of a request that answers each on its own: the job as changed, or
+        the refusal, which leaves the transaction as it was and refuses no other."""
+        try:
+            answer = self._update_in(tx, who, job_id, change, None, attempt, renews, moment, now)
+        except ApiError as refused:
+            return refused
+        assert isinstance(answer, Job)  # no key of its own: never a replay
+        return answer
+
     async def batch(
         self, who: Principal, items: list[BatchItem], once: Once | None = None
     ) -> list[Job | ApiError]:
@@ -435,16 +455,12 @@ class JobService:
                     job = tx.get(item.job_id)
                     answers.append(not_found(item.job_id) if job is None else job)
                     continue
-                try:
-                    answer = self._update_in(
-                        tx, who, item.job_id, change_of(item), None, item.attempt, True, moment, now
-                    )
-                except ApiError as refused:
-                    answers.append(refused)
-                    continue
-                assert isinstance(answer, Job)  # no key of its own: never a replay
+                change = change_of(item)
+                answer = self._one_of_many(
+                    tx, who, item.job_id, change, item.attempt, True, moment, now
+                )
                 answers.append(answer)
-                if mark is not None:
+                if mark is not None and isinstance(answer, Job):
                     tx.remember(mark, done)
             return answers
 
@@ -542,18 +558,10 @@ class JobService:
         with the same Idempotency-Key gets the first answer, claimed jobs included."""
 
         def complete(tx: Transaction, moment: datetime, now: str) -> list[Job | ApiError]:
-            answers: list[Job | ApiError] = []
-            for c in request.completions:
-                try:
-                    done = self._update_in(
-                        tx, who, c.job_id, _completing(c), None, c.attempt, False, moment, now
-                    )
-                except ApiError as refused:
-                    answers.append(refused)
-                    continue
-                assert isinstance(done, Job)  # no key of its own: never a replay
-                answers.append(done)
-            return answers
+            return [
+                self._one_of_many(tx, who, c.job_id, _completing(c), c.attempt, False, moment, now)
+                for c in request.completions
+            ]
 
         return await self._complete_then_claim(who, request.claim, once, complete)
 

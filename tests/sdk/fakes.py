@@ -210,9 +210,7 @@ class FakeServer:
         answer = self._handle(_completion(request, body))
         if not answer.is_success:
             return answer
-        wanted = (body.get("claim") or {}).get("maxJobs", 0)
-        with self._lock:
-            claimed, self.queue = self.queue[:wanted], self.queue[wanted:]
+        claimed = self._claimed_along(body)
         done = job_json(body["jobId"], "completed")
         return httpx.Response(200, json={"job": done, "claimed": claimed})
 
@@ -232,10 +230,15 @@ class FakeServer:
                 results.append({"jobId": c["jobId"], "status": "completed", "timestamp": NOW})
             else:
                 results.append({"jobId": c["jobId"], "error": answer.json()["error"]})
+        claimed = self._claimed_along(body)
+        return httpx.Response(200, json={"results": results, "claimed": claimed})
+
+    def _claimed_along(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """What a completion's ``claim`` takes from the queue."""
         wanted = (body.get("claim") or {}).get("maxJobs", 0)
         with self._lock:
             claimed, self.queue = self.queue[:wanted], self.queue[wanted:]
-        return httpx.Response(200, json={"results": results, "claimed": claimed})
+        return claimed
 
     def _next_step(self, path: str) -> Step | None:
         for suffix, steps in self._scripts.items():
